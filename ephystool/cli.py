@@ -1,0 +1,92 @@
+"""The ``ephystool`` command line: parses arguments and chains library calls, nothing else.
+
+Subcommands live in :mod:`ephystool.commands` and are imported only when invoked, so
+``ephystool --help`` stays fast. An expected error (:class:`~ephystool.errors.EphysError`) is
+printed as one line naming the file and the problem, with exit status 2; ``--debug`` shows the
+traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from ephystool._version import __version__
+
+#: command name -> (module, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "info": ("ephystool.commands.info", "command", "Describe a recording (format, channels, sweeps, tags)."),
+    "manifest": ("ephystool.commands.manifest", "command", "Draft or check an experiment manifest."),
+    "analyze": ("ephystool.commands.analyze", "command", "Analyse every recording of a manifest."),
+    "compare": ("ephystool.commands.compare", "command", "Compare conditions and check the claims."),
+    "validate": ("ephystool.commands.compare", "validate", "Analyse a manifest, then compare and check claims."),
+    "protocol": ("ephystool.commands.protocol", "command", "List, show, copy, validate and check protocol templates."),
+    "solutions": ("ephystool.commands.solutions", "command", "Masses to weigh and free Mg2+/Ca2+/Zn2+ of a bath."),
+    "simulate": ("ephystool.commands.simulate", "command", "Generate a ground-truth experiment in real formats."),
+    "demo": ("ephystool.commands.demo", "command", "Run the whole pipeline on the sample data."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        try:
+            cmd = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("ephystool"):
+                raise click.UsageError(f"'{cmd_name}' is not available in this build ({exc.name} missing)") from exc
+            raise
+        cmd.name = cmd_name
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, _, help_) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ephystool")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """ephystool: patch-clamp and MEA analysis of control vs Mg aspartate vs Mg citrate."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: run the CLI, turning expected errors into one line and exit status 2."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    from ephystool.errors import EphysError
+
+    try:
+        return cli.main(args=args, prog_name="ephystool", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("ephystool: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except EphysError as exc:
+        if debug:
+            raise
+        click.echo(f"ephystool: error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("ephystool: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""One click command per module; registered lazily by :mod:`ephystool.cli`."""

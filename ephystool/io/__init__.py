@@ -1,0 +1,53 @@
+"""Loading recordings: :func:`load` detects the format by content and returns a :class:`Recording`."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any
+
+from ephystool.io.recording import KINDS, Recording
+
+__all__ = ["load", "Recording", "KINDS"]
+
+
+def load(path: str | os.PathLike[str], kind: str | None = None, **options: Any) -> Recording:
+    """Load one recording file (read-only) into a :class:`Recording` with physical units.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The recording file.
+    kind : str, optional
+        Force the recording kind ('voltage_clamp', 'current_clamp', 'field', 'mea'), e.g. from
+        the manifest or the protocol, where the file's header is wrong or silent.
+    **options
+        Reader-specific options, e.g. ``stream=1`` for Multi Channel Systems files.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    LoadError
+        Missing path, a directory, or an unreadable file; subclasses
+        :class:`~ephystool.errors.UnsupportedFormatError` and :class:`~ephystool.errors.CorruptFileError`.
+    """
+    from ephystool.errors import LoadError
+    from ephystool.io.base import check_readable
+    from ephystool.io.registry import detect
+
+    p = check_readable(path)
+    if kind is not None and kind not in KINDS:
+        raise LoadError(f"unknown recording kind '{kind}'; expected one of {', '.join(KINDS)}", p)
+    reader = detect(p)
+    accepted = inspect.signature(reader.read).parameters
+    opts = {k: v for k, v in options.items() if k in accepted}
+    unknown = sorted(set(options) - set(opts))
+    if unknown:
+        raise LoadError(f"reader '{reader.name}' takes no option(s) {', '.join(unknown)}", p)
+    rec = reader.read(p, kind=kind, **opts) if "kind" in accepted else reader.read(p, **opts)
+    if kind is not None and rec.kind != kind:
+        rec = rec.replace(kind=kind)
+    return rec

@@ -1,0 +1,182 @@
+"""Axon ABF1 and ABF2 through neo's AxonRawIO, with pyABF for what neo gets wrong.
+
+neo (0.14) reads the samples, units and the recorded episode start times. pyABF supplies the
+comment tags (text and the right time: neo labels them '1' at wrong times), the protocol
+epochs and the command waveform per sweep. Episodic ABF1 files without a synch array are
+split into their sweeps (neo returns one long segment; pyABF splits them).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import quantities as pq
+
+from ephystool.errors import CorruptFileError
+from ephystool.io.base import head_bytes, sha256_file, to_canonical
+from ephystool.io.clamp import infer_clamp
+from ephystool.io.recording import ChannelInfo, EpochInfo, Recording, Tag, analog
+
+__all__ = ["sniff", "read", "NAME", "EXTENSIONS"]
+
+NAME = "abf"
+EXTENSIONS = (".abf",)
+
+
+def sniff(path: Path) -> bool:
+    """ABF files start with 'ABF ' (ABF1) or 'ABF2'."""
+    return head_bytes(path, 4) in (b"ABF ", b"ABF2")
+
+
+def _open_neo(path: Path) -> Any:
+    import neo.rawio
+
+    raw = neo.rawio.AxonRawIO(filename=str(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw.parse_header()
+    except Exception as exc:  # neo raises many types on damaged headers; we re-type them
+        raise CorruptFileError(
+            f"ABF header cannot be read ({type(exc).__name__}: {str(exc)[:160]}); the file is truncated or "
+            "damaged: re-copy it from the acquisition computer",
+            path,
+        ) from exc
+    return raw
+
+
+def _open_pyabf(path: Path) -> Any:
+    import pyabf
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pyabf.ABF(str(path))
+    except Exception as exc:  # pyABF raises bare Exceptions on damaged files
+        raise CorruptFileError(
+            f"pyABF cannot read the file ({type(exc).__name__}: {str(exc)[:160]}); it is truncated or damaged",
+            path,
+        ) from exc
+
+
+def _segments(raw: Any, path: Path) -> tuple[list[list[np.ndarray]], list[float], list[str], list[str], float]:
+    """Per segment, per channel float arrays in file units, start times, names, units, rate."""
+    chans = raw.header["signal_channels"]
+    names = [str(c["name"]) for c in chans]
+    units = [str(c["units"]) for c in chans]
+    rate = float(chans[0]["sampling_rate"])
+    segs, starts = [], []
+    n_seg = raw.segment_count(0)
+    for k in range(n_seg):
+        try:
+            chunk = raw.get_analogsignal_chunk(0, k, stream_index=0)
+            arr = raw.rescale_signal_raw_to_float(chunk, dtype="float64", stream_index=0)
+        except Exception as exc:  # memmap beyond EOF, bad sizes
+            raise CorruptFileError(f"sweep {k} cannot be read ({type(exc).__name__}: {exc}); file truncated?", path) from exc
+        segs.append([arr[:, i] for i in range(arr.shape[1])])
+        starts.append(float(raw.segment_t_start(0, k)))
+    return segs, starts, names, units, rate
+
+
+def _split_unsynched(segs: list[list[np.ndarray]], starts: list[float], abf: Any, rate: float):
+    """Split one long segment of an episodic file without a synch array into its sweeps (neo trap)."""
+    n = int(abf.sweepCount)
+    if len(segs) != 1 or n <= 1:
+        return segs, starts
+    per = int(abf.sweepPointCount)
+    total = segs[0][0].size
+    if per * n != total:
+        return segs, starts
+    new = [[ch[k * per : (k + 1) * per] for ch in segs[0]] for k in range(n)]
+    interval = float(getattr(abf, "sweepIntervalSec", 0) or 0) or per / rate
+    return new, [starts[0] + k * interval for k in range(n)]
+
+
+def _telegraph(raw: Any) -> list[int | None]:
+    info = raw._axon_info
+    if info["fFileVersionNumber"] < 2:
+        return []
+    return [int(a["nTelegraphMode"]) if a.get("nTelegraphEnable") else None for a in info["listADCInfo"]]
+
+
+def _protocol(abf: Any, n_sweeps: int, rate: float, t_starts: list[float]):
+    """Command waveforms, epochs, stimulus times and holding levels per sweep from pyABF."""
+    commands, epochs, stims, holding = [], [], [], []
+    cmd_units = str(abf.sweepUnitsC or "")
+    for k in range(min(n_sweeps, abf.sweepCount)):
+        abf.setSweep(k)
+        c = np.asarray(abf.sweepC, dtype=float)
+        ep, st = [], []
+        e = abf.sweepEpochs
+        for p1, p2, level, typ, dig in zip(e.p1s, e.p2s, e.levels, e.types, e.digitalStates, strict=False):
+            ep.append(EpochInfo(p1 / rate, p2 / rate, float(level), cmd_units, str(typ).lower(), int(np.any(dig))))
+            if np.any(dig) and p2 > p1:
+                st.append(p1 / rate)
+        commands.append(analog(c, cmd_units, rate, t_starts[k], "command") if c.size and cmd_units else None)
+        epochs.append(tuple(ep))
+        stims.append(tuple(st))
+        holding.append(_holding_level(abf, c, st, rate, cmd_units))
+    return commands, epochs, stims, holding
+
+
+def _holding_level(abf: Any, command: np.ndarray, stims: list[float], rate: float, units: str) -> Any:
+    """Command level at the first stimulus where the sweep has one, else the DAC holding level."""
+    if not units:
+        return None
+    unit = pq.Quantity(1.0, units.replace("µ", "u"))
+    if stims and command.size and units.strip() == "mV":
+        return float(command[min(command.size - 1, int(round(stims[0] * rate)))]) * unit
+    return float(abf.holdingCommand[0]) * unit
+
+
+def _tags(abf: Any, starts: np.ndarray) -> tuple[Tag, ...]:
+    out = []
+    for text, t in zip(abf.tagComments, abf.tagTimesSec, strict=False):
+        sweep = int(np.searchsorted(starts, float(t), side="right") - 1) if len(starts) else None
+        out.append(Tag(float(t), str(text).strip(), max(sweep, 0) if sweep is not None else None))
+    return tuple(out)
+
+
+def read(path: Path, kind: str | None = None) -> Recording:
+    """Read an ABF1/ABF2 file into a :class:`Recording` (signals in pA / mV)."""
+    import neo
+
+    raw = _open_neo(path)
+    abf = _open_pyabf(path)
+    segs, starts, names, units, rate = _segments(raw, path)
+    segs, starts = _split_unsynched(segs, starts, abf, rate)
+    guess = infer_clamp(names, units, telegraph_modes=_telegraph(raw), dac_units=list(abf.dacUnits), requested=kind)
+    block = neo.Block(name=path.name, file_origin=str(path))
+    for k, seg_arrays in enumerate(segs):
+        seg = neo.Segment(index=k, name=f"sweep {k}")
+        for i, arr in enumerate(seg_arrays):
+            sig = analog(arr, units[i].replace("µ", "u") or "dimensionless", rate, starts[k], names[i])
+            seg.analogsignals.append(to_canonical(sig, path))
+        block.segments.append(seg)
+    chans = []
+    for i in range(len(names)):
+        role = "signal" if i == guess.primary else ("aux" if units[i].strip() == "V" else "command_copy")
+        chans.append(ChannelInfo(i, names[i], block.segments[0].analogsignals[i].dimensionality.string, rate, role))
+    commands, epochs, stims, holding = _protocol(abf, len(segs), rate, starts)
+    want = "pA" if guess.kind == "current_clamp" else "mV"
+    holding = [h if h is not None and h.dimensionality.simplified == pq.Quantity(1, want).dimensionality.simplified
+               else None for h in holding]
+    t = np.asarray(starts, dtype=float)
+    version = "abf1" if abf.abfVersion["major"] == 1 else "abf2"
+    meta = {
+        "abf_version": abf.abfVersionString,
+        "protocol": str(getattr(abf, "protocol", "") or ""),
+        "recorded": str(getattr(abf, "abfDateTime", "")),
+        "comment": str(getattr(abf, "abfFileComment", "") or ""),
+        "clamp_evidence": guess.evidence,
+        "pyabf_sweep_start_times_s": ";".join(f"{x:g}" for x in abf.sweepTimesSec[: len(segs)]),
+    }
+    return Recording(
+        path=path, sha256=sha256_file(path), format=version, kind=guess.kind, block=block,
+        channels=tuple(chans), primary=guess.primary, sweep_start_times_s=t, holding=tuple(holding),
+        commands=tuple(commands), epochs=tuple(epochs), stim_times_s=tuple(stims), tags=_tags(abf, t),
+        metadata=meta, warnings=guess.warnings,
+    )

@@ -1,0 +1,90 @@
+"""Shared loader plumbing: file checks, hashing, magic-byte sniffing, unit conversion.
+
+Every loader opens files read-only and never writes next to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import quantities as pq
+
+from ephystool.errors import CorruptFileError, LoadError
+
+__all__ = ["check_readable", "sha256_file", "head_bytes", "HDF5_MAGIC", "to_canonical", "is_current", "is_voltage"]
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def check_readable(path: str | os.PathLike[str]) -> Path:
+    """Return ``path`` as a Path after checking that it is an existing, non-empty, regular file.
+
+    Raises
+    ------
+    LoadError
+        If the path does not exist or is a directory.
+    CorruptFileError
+        If the file is empty.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise LoadError("file does not exist; check the path (relative paths are relative to the manifest)", p)
+    if p.is_dir():
+        raise LoadError("is a directory, not a recording file; give one file (or use 'ephystool manifest init DIR')", p)
+    if p.stat().st_size == 0:
+        raise CorruptFileError("file is empty (0 bytes); re-export or re-copy it from the acquisition computer", p)
+    return p
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes, read in blocks (read-only)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def head_bytes(path: Path, n: int = 16) -> bytes:
+    """The first ``n`` bytes of a file (for format sniffing)."""
+    with open(path, "rb") as fh:
+        return fh.read(n)
+
+
+_CURRENT = {"A", "mA", "uA", "nA", "pA", "fA"}
+_VOLTAGE = {"V", "mV", "uV", "µV", "kV"}
+
+
+def _norm_unit(u: str) -> str:
+    u = (u or "").strip().replace("µ", "u").replace("μ", "u")
+    return {"volts": "V", "volt": "V", "amperes": "A", "ampere": "A", "amps": "A"}.get(u.lower(), u)
+
+
+def is_current(unit: str) -> bool:
+    """True if the unit string is an electric current."""
+    return _norm_unit(unit) in _CURRENT
+
+
+def is_voltage(unit: str) -> bool:
+    """True if the unit string is an electric potential."""
+    return _norm_unit(unit) in {x.replace("µ", "u") for x in _VOLTAGE}
+
+
+def to_canonical(signal: Any, path: Path | None = None) -> Any:
+    """Rescale a ``neo.AnalogSignal`` to the canonical unit of its dimension (pA or mV).
+
+    Signals with other units (e.g. a light-stimulus monitor in V named as such) keep theirs
+    unless they are voltages, which become mV.
+    """
+    unit = _norm_unit(signal.dimensionality.string)
+    try:
+        if is_current(unit):
+            return signal.rescale(pq.pA)
+        if is_voltage(unit):
+            return signal.rescale(pq.mV)
+    except ValueError as exc:  # pragma: no cover - defensive
+        raise CorruptFileError(f"cannot convert channel units '{unit}': {exc}", path) from exc
+    return signal

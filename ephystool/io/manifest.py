@@ -1,0 +1,208 @@
+"""The experiment manifest: one row per recording file with its condition and experimental units.
+
+CSV or YAML. Columns (ARCHITECTURE.md, public contract): ``path`` (relative to the manifest),
+``condition``, ``animal``, ``slice``, ``cell`` (or ``well`` for MEA; ``batch``/``plate`` optional),
+``protocol`` and optional per-recording overrides ``holding_mV`` (one value, or one per sweep
+separated by ``;``), ``stim_time_ms``, ``sweep_interval_s``, ``induction_time_min``, ``washin_time_s``,
+``salt_mM``, ``mg_mM``, ``dosing_time_s``, ``kind`` (clamp-mode override), ``stream``, ``session``
+(files of one LTP session share it; ``order`` sorts them) and ``notes``. Other columns are kept.
+
+A YAML manifest is either a list of rows or a mapping with ``recordings:`` and optionally
+``conditions:`` (the vocabulary) and ``design:``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ephystool.errors import ManifestError
+
+__all__ = [
+    "DEFAULT_CONDITIONS", "REQUIRED", "NUMERIC", "ManifestRow", "Manifest", "normalise_condition", "read_manifest",
+]
+
+DEFAULT_CONDITIONS = ("control", "mg_aspartate", "mg_citrate")
+REQUIRED = ("path", "condition", "protocol")
+UNIT_COLUMNS = ("animal", "slice", "cell", "well", "batch", "plate")
+NUMERIC = ("stim_time_ms", "sweep_interval_s", "induction_time_min", "washin_time_s", "salt_mM", "mg_mM",
+           "dosing_time_s", "order", "stream")
+_ALIASES = {
+    "control": "control", "ctrl": "control", "ctl": "control", "vehicle": "control", "mgso4": "control",
+    "mgaspartate": "mg_aspartate", "mgasp": "mg_aspartate", "magnesiumaspartate": "mg_aspartate",
+    "mgasp2": "mg_aspartate", "aspartate": "mg_aspartate",
+    "mgcitrate": "mg_citrate", "mgcit": "mg_citrate", "magnesiumcitrate": "mg_citrate", "mg3cit2": "mg_citrate",
+    "citrate": "mg_citrate", "mgmatchedcontrol": "mg_matched_control", "mgmatched": "mg_matched_control",
+}
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def normalise_condition(value: str, vocabulary: Sequence[str] = DEFAULT_CONDITIONS) -> str | None:
+    """Map a condition label (``'Mg-Asp'``, ``'MgCit'``, ``'Mg aspartate'``) to the vocabulary, or None."""
+    k = _key(value)
+    for v in vocabulary:
+        if _key(v) == k:
+            return v
+    alias = _ALIASES.get(k)
+    return alias if alias in vocabulary else None
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One recording of the experiment (row numbers are 1-based data rows, header excluded)."""
+
+    row: int
+    path: Path
+    condition: str
+    protocol: str
+    animal: str = ""
+    slice: str = ""
+    cell: str = ""
+    well: str = ""
+    batch: str = ""
+    plate: str = ""
+    holding_mV: tuple[float, ...] = ()
+    overrides: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def recording_id(self) -> str:
+        """A stable, readable id: the path as written in the manifest."""
+        return str(self.extra.get("_path_text", self.path.name))
+
+    def units(self) -> dict[str, str]:
+        """The experimental-unit columns of this row."""
+        return {k: getattr(self, k) for k in UNIT_COLUMNS}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated manifest: its rows, the condition vocabulary and the declared design."""
+
+    path: Path
+    rows: tuple[ManifestRow, ...]
+    conditions: tuple[str, ...] = DEFAULT_CONDITIONS
+    design: str | None = None
+
+    def missing_files(self) -> list[ManifestRow]:
+        """Rows whose file does not exist."""
+        return [r for r in self.rows if not r.path.exists()]
+
+
+def _read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ManifestError(f"not valid YAML: {str(exc).splitlines()[0]}", path) from exc
+        if isinstance(doc, dict):
+            rows = doc.get("recordings")
+            if not isinstance(rows, list):
+                raise ManifestError("a YAML manifest mapping needs a 'recordings:' list", path)
+            return rows, {k: v for k, v in doc.items() if k != "recordings"}
+        if isinstance(doc, list):
+            return doc, {}
+        raise ManifestError("a YAML manifest must be a list of rows or a mapping with 'recordings:'", path)
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
+    return list(csv.DictReader(lines)), {}
+
+
+def _float(value: Any, path: Path, row: int, col: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ManifestError(f"'{value}' is not a number (write e.g. 100 for {col})", path, row, col) from None
+
+
+def _holding(value: Any, path: Path, row: int) -> tuple[float, ...]:
+    if value is None or str(value).strip() == "":
+        return ()
+    parts = value if isinstance(value, list) else str(value).replace(",", ";").split(";")
+    return tuple(_float(p, path, row, "holding_mV") for p in parts if str(p).strip() != "")
+
+
+def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> ManifestRow:
+    data = {str(k).strip(): ("" if v is None else v) for k, v in raw.items() if k is not None}
+    for col in REQUIRED:
+        if str(data.get(col, "")).strip() == "":
+            raise ManifestError(f"required value '{col}' is empty", path, i, col)
+    cond = normalise_condition(str(data["condition"]), vocab)
+    if cond is None:
+        raise ManifestError(
+            f"unknown condition '{data['condition']}'; valid: {', '.join(vocab)} (aliases like 'Mg-Asp', 'MgCit' work)",
+            path, i, "condition")
+    text = str(data["path"]).strip()
+    p = Path(text).expanduser()
+    p = p if p.is_absolute() else (path.parent / p)
+    overrides = {c: _float(data[c], path, i, c) for c in NUMERIC if str(data.get(c, "")).strip() != ""}
+    for c in ("kind", "session", "notes", "design"):
+        if str(data.get(c, "")).strip():
+            overrides[c] = str(data[c]).strip()
+    known = set(REQUIRED) | set(UNIT_COLUMNS) | set(NUMERIC) | {"holding_mV", "kind", "session", "notes", "design"}
+    extra = {k: str(v) for k, v in data.items() if k not in known}
+    extra["_path_text"] = text
+    return ManifestRow(
+        row=i, path=p.resolve(), condition=cond, protocol=str(data["protocol"]).strip(),
+        **{c: str(data.get(c, "")).strip() for c in UNIT_COLUMNS},
+        holding_mV=_holding(data.get("holding_mV"), path, i), overrides=overrides, extra=extra,
+    )
+
+
+def read_manifest(
+    path: str | Path, conditions: Iterable[str] | None = None, check_files: bool = False
+) -> Manifest:
+    """Read and validate an experiment manifest (CSV or YAML).
+
+    Parameters
+    ----------
+    path : str or Path
+        The manifest file.
+    conditions : iterable of str, optional
+        The condition vocabulary (default: the manifest's own ``conditions:`` or control,
+        mg_aspartate, mg_citrate).
+    check_files : bool
+        Also require every row's file to exist.
+
+    Raises
+    ------
+    ManifestError
+        Missing file, missing required column, empty required value, unknown condition,
+        duplicate row, or (with ``check_files``) a row pointing to no file; the message names
+        the manifest, the row and the column.
+    """
+    mpath = Path(path)
+    if not mpath.is_file():
+        raise ManifestError("manifest file does not exist", mpath)
+    rows, meta = _read_table(mpath)
+    if not rows:
+        raise ManifestError("manifest has no rows", mpath)
+    header = set().union(*(r.keys() for r in rows if isinstance(r, dict)))
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ManifestError(f"missing required column(s) {', '.join(missing)}; columns found: {', '.join(sorted(map(str, header)))}", mpath)
+    vocab = tuple(conditions or meta.get("conditions") or DEFAULT_CONDITIONS)
+    parsed, seen = [], {}
+    for i, raw in enumerate(rows, start=1):
+        if not isinstance(raw, dict):
+            raise ManifestError("each row must be a mapping of column to value", mpath, i)
+        r = _row(raw, i, mpath, vocab)
+        key = (r.path, r.condition, r.protocol, r.holding_mV, r.overrides.get("stream"))
+        if key in seen:
+            raise ManifestError(f"duplicate of row {seen[key]} (same file, condition and protocol)", mpath, i)
+        seen[key] = i
+        parsed.append(r)
+    man = Manifest(mpath, tuple(parsed), vocab, meta.get("design"))
+    if check_files:
+        for r in man.missing_files():
+            raise ManifestError(f"file '{r.recording_id}' does not exist (paths are relative to the manifest)", mpath, r.row, "path")
+    return man

@@ -1,0 +1,101 @@
+"""The explicit list of readers and format detection by content.
+
+Detection looks at the file's bytes first (magic numbers, HDF5 attributes) and only then at the
+extension, so a renamed file is still read correctly and a mislabelled one (random bytes named
+``.abf``, a text file named ``.h5``) gets a precise error. Nothing is tried blindly: each
+reader's own error reaches the user (neo's ``get_io`` hides them inside a bare ``except``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ephystool.errors import CorruptFileError, UnsupportedFormatError
+from ephystool.io.base import HDF5_MAGIC, head_bytes
+
+__all__ = ["Reader", "detect", "SUPPORTED", "spikelist_readers"]
+
+SUPPORTED = (
+    "Axon ABF1/ABF2 (.abf)", "NWB 2 icephys/ecephys (.nwb)", "Multi Channel Systems HDF5 (.h5)",
+    "AxoGraph (.axgd/.axgx/.axg)", "WinWCP (.wcp)", "CED Spike2 (.smr/.smrx)", "Igor (.ibw/.pxp)",
+    "raw binary with a JSON/YAML sidecar", "spike lists: Axion CSV, MC_DataTool text, NeuroExplorer .nex and "
+    "timestamps, Eglen spike HDF5, MEA-NAP .mat",
+)
+_HEKA_MAGIC = (b"DAT1", b"DAT2", b"DATA")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A detected format: its name and the function that reads it."""
+
+    name: str
+    read: Callable[..., Any]
+
+
+def spikelist_readers() -> list[tuple[str, Callable[[Path], bool], Callable[..., Any]]]:
+    """(name, sniff, read) for each spike-list format in :mod:`ephystool.io.spikelists`."""
+    try:
+        mod = importlib.import_module("ephystool.io.spikelists")
+    except ModuleNotFoundError:
+        return []
+    out = []
+    for attr in sorted(dir(mod)):
+        if attr.startswith("sniff_") and hasattr(mod, "read_" + attr[6:]):
+            out.append((attr[6:], getattr(mod, attr), getattr(mod, "read_" + attr[6:])))
+    return out
+
+
+def _hdf5(path: Path) -> Reader:
+    from ephystool.io import mcs_h5, nwb
+
+    if nwb.sniff(path):
+        return Reader("nwb", nwb.read)
+    if mcs_h5.sniff(path):
+        return Reader("mcs_h5", mcs_h5.read)
+    for name, sniff, read in spikelist_readers():
+        if sniff(path):
+            return Reader(name, read)
+    raise UnsupportedFormatError(
+        "HDF5 file that is neither NWB, Multi Channel Systems nor a known spike-time layout; "
+        "export it from the acquisition software as NWB or MCS HDF5", path)
+
+
+def detect(path: Path) -> Reader:
+    """Choose the reader for ``path`` from its content, then its extension.
+
+    Raises
+    ------
+    UnsupportedFormatError
+        No reader handles it (message lists the supported formats), or it is HEKA PatchMaster.
+    CorruptFileError
+        The extension promises a format the content does not have.
+    """
+    from ephystool.io import abf, binary, neo_generic
+
+    head = head_bytes(path, 8)
+    ext = path.suffix.lower()
+    if abf.sniff(path):
+        return Reader("abf", abf.read)
+    if head[:4] in _HEKA_MAGIC:
+        raise UnsupportedFormatError(
+            "HEKA PatchMaster .dat is not supported yet (neo has no reader for it); export the series to ABF or NWB "
+            "from PatchMaster (File > Export) and load that", path)
+    if head == HDF5_MAGIC:
+        return _hdf5(path)
+    if ext == ".abf":
+        raise CorruptFileError("named .abf but does not start with an ABF signature: not an ABF file or damaged", path)
+    if ext in (".h5", ".hdf5", ".nwb", ".mat") and ext != ".mat":
+        raise CorruptFileError(f"named {ext} but is not an HDF5 file (no HDF5 signature): wrong file or damaged", path)
+    fmt = neo_generic.sniff_format(path)
+    if fmt is not None:
+        return Reader(fmt, lambda p, kind=None, _f=fmt: neo_generic.read(p, _f, kind))
+    for name, sniff, read in spikelist_readers():
+        if sniff(path):
+            return Reader(name, read)
+    if binary.find_sidecar(path) is not None:
+        return Reader("binary", binary.read)
+    raise UnsupportedFormatError(f"no reader for this file; supported: {'; '.join(SUPPORTED)}", path)
