@@ -1,0 +1,55 @@
+"""``ephystool solutions``: masses to weigh for a Mg salt and the free ions of the resulting bath."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ephystool.errors import ProtocolError
+
+__all__ = ["command"]
+
+_SALTS = ("mg_aspartate", "mg_citrate", "mg_hydrogen_citrate", "mgso4", "mgcl2")
+_DESIGNS = ("acute_equal_total", "acute_added", "chronic_oral")
+
+
+def _read_acsf(path: Path):  # -> ACSF
+    import yaml
+
+    from ephystool.chemistry import ACSF
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"cannot read the aCSF file: {exc}", path=path) from exc
+    except yaml.YAMLError as exc:
+        raise ProtocolError(f"not valid YAML: {str(exc).splitlines()[0]}", path=path) from exc
+    try:
+        return ACSF.from_mapping(data)
+    except ProtocolError as exc:
+        raise ProtocolError(exc.message, path=path) from exc
+
+
+@click.command(name="solutions")
+@click.option("--salt", type=click.Choice(_SALTS), default="mg_citrate", show_default=True,
+              help="Salt family to weigh out (all its hydrates are listed).")
+@click.option("--mg-mM", "mg_mM", type=float, default=1.3, show_default=True,
+              help="Mg delivered by the salt, mM (total Mg for acute_equal_total, added Mg for acute_added).")
+@click.option("--volume-L", "volume_L", type=float, default=1.0, show_default=True, help="Final volume, L.")
+@click.option("--design", type=click.Choice(_DESIGNS), default="acute_equal_total", show_default=True,
+              help="How the salt enters the bath.")
+@click.option("--acsf", "acsf_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="YAML mapping of the background bath (reagent: '1.3 mM', pH: 7.4); standard aCSF if omitted.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def command(salt: str, mg_mM: float, volume_L: float, design: str, acsf_path: Path | None, as_json: bool) -> None:
+    """Print what to weigh for a Mg salt solution and the predicted free Mg, Ca and Zn."""
+    from ephystool.chemistry import solution_plan
+
+    acsf = _read_acsf(acsf_path) if acsf_path is not None else None
+    plan = solution_plan(salt, mg_mM, volume_L, design=design, acsf=acsf)
+    if as_json:
+        click.echo(json.dumps(plan.as_dict(), indent=2))
+    else:
+        click.echo(plan.to_text())
