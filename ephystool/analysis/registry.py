@@ -1,0 +1,39 @@
+"""Analysis names (as used in protocol templates and the ``analysis`` column) -> analyzer modules."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from ephystool.errors import ProtocolError
+
+__all__ = ["ANALYZERS", "get_analyzer", "params_class"]
+
+#: analysis name -> (module, Params class name)
+ANALYZERS: dict[str, tuple[str, str]] = {
+    "nmda": ("ephystool.analysis.nmda", "NmdaParams"),
+    "nmda_iv": ("ephystool.analysis.nmda_iv", "NmdaIvParams"),
+    "nmda_tonic": ("ephystool.analysis.nmda_tonic", "NmdaTonicParams"),
+    "firing_mea": ("ephystool.analysis.firing_mea", "FiringMeaParams"),
+    "firing_cc": ("ephystool.analysis.firing_cc", "FiringCcParams"),
+    "ltp": ("ephystool.analysis.ltp", "LtpParams"),
+}
+
+
+def get_analyzer(name: str) -> ModuleType:
+    """The analyzer module for an analysis name.
+
+    Raises
+    ------
+    ProtocolError
+        Unknown analysis name (the message lists the known ones).
+    """
+    if name not in ANALYZERS:
+        raise ProtocolError(f"unknown analysis '{name}'; known: {', '.join(ANALYZERS)}")
+    return importlib.import_module(ANALYZERS[name][0])
+
+
+def params_class(name: str) -> type:
+    """The ``<Name>Params`` class of an analysis."""
+    module, cls = ANALYZERS[name]
+    return getattr(get_analyzer(name), cls)

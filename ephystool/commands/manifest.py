@@ -1,0 +1,77 @@
+"""``ephystool manifest init DIR`` and ``ephystool manifest check MANIFEST``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+_RECORDING_EXT = {".abf", ".nwb", ".h5", ".axgd", ".axgx", ".axg", ".wcp", ".smr", ".smrx", ".ibw", ".pxp", ".dat",
+                  ".raw", ".nex", ".mat", ".csv", ".gz", ".txt", ".nextimestamps"}
+
+
+def draft_rows(folder: Path, conditions: tuple[str, ...]) -> list[dict[str, str]]:
+    """One manifest row per recording file under ``folder``; condition from a matching sub-folder name."""
+    from ephystool.io.manifest import normalise_condition
+
+    rows = []
+    for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _RECORDING_EXT):
+        if f.name.startswith(".") or f.name.endswith((".json", ".yaml", ".yml")) or f.name.startswith("manifest"):
+            continue
+        rel = f.relative_to(folder)
+        cond = next((c for part in rel.parts[:-1] if (c := normalise_condition(part, conditions))), "")
+        rows.append({"path": rel.as_posix(), "condition": cond, "animal": "", "slice": "", "cell": "", "well": "",
+                     "protocol": "", "notes": "" if cond else "condition not found in folder names: fill it in"})
+    return rows
+
+
+@click.group(name="manifest")
+def command() -> None:
+    """Draft or check an experiment manifest."""
+
+
+@command.command("init")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Manifest to write (default: FOLDER/manifest.csv).")
+@click.option("--force", is_flag=True, help="Overwrite an existing manifest.")
+def init(folder: Path, output: Path | None, force: bool) -> None:
+    """Draft a manifest from the recordings under FOLDER (conditions from sub-folder names)."""
+    import csv
+    import io
+
+    from ephystool.errors import ManifestError
+    from ephystool.io.manifest import DEFAULT_CONDITIONS
+    from ephystool.pipeline.atomic import write_text
+
+    out = output or folder / "manifest.csv"
+    if out.exists() and not force:
+        raise ManifestError("already exists; use --force to overwrite or -o to choose another name", out)
+    rows = draft_rows(folder, DEFAULT_CONDITIONS)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=["path", "condition", "animal", "slice", "cell", "well", "protocol", "notes"],
+                       lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    write_text(out, buf.getvalue())
+    missing = sum(1 for r in rows if not r["condition"])
+    click.echo(f"wrote {out} with {len(rows)} recording(s); fill in animal/slice/cell/well and protocol"
+               + (f"; {missing} row(s) need a condition" if missing else ""))
+
+
+@command.command("check")
+@click.argument("manifest", type=click.Path(path_type=str))
+def check(manifest: str) -> None:
+    """Validate MANIFEST: columns, conditions, duplicates, protocols and that every file exists."""
+    from ephystool.errors import ProtocolError
+    from ephystool.io.manifest import read_manifest
+    from ephystool.protocols import load_protocol
+
+    man = read_manifest(manifest, check_files=True)
+    for r in man.rows:
+        try:
+            load_protocol(r.protocol)
+        except ProtocolError as exc:
+            raise ProtocolError(f"row {r.row}: {exc}", man.path) from None
+    n_cond = {c: sum(r.condition == c for r in man.rows) for c in man.conditions}
+    click.echo(f"{man.path}: {len(man.rows)} recording(s) OK; " + ", ".join(f"{c}: {n}" for c, n in n_cond.items()))

@@ -1,0 +1,124 @@
+"""Batch analysis: manifest -> tasks -> (cache | pool | Dask) -> tidy tables, figures, provenance.
+
+Outputs (all written atomically) in ``out_dir``: ``results.csv`` and ``results.parquet``,
+``sweeps.csv``, ``electrodes.csv``, ``failures.csv``, ``provenance.json`` and ``figures/``.
+Rows are ordered by manifest row, so the same inputs give byte-identical tables whatever the
+number of workers or the executor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ephystool.pipeline.tasks import Task, TaskOutput
+
+__all__ = ["BatchResult", "build_tasks", "run_analysis", "RESULT_COLUMNS"]
+
+RESULT_COLUMNS = ["recording", "condition", "animal", "slice", "cell", "well", "batch", "plate", "protocol",
+                  "analysis", "metric", "value", "unit"]
+SWEEP_COLUMNS = ["recording", "sweep", "sweep_time_s", "analysis", "metric", "value", "unit"]
+ELECTRODE_COLUMNS = ["recording", "well", "electrode", "metric", "value", "unit"]
+
+
+@dataclass
+class BatchResult:
+    """Summary of a batch: counts, failures and where the outputs are."""
+
+    out_dir: Path
+    n_tasks: int
+    n_ok: int
+    n_failed: int
+    n_reused: int
+    failures: list[dict[str, str]] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every recording succeeded, 1 when some failed (the rest are written)."""
+        return 0 if self.n_failed == 0 else 1
+
+
+def _row_dict(r: Any) -> dict[str, Any]:
+    d = dataclasses.asdict(r)
+    d["path"] = str(r.path)
+    d["recording"] = r.recording_id
+    d.pop("extra", None)
+    return d
+
+
+def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = False) -> list[Task]:
+    """One task per manifest row; rows sharing a ``session`` (and protocol) form one ordered task."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    order: list[tuple[str, str]] = []
+    for r in manifest.rows:
+        key = (r.protocol, str(r.overrides.get("session") or f"\0row{r.row}"))
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(r)
+    tasks = []
+    for i, key in enumerate(order):
+        rows = sorted(groups[key], key=lambda r: (r.overrides.get("order", 0), r.row))
+        fig = str(figures_dir / _safe(rows[0].recording_id)) if figures_dir else ""
+        tasks.append(Task(i, tuple(_row_dict(r) for r in rows), key[0], fig, debug))
+    return tasks
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def run_analysis(
+    manifest_path: str | Path,
+    out_dir: str | Path,
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    use_cache: bool = True,
+    figures: bool = True,
+    progress: bool = True,
+    debug: bool = False,
+    conditions: list[str] | None = None,
+    on_event: Callable[[str], None] | None = None,
+) -> BatchResult:
+    """Analyse every recording of a manifest and write the output tables.
+
+    Raises
+    ------
+    ManifestError
+        The manifest itself is invalid (missing column, unknown condition, duplicate row): nothing
+        is analysed. A row whose file is missing or unreadable only fails that row.
+    """
+    from ephystool.io.manifest import read_manifest
+    from ephystool.pipeline.cache import ResultCache
+    from ephystool.pipeline.execute import execute
+    from ephystool.pipeline.outputs import write_outputs
+    from ephystool.pipeline.progress import progress_bar
+
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    manifest = read_manifest(manifest_path, conditions=conditions)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = build_tasks(manifest, out / "figures" if figures else None, debug)
+    cache = ResultCache(out, use_cache)
+    done: list[TaskOutput] = []
+    todo: list[Task] = []
+    for t in tasks:
+        hit = cache.get(t)
+        (done.append(hit) if hit is not None else todo.append(t))
+    by_index = {t.index: t for t in tasks}
+    with progress_bar(len(tasks), enabled=progress, reused=len(done)) as advance:
+        def _finish(o: TaskOutput) -> None:
+            cache.put(by_index[o.index], o)
+            advance(o)
+        done += execute(todo, jobs=jobs, scheduler=scheduler, on_done=_finish)
+    done.sort(key=lambda o: o.index)
+    outputs = write_outputs(out, manifest, done, started)
+    failures = [o.failure for o in done if o.failure]
+    return BatchResult(out, len(tasks), len(tasks) - len(failures), len(failures),
+                       sum(o.cached for o in done), failures, outputs)

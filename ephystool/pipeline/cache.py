@@ -1,0 +1,65 @@
+"""Per-recording result cache under the output folder, keyed by file hash + parameters + version."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from ephystool.pipeline.atomic import write_json
+from ephystool.pipeline.tasks import Task, TaskOutput, task_key
+
+__all__ = ["ResultCache"]
+
+
+class ResultCache:
+    """JSON files in ``out_dir/.cache``; a run reuses an entry when inputs and parameters are unchanged."""
+
+    def __init__(self, out_dir: Path, enabled: bool = True) -> None:
+        self.dir = out_dir / ".cache"
+        self.enabled = enabled
+
+    @staticmethod
+    def key(task: Task) -> str | None:
+        """Cache key of a task, computed from the files' hashes without reading them through neo."""
+        from ephystool.io.base import sha256_file
+        from ephystool.protocols import load_protocol
+
+        try:
+            hashes = {r["recording"]: sha256_file(Path(r["path"])) for r in task.rows}
+            params = load_protocol(task.protocol).params_mapping()
+        except (OSError, ValueError):
+            return None  # missing file or bad protocol: never cached, the task reports it
+        return task_key(task, hashes, params)
+
+    def get(self, task: Task) -> TaskOutput | None:
+        """The cached output of ``task`` or None."""
+        if not self.enabled:
+            return None
+        k = self.key(task)
+        f = self.dir / f"{k}.json"
+        if k is None or not f.is_file():
+            return None
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None  # a damaged entry is recomputed
+        data.update(index=task.index, cached=True)
+        return TaskOutput(**data)
+
+    def put(self, task: Task, out: TaskOutput) -> None:
+        """Store a successful output."""
+        if not self.enabled or out.failure is not None:
+            return
+        k = self.key(task)
+        if k is not None:
+            write_json(self.dir / f"{k}.json", {k2: v for k2, v in dataclasses.asdict(out).items()
+                                               if k2 not in ("index", "cached")})
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"ResultCache({self.dir}, enabled={self.enabled})"
+
+    def asdict(self) -> dict[str, Any]:
+        """Where the cache lives."""
+        return {"dir": str(self.dir), "enabled": self.enabled}

@@ -1,0 +1,90 @@
+"""Where tasks run: in-process, a local process pool (default) or a Dask distributed cluster.
+
+The same :func:`~ephystool.pipeline.tasks.run_task` function runs everywhere; results are
+collected as they finish (for the progress bar) and re-ordered by task index, so outputs do not
+depend on the executor or the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+from ephystool.errors import MissingDependencyError
+from ephystool.pipeline.tasks import Task, TaskOutput, run_task
+
+__all__ = ["default_jobs", "execute"]
+
+
+def default_jobs() -> int:
+    """Number of usable cores."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS/Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _serial(tasks: Sequence[Task]) -> Iterator[TaskOutput]:
+    for t in tasks:
+        yield run_task(t)
+
+
+def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # no fork: safe with HDF5 and threads
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
+        futures = [ex.submit(run_task, t) for t in tasks]
+        for f in as_completed(futures):
+            yield f.result()
+
+
+def _dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[TaskOutput]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError as exc:
+        raise MissingDependencyError("--scheduler needs Dask: pip install 'ephystool[dask]'") from exc
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        futures = client.map(run_task, list(tasks), pure=False)
+        for f in dask_completed(futures):
+            yield f.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def execute(tasks: Sequence[Task], jobs: int | None = None, scheduler: str | None = None,
+            on_done: Callable[[TaskOutput], None] | None = None) -> list[TaskOutput]:
+    """Run ``tasks`` and return their outputs ordered by task index.
+
+    Parameters
+    ----------
+    jobs : int, optional
+        Worker processes (default: all cores; 1 runs in-process).
+    scheduler : str, optional
+        A Dask scheduler address (``tcp://host:8786``) or ``'local'`` for a LocalCluster.
+    on_done : callable, optional
+        Called with each output as it finishes (progress reporting, caching).
+    """
+    n = jobs or default_jobs()
+    if scheduler:
+        it: Iterator[TaskOutput] = _dask(tasks, scheduler, n)
+    elif n <= 1 or len(tasks) <= 1:
+        it = _serial(tasks)
+    else:
+        it = _pool(tasks, min(n, len(tasks)))
+    outs: list[TaskOutput] = []
+    for out in it:
+        if on_done is not None:
+            on_done(out)
+        outs.append(out)
+    return sorted(outs, key=lambda o: o.index)

@@ -1,0 +1,146 @@
+"""One task = one recording (or one multi-file LTP session): load, resolve protocol, analyse, tidy rows.
+
+Tasks are plain picklable data so that the same function runs in-process, in a process pool or
+on a Dask cluster. A task never raises for an expected problem: it returns the failure
+(file, stage, one-line message) so that the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import quantities as pq
+
+from ephystool._version import __version__
+from ephystool.errors import AnalysisError, EphysError
+
+__all__ = ["Task", "TaskOutput", "run_task", "task_key"]
+
+UNIT_COLS = ("animal", "slice", "cell", "well", "batch", "plate")
+
+
+@dataclass(frozen=True)
+class Task:
+    """Work for one recording or LTP session: manifest rows (as dicts), protocol, where figures go."""
+
+    index: int
+    rows: tuple[dict[str, Any], ...]
+    protocol: str
+    figures_dir: str = ""
+    debug: bool = False
+
+
+@dataclass
+class TaskOutput:
+    """What a task produced: tidy rows, or the failure; plus the input hashes for provenance."""
+
+    index: int
+    recording: str
+    results: list[dict[str, Any]] = field(default_factory=list)
+    sweeps: list[dict[str, Any]] = field(default_factory=list)
+    electrodes: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    failure: dict[str, str] | None = None
+    sha256: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
+
+
+def task_key(task: Task, file_hashes: dict[str, str], params: dict[str, Any]) -> str:
+    """Cache key: file hashes + analysis parameters + per-row overrides + ephystool version."""
+    blob = json.dumps({"h": file_hashes, "p": params, "rows": [_row_key(r) for r in task.rows],
+                       "protocol": task.protocol, "v": __version__}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _row_key(r: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in r.items() if k not in ("row",)}
+
+
+def _load(row: dict[str, Any], mode: str | None) -> Any:
+    from ephystool.io import load
+
+    kind = row["overrides"].get("kind") or (mode if mode in ("voltage_clamp", "current_clamp", "field") else None)
+    opts = {"stream": int(row["overrides"]["stream"])} if "stream" in row["overrides"] else {}
+    rec = load(row["path"], kind=kind, **opts)
+    hold = row.get("holding_mV") or ()
+    if hold:
+        if rec.kind == "mea":
+            raise AnalysisError("holding_mV given for an MEA recording", row["path"])
+        vals = list(hold) if len(hold) == rec.n_sweeps else [hold[0]] * rec.n_sweeps if len(hold) == 1 else None
+        if vals is None:
+            raise AnalysisError(f"manifest holding_mV has {len(hold)} values but the file has {rec.n_sweeps} sweeps "
+                                "(give one value, or one per sweep separated by ';')", row["path"])
+        rec = rec.replace(holding=tuple(v * pq.mV for v in vals))
+    return rec
+
+
+def _label(row: dict[str, Any]) -> dict[str, Any]:
+    base = {"recording": row["recording"], "condition": row["condition"], "protocol": row["protocol"]}
+    base.update({k: row.get(k, "") for k in UNIT_COLS})
+    return base
+
+
+def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
+    if not out:
+        return []
+    try:
+        mod = importlib.import_module(f"ephystool.report.fig_{name}")
+    except ModuleNotFoundError:
+        return []
+    plot = getattr(mod, f"plot_{name}", None)
+    if plot is None:
+        return []
+    d = Path(out)
+    d.mkdir(parents=True, exist_ok=True)
+    return [str(p) for p in plot(result, recording, d)]
+
+
+def _analyse(task: Task, out: TaskOutput) -> None:
+    from ephystool.analysis.registry import get_analyzer, params_class
+    from ephystool.protocols import load_protocol
+
+    stage = "protocol"
+    proto = load_protocol(task.protocol)
+    module = get_analyzer(proto.analysis)
+    overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order")}
+    stage = "load"
+    recs = [_load(r, proto.recording.mode) for r in task.rows]
+    out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
+    stage = "parameters"
+    params = params_class(proto.analysis).from_protocol(proto.params_mapping(), overrides)
+    out.params = {"protocol": task.protocol, "analysis": proto.analysis, **proto.params_mapping(), **overrides}
+    stage = "analysis"
+    if len(recs) > 1 and hasattr(module, "analyze_session"):
+        result = module.analyze_session(recs, params)
+    else:
+        result = module.analyze(recs[0], params)
+    label = _label(task.rows[0])
+    out.results = [{**label, **r} for r in result.rows()]
+    out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
+    out.electrodes = [{"recording": label["recording"], **r} for r in getattr(result, "electrode_rows", list)()]
+    stage = "figures"
+    out.figures = _figures(proto.analysis, result, recs[0], task.figures_dir)
+
+
+def run_task(task: Task) -> TaskOutput:
+    """Run one task; expected errors become ``output.failure`` (file, stage, message)."""
+    out = TaskOutput(task.index, task.rows[0]["recording"])
+    try:
+        _analyse(task, out)
+    except EphysError as exc:
+        out.failure = {"recording": out.recording, "stage": type(exc).__name__, "error": str(exc)}
+    except Exception as exc:  # a bug in an analyzer must not stop the batch: recorded with its traceback
+        tb = traceback.format_exc() if task.debug else ""
+        out.failure = {"recording": out.recording, "stage": "internal error",
+                       "error": f"{type(exc).__name__}: {exc} (please report; rerun with --debug for the traceback)"
+                       + (f"\n{tb}" if tb else "")}
+    if out.failure:
+        out.results, out.sweeps, out.electrodes = [], [], []
+    return out
