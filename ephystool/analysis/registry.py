@@ -14,8 +14,8 @@ ANALYZERS: dict[str, tuple[str, str]] = {
     "nmda": ("ephystool.analysis.nmda", "NmdaParams"),
     "nmda_iv": ("ephystool.analysis.nmda_iv", "NmdaIvParams"),
     "nmda_tonic": ("ephystool.analysis.nmda_tonic", "NmdaTonicParams"),
-    "firing_mea": ("ephystool.analysis.firing_mea", "FiringMeaParams"),
-    "firing_cc": ("ephystool.analysis.firing_cc", "FiringCcParams"),
+    "firing_mea": ("ephystool.analysis.firing_mea", "FiringMEAParams"),
+    "firing_cc": ("ephystool.analysis.firing_cc", "FiringCCParams"),
     "ltp": ("ephystool.analysis.ltp", "LtpParams"),
 }
 
@@ -35,5 +35,8 @@ def get_analyzer(name: str) -> ModuleType:
 
 def params_class(name: str) -> type:
     """The ``<Name>Params`` class of an analysis."""
-    module, cls = ANALYZERS[name]
-    return getattr(get_analyzer(name), cls)
+    mod = get_analyzer(name)
+    cls = getattr(mod, ANALYZERS[name][1], None)
+    if cls is None:  # ltp keeps its Params in a private module and re-exports it
+        raise ProtocolError(f"analysis '{name}' has no {ANALYZERS[name][1]}")
+    return cls

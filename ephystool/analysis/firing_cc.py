@@ -1,0 +1,364 @@
+"""Current-clamp firing: action potentials per sweep, f-I curve, rheobase, spontaneous rate.
+
+Template ``cc_fi_steps`` (``analysis_params`` keys, defaults in brackets): ``dvdt_threshold``
+["20 mV/ms"], ``min_peak`` ["0 mV"], ``min_ap_amplitude`` ["20 mV"], ``refractory`` ["2 ms"],
+``onset_skip`` ["1 ms"], ``smooth`` [none; e.g. "1 kHz" for slow, noisy traces], ``step_window``
+[from the recording's epochs/command], ``step_currents`` (list) or ``step_first`` + ``step_increment``
+[only used where the recording carries no command]. Manifest overrides: ``step_first_pA``,
+``step_increment_pA``.
+
+The stimulus window of each sweep is, in order: ``step_window``; the first protocol epoch whose level
+varies across sweeps (or the largest non-zero epoch); the longest run of the command waveform away from
+its baseline. A recording with none of these (gap-free) is analysed whole as spontaneous firing.
+
+The step current of each sweep is measured, in order, from a recorded current channel (median in the
+step minus median in the 100 ms before it: this is what was injected, e.g. ``PYR2.abf`` whose DAC header
+is labelled in mV), from the command waveform, from the epoch level (when in current units), and from
+the template or the manifest.
+
+Per sweep (``sweep_rows``): ``ap_count``, ``firing_rate`` (Hz, APs in the stimulus window / its
+duration), ``first_spike_latency`` (ms, threshold of the first AP minus step onset), ``command_pA``,
+``isi_mean`` (ms), ``adaptation_index`` (IPFX's mean normalised ISI difference). Per recording
+(``rows``): steps: ``firing_rate_max`` (Hz), ``rheobase`` (pA, smallest step with an AP), ``fi_slope``
+(Hz/pA, least-squares line over the steps at and above rheobase), and the first AP at rheobase:
+``ap_threshold``, ``ap_amplitude``, ``ap_half_width``, ``ahp_depth``; gap-free: ``firing_rate`` (Hz),
+``cv_isi`` and the median AP features over all APs. Rates and ISI CV use Elephant on
+``neo.SpikeTrain`` objects (rescaled to Hz).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import quantities as pq
+
+from ephystool.analysis import _ap
+from ephystool.analysis._cc_stim import SweepStim, infer_stimuli
+from ephystool.errors import AnalysisError, ProtocolError, UnitsError
+from ephystool.units import parse_quantity, to_float
+
+__all__ = ["NAME", "FiringCCParams", "SweepFiring", "FiringCCResult", "analyze"]
+
+NAME = "firing_cc"
+
+_DEFAULTS: dict[str, tuple[str | None, str]] = {
+    "dvdt_threshold": ("20 mV/ms", "mV/ms"),
+    "min_peak": ("0 mV", "mV"),
+    "min_ap_amplitude": ("20 mV", "mV"),
+    "refractory": ("2 ms", "ms"),
+    "onset_skip": ("1 ms", "ms"),
+    "smooth": (None, "Hz"),
+    "step_first": (None, "pA"),
+    "step_increment": (None, "pA"),
+}
+
+
+def _q(raw: Any, unit: str, key: str) -> pq.Quantity:
+    try:
+        return parse_quantity(raw, unit, name=key)
+    except UnitsError as exc:
+        raise ProtocolError(str(exc), field=f"analysis_params.{key}") from exc
+
+
+@dataclass(frozen=True)
+class FiringCCParams:
+    """Parameters of the current-clamp firing analysis (see the module docstring)."""
+
+    dvdt_threshold: pq.Quantity = field(default_factory=lambda: 20.0 * pq.mV / pq.ms)
+    min_peak: pq.Quantity = field(default_factory=lambda: 0.0 * pq.mV)
+    min_ap_amplitude: pq.Quantity = field(default_factory=lambda: 20.0 * pq.mV)
+    refractory: pq.Quantity = field(default_factory=lambda: 2.0 * pq.ms)
+    onset_skip: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
+    smooth: pq.Quantity | None = None
+    step_window: tuple[pq.Quantity, pq.Quantity] | None = None
+    step_currents: tuple[pq.Quantity, ...] | None = None
+    step_first: pq.Quantity | None = None
+    step_increment: pq.Quantity | None = None
+
+    @classmethod
+    def from_protocol(
+        cls, analysis_params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+    ) -> FiringCCParams:
+        """Build from a template's ``analysis_params`` (quantity strings) and manifest overrides.
+
+        Raises
+        ------
+        ProtocolError
+            A value without a unit, with the wrong unit, or a malformed ``step_window``.
+        """
+        ap = dict(analysis_params or {})
+        ov = dict(overrides or {})
+        kw: dict[str, Any] = {}
+        for key, (default, unit) in _DEFAULTS.items():
+            raw = ap.get(key, default)
+            if raw is not None:
+                kw[key] = _q(raw, unit, key)
+        for key in ("step_first", "step_increment"):
+            val = ov.get(f"{key}_pA")
+            if key not in kw and val is not None and np.isfinite(float(val)):
+                kw[key] = float(val) * pq.pA
+        if ap.get("step_window") is not None:
+            win = ap["step_window"]
+            if not isinstance(win, list | tuple) or len(win) != 2:
+                raise ProtocolError("expected [start, end], e.g. ['0.1 s', '0.6 s']", field="analysis_params.step_window")
+            a, b = (_q(w, "s", "step_window") for w in win)
+            if float(b) <= float(a):
+                raise ProtocolError(f"end {b} is not after start {a}", field="analysis_params.step_window")
+            kw["step_window"] = (a, b)
+        if ap.get("step_currents") is not None:
+            kw["step_currents"] = tuple(_q(c, "pA", "step_currents") for c in ap["step_currents"])
+        return cls(**kw)
+
+    def detector_kwargs(self, fs_hz: float) -> dict[str, Any]:
+        """Keyword arguments for :func:`ephystool.analysis._ap.detect_aps` (plain floats)."""
+        smooth = None if self.smooth is None else to_float(self.smooth, "Hz", "smooth")
+        return {
+            "dvdt_threshold": to_float(self.dvdt_threshold, "mV/ms", "dvdt_threshold"),
+            "min_peak": to_float(self.min_peak, "mV", "min_peak"),
+            "min_amplitude": to_float(self.min_ap_amplitude, "mV", "min_ap_amplitude"),
+            "refractory_ms": to_float(self.refractory, "ms", "refractory"),
+            "smooth_hz": smooth,
+        }
+
+
+@dataclass(frozen=True)
+class SweepFiring:
+    """APs of one sweep inside its stimulus window.
+
+    ``spiketrain`` holds AP peak times (s, relative to the sweep's first sample) with the window
+    as ``t_start``/``t_stop``; ``features`` the per-AP features; ``command`` the step current (pA,
+    NaN where unknown).
+    """
+
+    sweep: int
+    sweep_time_s: float
+    window_s: tuple[float, float]
+    command: pq.Quantity
+    spiketrain: Any
+    features: _ap.APFeatures
+    threshold_times_s: np.ndarray
+    stimulus_source: str
+
+    @property
+    def ap_count(self) -> int:
+        """Number of APs in the window."""
+        return self.features.count
+
+    @property
+    def firing_rate(self) -> pq.Quantity:
+        """Mean rate over the window (Elephant ``mean_firing_rate``, in Hz)."""
+        from elephant.statistics import mean_firing_rate
+
+        return mean_firing_rate(self.spiketrain).rescale(pq.Hz)
+
+    @property
+    def isis_ms(self) -> np.ndarray:
+        """Inter-spike intervals in ms."""
+        return np.diff(self.spiketrain.rescale(pq.ms).magnitude)
+
+    @property
+    def first_spike_latency(self) -> pq.Quantity:
+        """Threshold time of the first AP minus the window start (ms); NaN without APs."""
+        if not self.threshold_times_s.size:
+            return np.nan * pq.ms
+        return (self.threshold_times_s[0] - self.window_s[0]) * 1e3 * pq.ms
+
+    @property
+    def adaptation_index(self) -> float:
+        """Mean of (ISI[n+1] - ISI[n]) / (ISI[n+1] + ISI[n]) (IPFX ``adapt``); NaN with < 3 APs."""
+        isi = self.isis_ms
+        if isi.size < 2:
+            return float("nan")
+        return float(np.mean(np.diff(isi) / (isi[1:] + isi[:-1])))
+
+
+@dataclass(frozen=True)
+class FiringCCResult:
+    """Result of :func:`analyze` (quantities; NaN where a value is undefined)."""
+
+    mode: str  # "steps" or "spontaneous"
+    sweeps: tuple[SweepFiring, ...]
+    firing_rate: pq.Quantity
+    firing_rate_max: pq.Quantity
+    rheobase: pq.Quantity
+    fi_slope: pq.Quantity
+    cv_isi: float
+    ap_threshold: pq.Quantity
+    ap_amplitude: pq.Quantity
+    ap_half_width: pq.Quantity
+    ahp_depth: pq.Quantity
+    warnings: tuple[str, ...] = ()
+
+    def fi_curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """(step current in pA, firing rate in Hz) per sweep, sorted by current, NaN currents dropped."""
+        cur = np.array([float(s.command.rescale(pq.pA).magnitude) for s in self.sweeps])
+        rate = np.array([float(s.firing_rate.magnitude) for s in self.sweeps])
+        keep = np.isfinite(cur)
+        order = np.argsort(cur[keep], kind="stable")
+        return cur[keep][order], rate[keep][order]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Tidy per-recording rows (finite values only), canonical units."""
+        window = "step" if self.mode == "steps" else "sweep"
+        items: list[tuple[str, Any, str]] = [
+            ("firing_rate", self.firing_rate, "Hz"),
+            ("firing_rate_max", self.firing_rate_max, "Hz"),
+            ("rheobase", self.rheobase, "pA"),
+            ("fi_slope", self.fi_slope, "Hz/pA"),
+            ("cv_isi", self.cv_isi * pq.dimensionless, "1"),
+            ("ap_threshold", self.ap_threshold, "mV"),
+            ("ap_amplitude", self.ap_amplitude, "mV"),
+            ("ap_half_width", self.ap_half_width, "ms"),
+            ("ahp_depth", self.ahp_depth, "mV"),
+        ]
+        out = []
+        for metric, q, unit in items:
+            value = float(q.magnitude) if unit == "1" else to_float(q, unit, metric)
+            if np.isfinite(value):
+                out.append(dict(analysis=NAME, metric=metric, value=value, unit=unit, window=window,
+                                n_sweeps=len(self.sweeps)))
+        return out
+
+    def sweep_rows(self) -> list[dict[str, Any]]:
+        """Tidy per-sweep rows (finite values only)."""
+        out = []
+        for s in self.sweeps:
+            isi = s.isis_ms
+            vals = [
+                ("ap_count", float(s.ap_count), "1"),
+                ("firing_rate", float(s.firing_rate.magnitude), "Hz"),
+                ("first_spike_latency", float(s.first_spike_latency.magnitude), "ms"),
+                ("command_pA", float(s.command.rescale(pq.pA).magnitude), "pA"),
+                ("isi_mean", float(np.mean(isi)) if isi.size else float("nan"), "ms"),
+                ("adaptation_index", s.adaptation_index, "1"),
+            ]
+            for metric, value, unit in vals:
+                if np.isfinite(value):
+                    out.append(dict(sweep=s.sweep, sweep_time_s=s.sweep_time_s, analysis=NAME, metric=metric,
+                                    value=value, unit=unit))
+        return out
+
+
+def _membrane_potential(recording: Any, sweep: int) -> tuple[np.ndarray, float]:
+    sig = recording.signal(sweep)
+    try:
+        v = sig.rescale(pq.mV).magnitude.ravel().astype(float)
+    except ValueError as exc:
+        raise AnalysisError(
+            f"sweep {sweep}, channel '{recording.channels[recording.primary].name}': firing_cc needs a membrane "
+            f"potential (mV), found units {sig.dimensionality.string}; check the clamp mode or primary channel",
+            recording.path,
+        ) from exc
+    return v, float(sig.sampling_rate.rescale(pq.Hz).magnitude)
+
+
+def _analyze_sweep(recording: Any, sweep: int, stim: SweepStim, params: FiringCCParams) -> SweepFiring:
+    import neo
+
+    v, fs = _membrane_potential(recording, sweep)
+    skip = int(round(to_float(params.onset_skip, "s", "onset_skip") * fs))
+    # start 2 samples early: central differences see a jump one sample before it happens
+    exclude = [(int(round(t * fs)) - 2, int(round(t * fs)) + skip) for t in stim.transitions_s] if skip > 0 else []
+    kw = params.detector_kwargs(fs)
+    onsets, peaks = _ap.detect_aps(v, fs, exclude=exclude, **kw)
+    i0 = max(0, int(round(stim.start_s * fs)))
+    i1 = min(v.size, int(round(stim.end_s * fs)))
+    keep = (peaks >= i0) & (peaks < i1)
+    feats = _ap.ap_features(v, fs, onsets[keep], peaks[keep], smooth_hz=kw["smooth_hz"], end=i1)
+    thr_times = _threshold_times(v, fs, feats, kw["smooth_hz"])
+    t0, t1 = i0 / fs, i1 / fs
+    st = neo.SpikeTrain(feats.peak / fs * pq.s, t_start=t0 * pq.s, t_stop=t1 * pq.s)
+    return SweepFiring(sweep, recording.sweep_time(sweep), (t0, t1), stim.current_pA * pq.pA, st, feats,
+                       thr_times, stim.source)
+
+
+def _threshold_times(v: np.ndarray, fs: float, feats: _ap.APFeatures, smooth_hz: float | None) -> np.ndarray:
+    """Time (s) of each AP's threshold: last sample at or below the threshold voltage before the peak."""
+    out = np.empty(feats.count)
+    for j in range(feats.count):
+        k, thr = int(feats.onset[j]), feats.threshold_mv[j]
+        lo = max(0, k - int(0.005 * fs))
+        below = np.flatnonzero(v[lo : k + 1] <= thr)
+        out[j] = (lo + int(below[-1]) if below.size else k) / fs
+    return out
+
+
+def analyze(recording: Any, params: FiringCCParams | None = None) -> FiringCCResult:
+    """Detect APs in every sweep and summarise firing (see the module docstring).
+
+    Parameters
+    ----------
+    recording : Recording
+        A current-clamp recording (membrane potential in the primary channel).
+    params : FiringCCParams, optional
+        Defaults when omitted.
+
+    Returns
+    -------
+    FiringCCResult
+
+    Raises
+    ------
+    AnalysisError
+        Not a current-clamp recording, primary channel not a voltage, or a step window outside a sweep.
+    """
+    params = params or FiringCCParams()
+    if recording.kind != "current_clamp":
+        raise AnalysisError(
+            f"firing_cc needs a current-clamp recording, found kind '{recording.kind}'; "
+            "set the protocol or the recording kind to current clamp", recording.path)
+    stims, mode, warns = infer_stimuli(recording, params)
+    sweeps = tuple(_analyze_sweep(recording, k, stims[k], params) for k in range(recording.n_sweeps))
+    return _summarise(sweeps, mode, tuple(warns))
+
+
+def _median_features(feats: list[_ap.APFeatures]) -> dict[str, float]:
+    def med(name: str) -> float:
+        vals = np.concatenate([getattr(f, name) for f in feats]) if feats else np.zeros(0)
+        vals = vals[np.isfinite(vals)]
+        return float(np.median(vals)) if vals.size else float("nan")
+
+    return {k: med(k) for k in ("threshold_mv", "amplitude_mv", "half_width_ms", "ahp_depth_mv")}
+
+
+def _summarise(sweeps: tuple[SweepFiring, ...], mode: str, warns: tuple[str, ...]) -> FiringCCResult:
+    """Per-recording metrics from the per-sweep results."""
+    from elephant.statistics import cv, isi
+
+    nan = float("nan")
+    rates = np.array([float(s.firing_rate.magnitude) for s in sweeps])
+    rheo, slope, feat = nan, nan, _median_features([])
+    if mode == "spontaneous":
+        n = sum(s.ap_count for s in sweeps)
+        dur = sum(s.window_s[1] - s.window_s[0] for s in sweeps)
+        rate = n / dur if dur > 0 else nan
+        intervals = [isi(s.spiketrain).magnitude for s in sweeps if s.ap_count >= 2]
+        allisi = np.concatenate(intervals) if intervals else np.zeros(0)
+        cv_isi = float(cv(allisi)) if allisi.size >= 2 else nan
+        feat = _median_features([s.features for s in sweeps])
+        rmax = float(np.max(rates)) if rates.size else nan
+    else:
+        rate, cv_isi = nan, nan
+        rmax = float(np.max(rates)) if rates.size else nan
+        cur = np.array([float(s.command.rescale(pq.pA).magnitude) for s in sweeps])
+        firing = [k for k in np.argsort(np.where(np.isfinite(cur), cur, np.inf), kind="stable")
+                  if np.isfinite(cur[k]) and sweeps[k].ap_count > 0]
+        if firing:
+            k0 = int(firing[0])
+            rheo = float(cur[k0])
+            f = sweeps[k0].features
+            feat = {name: float(getattr(f, name)[0]) for name in _median_features([]).keys()}
+            supra = np.isfinite(cur) & (cur >= rheo)
+            if np.unique(cur[supra]).size >= 2:
+                slope = float(np.polyfit(cur[supra], rates[supra], 1)[0])
+        elif np.all(np.isnan(cur)):
+            warns = warns + ("step currents unknown: rheobase and f-I slope not computed",)
+    return FiringCCResult(
+        mode=mode, sweeps=sweeps, firing_rate=rate * pq.Hz, firing_rate_max=rmax * pq.Hz, rheobase=rheo * pq.pA,
+        fi_slope=slope * pq.Hz / pq.pA, cv_isi=cv_isi, ap_threshold=feat["threshold_mv"] * pq.mV,
+        ap_amplitude=feat["amplitude_mv"] * pq.mV, ap_half_width=feat["half_width_ms"] * pq.ms,
+        ahp_depth=feat["ahp_depth_mv"] * pq.mV, warnings=warns,
+    )
