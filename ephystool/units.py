@@ -34,7 +34,7 @@ _ALIASES = {
     "us": "us", "µs": "us", "μs": "us",
     "uA": "uA", "µA": "uA",
     "uM": "uM", "µM": "uM", "μM": "uM",
-    "MOhm": "Mohm", "MΩ": "Mohm", "Mohm": "Mohm", "GOhm": "Gohm", "GΩ": "Gohm",
+    "MOhm": "Mohm", "MΩ": "Mohm", "Mohm": "Mohm", "GOhm": "GOhm", "GΩ": "GOhm", "/min": "1/min",
     "%": "percent", "percent": "percent",
     "min": "min", "h": "h",
     "1": "dimensionless", "": "dimensionless",
@@ -53,9 +53,11 @@ def _unit(symbol: str) -> pq.Quantity:
         return pq.umol / pq.L
     if sym == "nM":
         return pq.nmol / pq.L
+    if sym == "GOhm":
+        return pq.Quantity(1e3, "Mohm")
     try:
         return pq.Quantity(1.0, sym)
-    except (LookupError, ValueError, TypeError) as exc:
+    except (LookupError, ValueError, TypeError, SyntaxError) as exc:
         raise UnitsError(f"unknown unit '{symbol}'") from exc
 
 

@@ -62,10 +62,14 @@ def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = Fa
             order.append(key)
         groups[key].append(r)
     tasks = []
+    base = Path(manifest.path).parent
     for i, key in enumerate(order):
         rows = sorted(groups[key], key=lambda r: (r.overrides.get("order", 0), r.row))
         fig = str(figures_dir / _safe(rows[0].recording_id)) if figures_dir else ""
-        tasks.append(Task(i, tuple(_row_dict(r) for r in rows), key[0], fig, debug))
+        proto = key[0]
+        if proto.endswith((".yaml", ".yml")) and not Path(proto).is_absolute():
+            proto = str((base / proto).resolve())  # a lab's own template, relative to the manifest
+        tasks.append(Task(i, tuple(_row_dict(r) for r in rows), proto, fig, debug))
     return tasks
 
 

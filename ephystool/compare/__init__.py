@@ -1,0 +1,1 @@
+"""Condition comparison on tidy tables: hierarchical statistics, claims and verdicts."""
