@@ -1,0 +1,413 @@
+"""LTP analyzer: fEPSP slope time course of a slice session, baseline normalisation and LTP magnitude.
+
+A *session* is one file, or an ordered list of files of the same slice. The per-sweep measures
+(fEPSP initial slope, amplitude, fibre volley, paired-pulse ratio) come from
+:mod:`ephystool.analysis._fepsp`; this module holds the per-session logic, which only sees a
+:class:`SweepSeries` (per-sweep values and times) so that other readers (MEA evoked responses) can
+feed it too:
+
+* **Induction time**, in this order: the manifest's ``induction_time_min``; a file tag/comment
+  (a tag naming the induction — 'TBS', 'HFS', 'induction', 'tetanus', 'LTP' — else the first tag);
+  the protocol's ``induction_time``; a gap in the sweep times longer than 3 sweep intervals (the
+  induction is then one interval after the last sweep before the gap). Sweeps that contain the
+  induction time, or whose length differs from the others', are induction sweeps and never part of a
+  window.
+* **Outliers**: sweeps more than ``outlier_mad`` robust SDs (1.4826 MAD of the residuals) from a running
+  median of their 8 neighbours (a robust local line, so the post-tetanic decay is followed; computed
+  before and after induction separately; scale at least 1 % of the response) are excluded and counted.
+* **Normalisation** to the mean slope of the baseline window (%). ``ltp_magnitude`` and
+  ``stp_magnitude`` are mean normalised slopes (% of baseline, 100 = no change) in the post and STP
+  windows; ``baseline_drift`` is the change over the baseline window of a straight-line fit, in % of
+  the baseline mean; ``fibre_volley_change`` is the post-window fibre volley relative to the baseline's
+  (% change, 0 = constant input); ``ppr`` is the mean baseline paired-pulse ratio (slope 2 / slope 1).
+  A session whose drift exceeds ``drift_limit`` is flagged: every row carries ``flag`` and
+  ``excluded_reason``, which the comparison step uses to leave it out.
+
+Windows are inclusive at both ends, in minutes relative to the induction. A window the session does
+not reach (its far end more than 1.5 sweep intervals beyond the recorded sweeps, or fewer than 3 usable
+sweeps in it) raises :class:`~ephystool.errors.AnalysisError` naming the file and the window.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import quantities as pq
+
+from ephystool.analysis._fepsp import evoked_peaks
+from ephystool.analysis._ltp_measure import (
+    FepspTraces,
+    MeasuredSession,
+    measure_recordings,
+    running_outliers,
+    session_clock,
+)
+from ephystool.analysis._ltp_params import LtpParams
+from ephystool.errors import AnalysisError
+from ephystool.io.recording import Recording, Tag
+
+__all__ = [
+    "NAME",
+    "LtpParams",
+    "LtpResult",
+    "SweepSeries",
+    "Induction",
+    "analyze",
+    "analyze_session",
+    "find_induction",
+    "session_time_course",
+    "session_clock",
+    "evoked_peaks",
+]
+
+NAME = "ltp"
+_INDUCTION_WORDS = re.compile(r"induc|\btbs\b|theta|\bhfs\b|tetan|\bltp\b|100 ?hz|pairing", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SweepSeries:
+    """Per-sweep measurements of one session in acquisition order: the input of the session logic.
+
+    Attributes
+    ----------
+    time_s : numpy.ndarray
+        Sweep start times on the session clock (s).
+    slope : numpy.ndarray
+        The response that is normalised (fEPSP slope in mV/ms; any per-sweep response for other readers).
+    amplitude, fibre_volley, ppr : numpy.ndarray
+        fEPSP amplitude (mV), fibre-volley amplitude (mV) and paired-pulse ratio; NaN where not measured.
+    duration_s : numpy.ndarray
+        Sweep durations (s); used to find sweeps containing the induction and non-test sweeps.
+    file_index : numpy.ndarray
+        Index into ``files`` of each sweep's file.
+    files : tuple of str
+        The session's files (names used in rows and messages).
+    slope_unit : str
+        Unit of ``slope``.
+    """
+
+    time_s: np.ndarray
+    slope: np.ndarray
+    amplitude: np.ndarray
+    fibre_volley: np.ndarray
+    ppr: np.ndarray
+    duration_s: np.ndarray
+    file_index: np.ndarray
+    files: tuple[str, ...] = ("session",)
+    slope_unit: str = "mV/ms"
+
+    @classmethod
+    def from_values(cls, time_s: Sequence[float], slope: Sequence[float], name: str = "session", **kw: object):
+        """A series from times and one response per sweep; the other measures default to NaN."""
+        t = np.asarray(time_s, dtype=float)
+        nan = np.full(t.size, np.nan)
+        return cls(
+            time_s=t,
+            slope=np.asarray(slope, dtype=float),
+            amplitude=np.asarray(kw.pop("amplitude", nan), dtype=float),
+            fibre_volley=np.asarray(kw.pop("fibre_volley", nan), dtype=float),
+            ppr=np.asarray(kw.pop("ppr", nan), dtype=float),
+            duration_s=np.asarray(kw.pop("duration_s", np.zeros(t.size)), dtype=float),
+            file_index=np.zeros(t.size, dtype=int),
+            files=(name,),
+            **kw,  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True)
+class Induction:
+    """Induction time on the session clock (s) and where it came from.
+
+    ``sweeps`` are the sweeps it occupies (excluded from every window); ``sweep`` is the last sweep that
+    started at or before it (-1 when none), the sweep a tag is attached to.
+    """
+
+    time_s: float
+    source: str  # 'manifest', 'tag', 'protocol' or 'gap'
+    sweeps: tuple[int, ...] = ()
+    text: str = ""
+    sweep: int = -1
+
+
+@dataclass(frozen=True)
+class LtpResult:
+    """Outcome of the LTP analysis of one session (quantities; rows for the results tables)."""
+
+    source: str
+    ltp_magnitude: pq.Quantity
+    stp_magnitude: pq.Quantity
+    baseline_slope: pq.Quantity
+    baseline_drift: pq.Quantity
+    fibre_volley_change: pq.Quantity
+    ppr: pq.Quantity
+    induction: Induction
+    series: SweepSeries
+    slope_norm: np.ndarray
+    time_min: np.ndarray
+    phase: np.ndarray  # per sweep: 'baseline', 'stp', 'post', 'pre', 'after', 'induction'
+    outlier: np.ndarray  # bool per sweep (excluded as outlier or not measurable)
+    windows_min: dict[str, tuple[float, float]]
+    n_sweeps: dict[str, int]
+    flag: str = ""
+    excluded_reason: str = ""
+    traces: FepspTraces | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n_outliers(self) -> int:
+        """Sweeps excluded as outliers or as not measurable (induction sweeps not counted)."""
+        return int(np.sum(self.outlier))
+
+    def rows(self) -> list[dict]:
+        """Tidy rows for results.csv (one per metric; NaN metrics are left out)."""
+        w = self.windows_min
+        fmt = "{:g}-{:g} min".format
+        spec = [
+            ("ltp_magnitude", self.ltp_magnitude, "%", fmt(*w["post"]), self.n_sweeps["post"]),
+            ("stp_magnitude", self.stp_magnitude, "%", fmt(*w["stp"]), self.n_sweeps["stp"]),
+            ("baseline_slope", self.baseline_slope, self.series.slope_unit, fmt(*w["baseline"]),
+             self.n_sweeps["baseline"]),
+            ("baseline_drift", self.baseline_drift, "%", fmt(*w["baseline"]), self.n_sweeps["baseline"]),
+            ("fibre_volley_change", self.fibre_volley_change, "%", f"post {fmt(*w['post'])} vs baseline",
+             self.n_sweeps["post"]),
+            ("ppr", self.ppr, "1", fmt(*w["baseline"]), self.n_sweeps["baseline"]),
+        ]
+        rows = []
+        for metric, q, unit, window, n in spec:
+            value = float(q.magnitude)
+            if not np.isfinite(value):
+                continue
+            rows.append({
+                "analysis": NAME, "metric": metric, "value": value, "unit": unit, "window": window,
+                "n_sweeps": int(n), "n_outliers": self.n_outliers, "induction_time_s": self.induction.time_s,
+                "induction_source": self.induction.source, "flag": self.flag,
+                "excluded_reason": self.excluded_reason,
+            })
+        return rows
+
+    def sweep_rows(self) -> list[dict]:
+        """Tidy per-sweep rows for sweeps.csv (NaN values are left out)."""
+        s = self.series
+        measures = [("fepsp_slope", s.slope, s.slope_unit), ("fepsp_slope_norm", self.slope_norm, "%"),
+                    ("fepsp_amplitude", s.amplitude, "mV"), ("fibre_volley", s.fibre_volley, "mV"),
+                    ("ppr", s.ppr, "1")]
+        rows = []
+        for k in range(s.time_s.size):
+            common = {"sweep": k, "sweep_time_s": float(s.time_s[k]), "analysis": NAME,
+                      "time_min": float(self.time_min[k]), "file": s.files[int(s.file_index[k])],
+                      "phase": str(self.phase[k]), "outlier": bool(self.outlier[k])}
+            for metric, arr, unit in measures:
+                if np.isfinite(arr[k]):
+                    rows.append({**common, "metric": metric, "value": float(arr[k]), "unit": unit})
+        return rows
+
+
+# ----------------------------------------------------------------------------- induction
+def _interval(time_s: np.ndarray, fallback_s: float) -> float:
+    d = np.diff(np.sort(time_s))
+    d = d[d > 0]
+    return float(np.median(d)) if d.size else float(fallback_s)
+
+
+def find_induction(series: SweepSeries, tags: Sequence[Tag], params: LtpParams, path: str = "") -> Induction:
+    """Find the induction time of a session (see the module docstring for the order of sources).
+
+    Parameters
+    ----------
+    series : SweepSeries
+        The session's sweeps (times on the session clock).
+    tags : sequence of Tag
+        Comment tags with times on the session clock.
+    params : LtpParams
+        ``induction_override`` (manifest), ``induction_time`` (protocol) and ``sweep_interval``.
+    path : str
+        File name for messages.
+
+    Returns
+    -------
+    Induction
+
+    Raises
+    ------
+    AnalysisError
+        If no source gives an induction time.
+    """
+    t = series.time_s
+    interval = _interval(t, float(params.sweep_interval.rescale("s").magnitude))
+    if params.induction_override is not None:
+        when, source, text = float(params.induction_override.rescale("s").magnitude), "manifest", ""
+    elif tags:
+        tag = next((g for g in tags if _INDUCTION_WORDS.search(g.text)), tags[0])
+        when, source, text = float(tag.time_s), "tag", tag.text
+    elif params.induction_time is not None:
+        when, source, text = float(params.induction_time.rescale("s").magnitude), "protocol", ""
+    else:
+        gaps = np.flatnonzero(np.diff(t) > 3.0 * interval)
+        if gaps.size == 0:
+            raise AnalysisError(
+                f"no induction found: no tag, no induction_time_min in the manifest, no induction_time in the "
+                f"protocol and no gap longer than 3 sweep intervals ({interval:g} s) between the {t.size} sweeps; "
+                "set induction_time_min in the manifest",
+                path,
+            )
+        when, source, text = float(t[gaps[0]] + interval), "gap", ""
+    dur = series.duration_s
+    typical = float(np.median(dur)) if dur.size else 0.0
+    inside = (t <= when) & (when < t + np.maximum(dur, 1e-9))
+    odd = np.abs(dur - typical) > 0.1 * typical if typical > 0 else np.zeros(t.size, bool)
+    last = int(np.searchsorted(t, when, side="right")) - 1
+    return Induction(when, source, tuple(int(k) for k in np.flatnonzero(inside | odd)), text, last)
+
+
+# ----------------------------------------------------------------------------- time course
+def _window(name: str, window: tuple[float, float], time_min: np.ndarray, usable: np.ndarray,
+            interval_min: float, path: str) -> np.ndarray:
+    lo, hi = window
+    inside = (time_min >= lo - 1e-9) & (time_min <= hi + 1e-9)
+    tol = 1.5 * interval_min
+    far_ok = time_min.min() <= lo + tol if hi <= 0 else time_min.max() >= hi - tol
+    n = int(np.sum(inside & usable))
+    if not far_ok or n < 3:
+        span = f"{time_min.min():.1f} to {time_min.max():.1f} min"
+        raise AnalysisError(
+            f"session too short for the {name} window ({lo:g} to {hi:g} min from induction): the sweeps span "
+            f"{span} and {n} usable sweeps fall in it (need 3 and coverage to the window's end); record longer "
+            f"or set {name}_window in the protocol",
+            path,
+        )
+    return inside & usable
+
+
+def _drift(time_min: np.ndarray, norm: np.ndarray, window: tuple[float, float]) -> float:
+    if time_min.size < 3:
+        return float("nan")
+    slope = np.polyfit(time_min, norm, 1)[0]
+    return float(slope * (window[1] - window[0]))
+
+
+def session_time_course(series: SweepSeries, params: LtpParams, induction: Induction,
+                        path: str = "", traces: FepspTraces | None = None) -> LtpResult:
+    """Normalise a session's per-sweep responses to its baseline and compute the LTP metrics.
+
+    Parameters
+    ----------
+    series : SweepSeries
+        Per-sweep measures (any reader: fEPSP sweeps, MEA evoked responses).
+    params : LtpParams
+        Windows, outlier and drift limits.
+    induction : Induction
+        From :func:`find_induction`.
+    path : str
+        File name(s) for messages and the ``source`` field.
+    traces : FepspTraces, optional
+        Averaged baseline/post traces for the figure.
+
+    Returns
+    -------
+    LtpResult
+
+    Raises
+    ------
+    AnalysisError
+        If a window is not covered by the session or the baseline slope is zero or not measurable.
+    """
+    t_min = (series.time_s - induction.time_s) / 60.0
+    interval_min = _interval(series.time_s, float(params.sweep_interval.rescale("s").magnitude)) / 60.0
+    is_ind = np.zeros(t_min.size, bool)
+    is_ind[list(induction.sweeps)] = True
+    finite = np.isfinite(series.slope) & ~is_ind
+    outlier = running_outliers(series.slope, t_min, finite, (t_min >= 0).astype(int), params.outlier_mad)
+    excluded = (~finite & ~is_ind) | outlier
+    usable = ~excluded & ~is_ind
+    w = params.windows_min()
+    masks = {k: _window(k, w[k], t_min, usable, interval_min, path) for k in ("baseline", "stp", "post")}
+    base_mean = float(np.mean(series.slope[masks["baseline"]]))
+    if not (np.isfinite(base_mean) and base_mean != 0.0):
+        raise AnalysisError(f"baseline mean response is {base_mean:g}: nothing to normalise to", path)
+    norm = 100.0 * series.slope / base_mean
+
+    def mean_in(arr: np.ndarray, mask: np.ndarray) -> float:
+        vals = arr[mask & np.isfinite(arr)]
+        return float(np.mean(vals)) if vals.size else float("nan")
+
+    drift = _drift(t_min[masks["baseline"]], norm[masks["baseline"]], w["baseline"])
+    fv_base, fv_post = mean_in(series.fibre_volley, masks["baseline"]), mean_in(series.fibre_volley, masks["post"])
+    flag, reason = "", ""
+    if abs(drift) > 100.0 * params.drift_limit:
+        flag = "baseline_drift"
+        reason = f"baseline drift {drift:+.1f} % exceeds the {100 * params.drift_limit:g} % limit"
+    phase = np.full(t_min.size, "after", dtype=object)
+    phase[t_min < 0] = "pre"
+    for k in ("post", "stp", "baseline"):
+        phase[masks[k]] = k
+    phase[is_ind] = "induction"
+    return LtpResult(
+        source=path,
+        ltp_magnitude=mean_in(norm, masks["post"]) * pq.percent,
+        stp_magnitude=mean_in(norm, masks["stp"]) * pq.percent,
+        baseline_slope=base_mean * pq.dimensionless if series.slope_unit != "mV/ms" else base_mean * pq.mV / pq.ms,
+        baseline_drift=drift * pq.percent,
+        fibre_volley_change=100.0 * (fv_post / fv_base - 1.0) * pq.percent if fv_base > 0 else np.nan * pq.percent,
+        ppr=mean_in(series.ppr, masks["baseline"]) * pq.dimensionless,
+        induction=induction, series=series, slope_norm=norm, time_min=t_min, phase=phase.astype(str),
+        outlier=excluded, windows_min=w, n_sweeps={k: int(m.sum()) for k, m in masks.items()},
+        flag=flag, excluded_reason=reason, traces=traces,
+    )
+
+
+# ----------------------------------------------------------------------------- recordings
+def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpResult:
+    """Analyse an ordered list of files of one slice as one LTP session.
+
+    Sweep times come from each file's recorded episode starts, continued across files (by the files'
+    recording dates when all have one, else one sweep interval after the previous file's last sweep);
+    a file without usable times gets ``sweep_interval`` spacing.
+
+    Parameters
+    ----------
+    recordings : sequence of Recording
+        Field (or current-clamp) recordings in mV, in acquisition order.
+    params : LtpParams
+        Analysis parameters.
+
+    Returns
+    -------
+    LtpResult
+
+    Raises
+    ------
+    AnalysisError
+        If a recording is not a field recording in mV, a sweep has no stimulus, no induction is found
+        or the session does not cover its windows.
+    """
+    if not recordings:
+        raise AnalysisError("an LTP session needs at least one recording")
+    path = " + ".join(r.path.name for r in recordings)
+    stim = params.stim_time
+    measured = measure_recordings(
+        recordings, params.response_windows(), None if stim is None else float(stim.rescale("ms").magnitude),
+        None if params.ppi is None else float(params.ppi.rescale("ms").magnitude),
+        float(params.sweep_interval.rescale("s").magnitude))
+    series = _series(measured, measured.slope, measured.ppr)
+    induction = find_induction(series, measured.tags, params, path)
+    first = session_time_course(series, params, induction, path)
+    fit_ms = None
+    if params.slope_method == "fixed_window":
+        fit_ms = measured.fixed_window(first.phase == "baseline")
+        series = _series(measured, *measured.refit(fit_ms))
+        first = session_time_course(series, params, induction, path)
+    traces = measured.average_traces(first.phase == "baseline", first.phase == "post", fit_ms)
+    return dataclasses.replace(first, traces=traces)
+
+
+def _series(m: MeasuredSession, slope: np.ndarray, ppr: np.ndarray) -> SweepSeries:
+    return SweepSeries(m.time_s, slope, m.amplitude, m.fibre_volley, ppr, m.duration_s, m.file_index, m.files)
+
+
+def analyze(recording: Recording, params: LtpParams) -> LtpResult:
+    """Analyse one file as an LTP session; see :func:`analyze_session`."""
+    return analyze_session([recording], params)

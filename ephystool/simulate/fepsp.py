@@ -1,0 +1,201 @@
+"""Ground-truth field-EPSP (LTP) sessions: a hippocampal CA1 slice recorded with test pulses.
+
+Each sweep (default 100 ms at 20 kHz, stimulus at 10 ms, a second stimulus 50 ms later) holds:
+
+* a **stimulus artifact**: biphasic, several mV, over within 0.5 ms (a 0.1 ms positive phase, then a
+  negative phase decaying with tau 0.08 ms);
+* a **fibre volley**: triphasic (negative Mexican hat), trough 0.2-0.5 mV at 1.3 ms after the stimulus,
+  constant through the session (the input does not change);
+* the **fEPSP**: negative-going, 0.6-1.5 mV, a difference of exponentials (rise 1.5 ms, decay 6 ms)
+  starting 2 ms after the stimulus, smoothed by conduction dispersion (Gaussian, SD 0.3 ms), peaking
+  about 4.5-5 ms after the stimulus with an initial slope of about -0.2 to -0.8 mV/ms (SCIENCE.md 1h;
+  typical CA1 Schaffer-collateral values);
+* the second fEPSP scaled by the paired-pulse ratio (facilitation 1.3-1.6 at 50 ms);
+* Gaussian noise of 20-40 uV (lightly low-passed) and a random DC offset per sweep.
+
+Test pulses every 20 s: a 20-min baseline, induction (TBS) with no test pulses for ``resume_after_s``,
+then 60 min of post-induction sweeps. The fEPSP gain follows ``1 + (L - 1) + (P - L) exp(-t / tau)``
+after the induction (post-tetanic potentiation P decaying with tau of a few minutes to the LTP level L),
+times a linear baseline drift (``drift_percent`` over the baseline, held after it), times a trial-to-trial
+jitter (CV 3 %). A few "failure" sweeps (gain x 0.4) are outliers. The truth holds the realised values:
+LTP and STP as the ratio of the realised mean gains, so the tolerance of a test is the measurement's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d, uniform_filter1d
+
+from ephystool.io.arrays import recording_from_arrays
+from ephystool.io.recording import Recording, Tag
+
+__all__ = ["fepsp_shape", "simulate_fepsp_session"]
+
+
+def fepsp_shape(t_ms: np.ndarray, delay_ms: float = 2.2, tau_rise_ms: float = 1.5, tau_decay_ms: float = 6.0,
+                dispersion_ms: float = 0.25) -> np.ndarray:
+    """A unit-peak, positive fEPSP waveform at times ``t_ms`` after the stimulus (negate it for the field).
+
+    Parameters
+    ----------
+    t_ms : numpy.ndarray
+        Times after the stimulus (ms), evenly spaced.
+    delay_ms, tau_rise_ms, tau_decay_ms : float
+        Synaptic delay, rise and decay time constants of the difference of exponentials (ms).
+    dispersion_ms : float
+        SD of the Gaussian smoothing for conduction dispersion (ms).
+
+    Returns
+    -------
+    numpy.ndarray
+        Peak 1; zero before the stimulus.
+    """
+    s = np.clip(t_ms - delay_ms, 0.0, None)
+    y = np.where(t_ms > delay_ms, np.exp(-s / tau_decay_ms) - np.exp(-s / tau_rise_ms), 0.0)
+    dt = float(t_ms[1] - t_ms[0]) if t_ms.size > 1 else 1.0
+    y = gaussian_filter1d(y, dispersion_ms / dt, mode="nearest")
+    return y / y.max()
+
+
+def _sweep(rel: np.ndarray, fepsp: np.ndarray, gain: float, fv_mv: float, art_mv: float, amp_mv: float) -> np.ndarray:
+    """One evoked response at times ``rel`` (ms after its stimulus), mV."""
+    art = np.where((rel >= 0) & (rel < 0.1), art_mv, 0.0)
+    art += np.where(rel >= 0.1, -0.6 * art_mv * np.exp(-np.clip(rel - 0.1, 0, None) / 0.08), 0.0)
+    z = (rel - 1.2) / 0.15
+    fv = -fv_mv * (1 - z**2) * np.exp(-(z**2) / 2)
+    return art + fv - amp_mv * gain * fepsp
+
+
+def _gains(t_rel_min: np.ndarray, baseline: np.ndarray, rng: np.random.Generator, ltp: float, ptp: float,
+           tau_min: float, drift: float, base_min: float, jitter_cv: float) -> np.ndarray:
+    pot = np.where(t_rel_min >= 0, ltp + (ptp - ltp) * np.exp(-np.clip(t_rel_min, 0, None) / tau_min), 1.0)
+    frac = np.clip((t_rel_min + base_min) / base_min, 0.0, 1.0)
+    dr = 1.0 + drift * (frac - 0.5)
+    return pot * dr * (1.0 + jitter_cv * rng.standard_normal(t_rel_min.size))
+
+
+def simulate_fepsp_session(
+    seed: int,
+    *,
+    ltp_percent: float = 150.0,
+    ptp_percent: float | None = None,
+    ptp_tau_min: float = 3.0,
+    drift_percent: float = 0.0,
+    baseline_min: float = 20.0,
+    post_min: float = 60.0,
+    sweep_interval_s: float = 20.0,
+    resume_after_s: float = 60.0,
+    ppr: float | None = None,
+    paired: bool = True,
+    tag: str | None = "TBS",
+    record_induction_sweep: bool = False,
+    n_failures: int = 2,
+    fs_hz: float = 20000.0,
+    sweep_ms: float = 100.0,
+    stim_ms: float = 10.0,
+    name: str = "sim_fepsp",
+) -> tuple[Recording, dict[str, Any]]:
+    """Simulate one fEPSP LTP session with known truth.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the generator (amplitudes, noise, jitter, failures).
+    ltp_percent : float
+        Stable potentiation level (% of baseline; 100 = no LTP).
+    ptp_percent : float, optional
+        Potentiation right after induction (default ``ltp_percent + 60``), decaying with ``ptp_tau_min``.
+    drift_percent : float
+        Linear change of the response over the baseline (% of its mean), held after the baseline.
+    baseline_min, post_min, sweep_interval_s, resume_after_s : float
+        Baseline and post durations (min), test-pulse interval (s) and the pause after induction (s).
+    ppr : float, optional
+        Paired-pulse ratio (default drawn in 1.3-1.6); ``paired=False`` gives one stimulus per sweep.
+    tag : str or None
+        Text of the comment tag placed at the induction (None: no tag; the induction is then only a gap).
+    record_induction_sweep : bool
+        Also store a sweep at the induction holding a theta burst (4 stimuli at 100 Hz).
+    n_failures : int
+        Sweeps whose response is 40 % of normal (outliers to exclude).
+    fs_hz, sweep_ms, stim_ms : float
+        Sampling rate, sweep length and stimulus time.
+
+    Returns
+    -------
+    (Recording, dict)
+        The field recording (mV) and its truth: ``induction_time_s``, ``ltp_magnitude``, ``stp_magnitude``
+        (realised, %), ``baseline_drift`` (%), ``ppr``, ``baseline_slope`` (mV/ms of the noiseless
+        baseline fEPSP, 10-90 %), ``fibre_volley`` (mV), ``failures`` (sweep indices), ``gain`` per sweep.
+    """
+    rng = np.random.default_rng(seed)
+    amp = float(rng.uniform(0.6, 1.5))
+    fv_mv, art_mv, noise = float(rng.uniform(0.2, 0.5)), float(rng.uniform(3.0, 8.0)), float(rng.uniform(0.02, 0.04))
+    ppr_true = float(rng.uniform(1.3, 1.6)) if ppr is None else float(ppr)
+    ltp, ptp = ltp_percent / 100.0, (ltp_percent + 60.0 if ptp_percent is None else ptp_percent) / 100.0
+    n_base = int(round(baseline_min * 60.0 / sweep_interval_s))
+    t_ind = n_base * sweep_interval_s
+    post = np.arange(t_ind + resume_after_s, t_ind + post_min * 60.0 + 1e-6, sweep_interval_s)
+    times = np.concatenate([np.arange(n_base) * sweep_interval_s, post])
+    t_rel = (times - t_ind) / 60.0
+    gain = _gains(t_rel, t_rel < 0, rng, ltp, ptp, ptp_tau_min, drift_percent / 100.0, baseline_min, 0.03)
+    failures = np.sort(rng.choice(np.arange(5, times.size - 5), size=n_failures, replace=False))
+    gain_used = gain.copy()
+    gain_used[failures] *= 0.4
+    n = int(round(sweep_ms * fs_hz / 1e3))
+    t_ms = np.arange(n) / fs_hz * 1e3
+    shape = fepsp_shape(t_ms - stim_ms)
+    shape2 = fepsp_shape(t_ms - stim_ms - 50.0) if paired else np.zeros(n)
+    sweeps = []
+    for g in gain_used:
+        v = _sweep(t_ms - stim_ms, shape, g, fv_mv, art_mv, amp)
+        if paired:
+            v += _sweep(t_ms - stim_ms - 50.0, shape2, g * ppr_true, fv_mv, art_mv, amp)
+        w = uniform_filter1d(rng.standard_normal(n), 3)
+        sweeps.append(v + noise * w / w.std() + rng.normal(0.0, 0.1))
+    truth = _truth(t_ind, t_rel, gain, failures, drift_percent, ppr_true, amp, fv_mv, stim_ms, ltp_percent)
+    if record_induction_sweep:
+        k = n_base
+        burst = sum(_sweep(t_ms - stim_ms - 10.0 * j, fepsp_shape(t_ms - stim_ms - 10.0 * j),
+                           1.5, fv_mv, art_mv, amp) for j in range(4))
+        sweeps.insert(k, burst + noise * rng.standard_normal(n))
+        times = np.insert(times, k, t_ind)
+        gain_used = np.insert(gain_used, k, np.nan)
+        failures = np.where(failures >= k, failures + 1, failures)
+    tags = (Tag(float(t_ind), tag),) if tag else ()
+    rec = recording_from_arrays(sweeps, fs_hz, ["mV"], "field", channel_names=["field"], sweep_start_times_s=times,
+                                tags=tags, name=name, metadata={"simulated": "fepsp", "seed": seed})
+    truth.update(failures=[int(f) for f in failures], gain=gain_used,
+                 induction_sweeps=[n_base] if record_induction_sweep else [])
+    return rec, truth
+
+
+def _truth(t_ind: float, t_rel: np.ndarray, gain: np.ndarray, failures: np.ndarray, drift: float, ppr: float,
+           amp: float, fv_mv: float, stim_ms: float, ltp_percent: float) -> dict[str, Any]:
+    ok = np.ones(gain.size, bool)
+    ok[failures] = False
+    base = ok & (t_rel >= -20.0) & (t_rel <= 0.0)
+    post = ok & (t_rel >= 50.0) & (t_rel <= 60.0)
+    stp = ok & (t_rel >= 0.0) & (t_rel <= 5.0)
+    t = np.arange(0.0, 20.0, 0.005)
+    y = -amp * fepsp_shape(t)
+    pk = int(np.argmin(y))
+    lo, hi = int(np.argmax(y <= 0.1 * y[pk])), int(np.argmax(y <= 0.9 * y[pk]))
+    slope = float(np.polyfit(t[lo : hi + 1], y[lo : hi + 1], 1)[0])
+    def mean(mask: np.ndarray) -> float:
+        return float(np.mean(gain[mask])) if mask.any() else float("nan")
+
+    bmean = mean(base)
+    return {
+        "induction_time_s": float(t_ind),
+        "ltp_percent": float(ltp_percent),
+        "ltp_magnitude": 100.0 * mean(post) / bmean,
+        "stp_magnitude": 100.0 * mean(stp) / bmean,
+        "baseline_drift": float(drift),
+        "ppr": ppr,
+        "baseline_slope": slope * bmean,
+        "fepsp_amplitude": amp,
+        "fibre_volley": fv_mv,
+        "stim_ms": stim_ms,
+    }
