@@ -7,7 +7,7 @@ from types import ModuleType
 
 from ephystool.errors import ProtocolError
 
-__all__ = ["ANALYZERS", "get_analyzer", "params_class"]
+__all__ = ["ANALYZERS", "OUTPUT_ANALYSIS", "get_analyzer", "params_class"]
 
 #: analysis name -> (module, Params class name)
 ANALYZERS: dict[str, tuple[str, str]] = {
@@ -18,6 +18,9 @@ ANALYZERS: dict[str, tuple[str, str]] = {
     "firing_cc": ("ephystool.analysis.firing_cc", "FiringCCParams"),
     "ltp": ("ephystool.analysis.ltp", "LtpParams"),
 }
+
+#: The ``analysis`` value written to results.csv: the NMDA family shares one name (ARCHITECTURE.md 3).
+OUTPUT_ANALYSIS: dict[str, str] = {"nmda_iv": "nmda", "nmda_tonic": "nmda"}
 
 
 def get_analyzer(name: str) -> ModuleType:

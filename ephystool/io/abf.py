@@ -81,7 +81,7 @@ def _segments(raw: Any, path: Path) -> tuple[list[list[np.ndarray]], list[float]
     return segs, starts, names, units, rate
 
 
-def _split_unsynched(segs: list[list[np.ndarray]], starts: list[float], abf: Any, rate: float):
+def _split_unsynched(segs: list[list[np.ndarray]], starts: list[float], abf: Any, rate: float, header: dict):
     """Split one long segment of an episodic file without a synch array into its sweeps (neo trap)."""
     n = int(abf.sweepCount)
     if len(segs) != 1 or n <= 1:
@@ -91,7 +91,13 @@ def _split_unsynched(segs: list[list[np.ndarray]], starts: list[float], abf: Any
     if per * n != total:
         return segs, starts
     new = [[ch[k * per : (k + 1) * per] for ch in segs[0]] for k in range(n)]
-    interval = float(getattr(abf, "sweepIntervalSec", 0) or 0) or per / rate
+    # the header's episode start-to-start interval (pyABF reports the sweep length for ABF1)
+    interval = float((header.get("protocol") or {}).get("fEpisodeStartToStart") or 0)
+    if header["fFileVersionNumber"] < 2:  # ABF1: fEpisodeStartToStart at byte 178 (not in neo's V1 table)
+        with open(header["_path"], "rb") as fh:
+            fh.seek(178)
+            interval = float(np.frombuffer(fh.read(4), "<f4")[0])
+    interval = interval if interval >= per / rate else per / rate
     return new, [starts[0] + k * interval for k in range(n)]
 
 
@@ -115,7 +121,8 @@ def _protocol(abf: Any, n_sweeps: int, rate: float, t_starts: list[float]):
             ep.append(EpochInfo(p1 / rate, p2 / rate, float(level), cmd_units, str(typ).lower(), int(np.any(dig))))
             if np.any(dig) and p2 > p1:
                 st.append(p1 / rate)
-        commands.append(analog(c, cmd_units, rate, t_starts[k], "command") if c.size and cmd_units else None)
+        commands.append(to_canonical(analog(c, cmd_units.replace("µ", "u"), rate, t_starts[k], "command"))
+                        if c.size and cmd_units else None)
         epochs.append(tuple(ep))
         stims.append(tuple(st))
         holding.append(_holding_level(abf, c, st, rate, cmd_units))
@@ -127,9 +134,10 @@ def _holding_level(abf: Any, command: np.ndarray, stims: list[float], rate: floa
     if not units:
         return None
     unit = pq.Quantity(1.0, units.replace("µ", "u"))
+    canonical = pq.pA if unit.dimensionality.simplified == pq.pA.dimensionality.simplified else pq.mV
     if stims and command.size and units.strip() == "mV":
-        return float(command[min(command.size - 1, int(round(stims[0] * rate)))]) * unit
-    return float(abf.holdingCommand[0]) * unit
+        return (float(command[min(command.size - 1, int(round(stims[0] * rate)))]) * unit).rescale(canonical)
+    return (float(abf.holdingCommand[0]) * unit).rescale(canonical)
 
 
 def _tags(abf: Any, starts: np.ndarray) -> tuple[Tag, ...]:
@@ -147,7 +155,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
     raw = _open_neo(path)
     abf = _open_pyabf(path)
     segs, starts, names, units, rate = _segments(raw, path)
-    segs, starts = _split_unsynched(segs, starts, abf, rate)
+    segs, starts = _split_unsynched(segs, starts, abf, rate, {**raw._axon_info, "_path": path})
     guess = infer_clamp(names, units, telegraph_modes=_telegraph(raw), dac_units=list(abf.dacUnits), requested=kind)
     block = neo.Block(name=path.name, file_origin=str(path))
     for k, seg_arrays in enumerate(segs):

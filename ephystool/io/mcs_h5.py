@@ -72,7 +72,8 @@ class MCSAnalogSource:
         self._file = h5py.File(path, "r")
         grp = self._file.get(f"{_REC}/AnalogStream/Stream_{stream}")
         if grp is None:
-            raise LoadError(f"MCS file has no analog stream {stream}; streams: {[s['stream'] for s in list_streams(path)]}", path)
+            raise LoadError(f"no analog stream {stream}; streams: {[s['stream'] for s in list_streams(path)]} "
+                            "(choose one with --stream)", path)
         info = grp["InfoChannel"][()]
         self._data = grp["ChannelData"]
         self.n_channels, self.n_samples = int(self._data.shape[0]), int(self._data.shape[1])
@@ -122,6 +123,8 @@ def read(path: Path, kind: str | None = None, stream: int = 0) -> Recording:
     try:
         src = MCSAnalogSource(path, stream)
         streams = list_streams(path)
+    except LoadError:
+        raise
     except (OSError, KeyError, ValueError) as exc:
         raise CorruptFileError(f"MCS HDF5 structure is damaged ({type(exc).__name__}: {exc})", path) from exc
     duration = src.n_samples / src.sampling_rate_hz

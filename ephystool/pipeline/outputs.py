@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -46,22 +45,10 @@ def tidy(rows: list[dict[str, Any]], lead: list[str]) -> Any:
 
 
 def _combined(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows that need several recordings of one unit (e.g. NMDA rectification from -70 and +40 mV files)."""
-    from ephystool.analysis.registry import ANALYZERS
+    """Rows that need several rows of one recording or cell (see :mod:`ephystool.analysis.combine`)."""
+    from ephystool.analysis.combine import combine_units
 
-    extra: list[dict[str, Any]] = []
-    for name, (module, _) in ANALYZERS.items():
-        rows = [r for r in results if r.get("analysis") == name]
-        if not rows:
-            continue
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
-        combine = getattr(mod, "combine_units", None)
-        if combine is not None:
-            extra += combine(rows)
-    return extra
+    return combine_units(results)
 
 
 def write_outputs(out: Path, manifest: Any, done: list[Any], started: str) -> dict[str, str]:

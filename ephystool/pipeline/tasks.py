@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import quantities as pq
 
 from ephystool._version import __version__
@@ -77,7 +78,10 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
         if vals is None:
             raise AnalysisError(f"manifest holding_mV has {len(hold)} values but the file has {rec.n_sweeps} sweeps "
                                 "(give one value, or one per sweep separated by ';')", row["path"])
-        rec = rec.replace(holding=tuple(v * pq.mV for v in vals))
+        # the manifest knows the holding the file does not: a flat file command (0 mV from an amplifier
+        # driven externally) is dropped rather than contradicting it
+        cmds = tuple(None if c is not None and float(np.ptp(c.magnitude)) == 0.0 else c for c in rec.commands)
+        rec = rec.replace(holding=tuple(v * pq.mV for v in vals), commands=cmds)
     return rec
 
 
@@ -103,7 +107,7 @@ def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
 
 
 def _analyse(task: Task, out: TaskOutput) -> None:
-    from ephystool.analysis.registry import get_analyzer, params_class
+    from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
     from ephystool.protocols import load_protocol
 
     stage = "protocol"
@@ -121,8 +125,10 @@ def _analyse(task: Task, out: TaskOutput) -> None:
         result = module.analyze_session(recs, params)
     else:
         result = module.analyze(recs[0], params)
-    label = _label(task.rows[0])
-    out.results = [{**label, **r} for r in result.rows()]
+    label = {**_label(task.rows[0]), "protocol": proto.name}
+    family = OUTPUT_ANALYSIS.get(proto.analysis)
+    fixed = {k: v for k, v in label.items() if v not in ("", None)}  # the manifest's units win over the analyzer's
+    out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in result.rows()]
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
     out.electrodes = [{"recording": label["recording"], **r} for r in getattr(result, "electrode_rows", list)()]
     stage = "figures"

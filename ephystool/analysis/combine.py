@@ -1,0 +1,62 @@
+"""Metrics that need several rows of one recording or one cell (run by the pipeline after all tasks).
+
+* ``nmda_rectification_index`` |I(-70)|/I(+40) of the isolated NMDA current: from the I-V points of
+  one ``nmda_iv`` recording, or from isolated ``nmda_peak`` rows of one cell recorded in separate
+  files (:func:`ephystool.analysis.nmda.rectification_from_rows`);
+* ``nmda_peak`` at each holding potential of an I-V recording (magnitude of the isolated NMDA
+  current), so that claims about the NMDA current at -70 or -40 mV can use I-V data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["combine_units"]
+
+_KEEP = ("recording", "condition", "protocol", "animal", "slice", "cell", "well", "batch", "plate")
+
+
+def _from_iv(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    by_rec: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r.get("metric") == "nmda_iv_current" and r.get("holding_mV") is not None:
+            by_rec[str(r["recording"])].append(r)
+    for rec_rows in by_rec.values():
+        base = {k: rec_rows[0].get(k, "") for k in _KEEP}
+        pts = {round(float(r["holding_mV"])): float(r["value"]) for r in rec_rows}
+        for v, i in sorted(pts.items()):
+            out.append({**base, "analysis": "nmda", "metric": "nmda_peak", "value": abs(i), "unit": "pA",
+                        "holding_mV": float(v), "component": "isolated", "direction": "inward" if i < 0 else "outward",
+                        "note": "from the I-V recording"})
+        if -70 in pts and 40 in pts and pts[40] > 0:
+            out.append({**base, "analysis": "nmda", "metric": "nmda_rectification_index",
+                        "value": abs(pts[-70]) / pts[40], "unit": "1", "holding_pair_mV": "-70/40",
+                        "note": "|I(-70)|/I(+40) from the I-V recording"})
+    return out
+
+
+def _across_files(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    from ephystool.analysis.nmda import rectification_from_rows
+
+    cells: dict[tuple[str, ...], list[Mapping[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r.get("metric") == "nmda_peak" and r.get("component") == "isolated" and r.get("cell"):
+            cells[(r["condition"], r["animal"], r["slice"], r["cell"])].append(r)
+    out = []
+    for rs in cells.values():
+        recs = {r["recording"] for r in rs}
+        if len(recs) < 2:
+            continue  # within one file the analyzer already reports the index
+        row = rectification_from_rows(rs)
+        if row is not None:
+            base = {k: rs[0].get(k, "") for k in _KEEP}
+            out.append({**base, **row, "recording": ";".join(sorted(recs)), "analysis": "nmda"})
+    return out
+
+
+def combine_units(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Extra result rows computed from several rows (see the module docstring)."""
+    return _from_iv(rows) + _across_files(rows)

@@ -1,0 +1,341 @@
+"""A complete simulated experiment (control, Mg aspartate, Mg citrate) in real file formats.
+
+Effects come from documented mechanisms, never from the claims file (SCIENCE.md section 2):
+
+* free Mg2+ and Ca2+ of each bath from :mod:`ephystool.chemistry` for the declared design
+  (equal total Mg 1.3 mM by default: citrate complexes part of both ions);
+* NMDA current through the Jahr-Stevens block at the bath's free Mg2+ (simulator
+  :mod:`ephystool.simulate.vclamp`);
+* release probability scaled by an illustrative Dodge-Rahamimoff factor of free Ca2+ and Mg2+
+  (K_Ca 1 mM, K_Mg 3 mM, n 3: direction only, SCIENCE.md 1d);
+* L-aspartate (2 mM per mM Mg) as a saturating NMDA agonist: a tonic inward current at -70 mV and
+  a smaller synaptic NMDA EPSC (receptor occupancy/desensitisation), occluded LTP, more firing;
+* no Zn2+ added and no chelator: the Zn-relief mechanism of citrate has nothing to act on.
+
+Every assumed size is in :data:`EFFECTS` with its source tag, written to ``ground_truth.json``.
+Patch-clamp files are ABF1 (written by :func:`~ephystool.simulate.abf_writer.write_abf1`); MEA
+cultures are NeuroExplorer timestamp exports (spike lists: raw 60-channel MEA files are far over
+the sample-data size budget; ``raw_mea=True`` adds one raw Multi Channel Systems HDF5 file).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ephystool.pipeline.atomic import write_text
+
+__all__ = ["EFFECTS", "Size", "SIZES", "build_experiment"]
+
+CONDITIONS = ("control", "mg_aspartate", "mg_citrate")
+
+#: Assumed effect sizes that chemistry cannot give ([M] = background assumption, SCIENCE.md).
+EFFECTS: dict[str, dict[str, Any]] = {
+    "asp_tonic_pA": {"mg_aspartate": -150.0, "source": "[M] SCIENCE.md C2: -50 to -300 pA in 1.1 mM free Mg"},
+    "asp_synaptic_nmda_factor": {"mg_aspartate": 0.8, "source": "[M] SCIENCE.md C3: occupancy/desensitisation"},
+    "fi_bias_pA": {"mg_aspartate": 25.0, "mg_citrate": 8.0,
+                   "source": "[M] tonic NMDA current (Asp); surface-charge screening by lower free Ca/Mg (citrate)"},
+    "ltp_percent": {"control": 150.0, "mg_aspartate": 120.0, "mg_citrate": 158.0,
+                    "source": "[M] SCIENCE.md C9 occlusion by Asp; lower induction threshold at lower free Mg"},
+    "mea_rate_ratio": {"control": 1.0, "mg_aspartate": 1.8, "mg_citrate": 1.2, "source": "[M] SCIENCE.md C14/C3"},
+}
+
+
+@dataclass(frozen=True)
+class Size:
+    """How many units: animals per condition, cells per animal, MEA cultures per condition, durations."""
+
+    animals: int
+    cells_per_animal: int
+    cultures: int
+    mea_minutes: float
+    ltp_post_min: float
+
+
+SIZES = {"small": Size(4, 2, 3, 4.0, 60.0), "tiny": Size(2, 1, 2, 2.0, 60.0), "large": Size(6, 3, 6, 20.0, 60.0)}
+
+
+def _release(ca: float, mg: float, ca0: float, mg0: float) -> float:
+    f = lambda c, m: (c / (1 + c / 1.0 + m / 3.0)) ** 3  # noqa: E731 - illustrative Dodge-Rahamimoff
+    return f(ca, mg) / f(ca0, mg0)
+
+
+def _baths(design: str) -> dict[str, dict[str, float]]:
+    from ephystool.chemistry import condition_bath
+
+    out = {}
+    for c in CONDITIONS:
+        s = condition_bath(c, design)
+        out[c] = {"free_mg_mM": s.free_mg_mM, "free_ca_mM": s.free_ca_mM, "free_zn_fraction": s.free_zn_fraction}
+    c0 = out["control"]
+    for c in CONDITIONS:
+        out[c]["release_factor"] = _release(out[c]["free_ca_mM"], out[c]["free_mg_mM"], c0["free_ca_mM"], c0["free_mg_mM"])
+    return out
+
+
+def _write_abf(path: Path, rec: Any, channels: list[int] | None = None, interval: float | None = None,
+               extra: np.ndarray | None = None, extra_name: str = "Im", extra_unit: str = "pA") -> None:
+    from ephystool.simulate.abf_writer import write_abf1
+
+    idx = channels if channels is not None else list(range(len(rec.channels)))
+    data = [[seg.analogsignals[i].magnitude.ravel() for i in idx] for seg in rec.block.segments]
+    names = [rec.channels[i].name for i in idx]
+    units = [rec.channels[i].units for i in idx]
+    if extra is not None:
+        data = [d + [extra[k]] for k, d in enumerate(data)]
+        names, units = names + [extra_name], units + [extra_unit]
+    arr = np.asarray(data, dtype=float)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_abf1(path, arr, rec.sampling_rate_hz, names, units, sweep_interval_s=interval,
+               comments=[(t.time_s, t.text) for t in rec.tags], gap_free=arr.shape[0] == 1 and interval is None)
+
+
+class _Builder:
+    def __init__(self, out: Path, seed: int, size: Size, design: str) -> None:
+        self.out, self.size, self.design = out, size, design
+        self.rng = np.random.default_rng(seed)
+        self.rows: list[dict[str, Any]] = []
+        self.truth: dict[str, Any] = {"recordings": {}}
+        self.baths = _baths(design)
+
+    def seed(self) -> int:
+        return int(self.rng.integers(0, 2**31 - 1))
+
+    def add(self, rel: str, condition: str, protocol: str, units: dict[str, str], truth: dict[str, Any],
+            **overrides: Any) -> None:
+        self.rows.append({"path": rel, "condition": condition, "protocol": protocol, **units, **overrides})
+        self.truth["recordings"][rel] = {"condition": condition, "protocol": protocol, **units, **truth}
+
+    def cells(self, fn: Callable[..., None]) -> None:
+        for ci, cond in enumerate(CONDITIONS):
+            for a in range(self.size.animals):
+                animal = f"{cond[:3]}{'ABC'[ci]}{a + 1}"
+                a_eff = float(np.exp(self.rng.normal(0, 0.15)))  # animal-level random effect (log SD 0.15)
+                for c in range(self.size.cells_per_animal):
+                    fn(cond, {"animal": animal, "slice": f"s{c // 2 + 1}", "cell": f"c{c + 1}"}, a_eff)
+
+
+def _nmda_iv(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
+    from ephystool.simulate.vclamp import simulate_iv_series
+
+    bath = b.baths[cond]
+    g = 8.0 * a_eff * float(np.exp(b.rng.normal(0, 0.25))) * bath["release_factor"]
+    steps = (-80.0, -70.0, -40.0, -20.0, 0.0, 20.0, 40.0)
+    rec, truth = simulate_iv_series(steps, n_sweeps_per_step=2, mg_mM=bath["free_mg_mM"], g_nmda_nS=g,
+                                    seed=b.seed(), duration_s=0.6, rate_hz=10000.0, noise_pA=3.0)
+    rel = f"patch/{cond}/{units['animal']}_{units['cell']}_nmda_iv.abf"
+    _write_abf(b.out / rel, rec, interval=10.0)
+    hold = ";".join(f"{h.magnitude:g}" for h in rec.holding)
+    keep = {k: truth[k] for k in ("rectification_index", "kd0_mM", "slope_per_mV", "mg_mM") if k in truth}
+    b.add(rel, cond, "nmda_iv", units, {**keep, "g_nmda_nS": g}, holding_mV=hold, stim_time_ms=100, mg_mM=round(bath["free_mg_mM"], 4))
+
+
+def _nmda_epsc(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
+    from ephystool.simulate.vclamp import simulate_epsc_arrays, _to_recording
+
+    bath = b.baths[cond]
+    rel_f = bath["release_factor"] * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
+    g_n = 4.0 * rel_f * EFFECTS["asp_synaptic_nmda_factor"].get(cond, 1.0)
+    arr = simulate_epsc_arrays((-70.0, 40.0), n_sweeps_per_holding=6, mg_mM=bath["free_mg_mM"],
+                               ampa={"g_nS": 6.0 * rel_f}, nmda={"g_nS": g_n}, duration_s=0.6, rate_hz=10000.0,
+                               amplitude_cv=0.15, seed=b.seed())
+    rec = _to_recording(arr, "epsc")
+    rel = f"patch/{cond}/{units['animal']}_{units['cell']}_nmda_epsc.abf"
+    _write_abf(b.out / rel, rec, interval=10.0)
+    t = arr["truth"]
+    b.add(rel, cond, "nmda_epsc", units,
+          {"nmda_ampa_ratio": t.get("nmda_ampa_ratio"), "nmda_late_40_pA": t["nmda_late_pA"][40.0],
+           "nmda_peak_m70_pA": t["nmda_peak_pA"][-70.0], "ampa_peak_m70_pA": t["ampa_peak_pA"][-70.0]},
+          holding_mV=";".join(f"{v:g}" for v in arr["holding_mV"]), stim_time_ms=100)
+
+
+def _nmda_tonic(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
+    from ephystool.simulate.vclamp import simulate_tonic
+
+    if units["cell"] != "c1":
+        return
+    shift = EFFECTS["asp_tonic_pA"].get(cond, 0.0) * a_eff
+    rec, truth = simulate_tonic(seed=b.seed(), duration_s=330.0, rate_hz=500.0, washin_time_s=120.0, shift_pA=shift,
+                                tag_text=f"+{cond} wash-in", noise_cutoff_hz=100.0, baseline_window_s=(60.0, 120.0),
+                                treatment_window_s=(90.0, 210.0))
+    rel = f"patch/{cond}/{units['animal']}_{units['cell']}_nmda_tonic.abf"
+    _write_abf(b.out / rel, rec)
+    b.add(rel, cond, "protocols/nmda_tonic_short.yaml", units, {"holding_current_shift_pA": truth["holding_current_shift_pA"]},
+          holding_mV="-70", washin_time_s=120)
+
+
+def _fi(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
+    from ephystool.simulate.cclamp import simulate_fi_steps
+
+    if units["cell"] != "c1":
+        return
+    bias = EFFECTS["fi_bias_pA"].get(cond, 0.0) + float(b.rng.normal(0, 8.0))
+    nominal = np.arange(0.0, 240.0, 20.0)
+    rec, truth = simulate_fi_steps(tuple(nominal + bias), seed=b.seed(), record_current=False, sweep_s=0.8,
+                                    sampling_rate_hz=10000.0)
+    n = rec.block.segments[0].analogsignals[0].shape[0]
+    i0, i1 = (int(round(x * rec.sampling_rate_hz)) for x in truth["step_window_s"])
+    im = np.zeros((nominal.size, n))
+    im[:, i0:i1] = nominal[:, None]
+    im += b.rng.normal(0, 2.0, im.shape)
+    rel = f"patch/{cond}/{units['animal']}_{units['cell']}_fi.abf"
+    _write_abf(b.out / rel, rec, channels=[rec.primary], interval=5.0, extra=im)
+    b.add(rel, cond, "cc_fi_steps", units, {"rheobase_pA_true": float(truth["rheobase_pA"]) - bias if truth.get("rheobase_pA") is not None else None,
+                                             "bias_pA": bias, "fi_slope_true": truth.get("fi_slope_hz_per_pA")})
+
+
+def _ltp(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
+    from ephystool.simulate.fepsp import simulate_fepsp_session
+
+    if units["cell"] != "c1":
+        return
+    ltp = EFFECTS["ltp_percent"][cond] + float(b.rng.normal(0, 15.0))  # slice SD 15 pp (SCIENCE.md 2.8)
+    rec, truth = simulate_fepsp_session(b.seed(), ltp_percent=ltp, post_min=b.size.ltp_post_min + 2.0, fs_hz=10000.0,
+                                        sweep_ms=80.0)
+    rel = f"ltp/{cond}/{units['animal']}_{units['slice']}_ltp.abf"
+    _write_abf(b.out / rel, rec, interval=20.0)
+    u = {"animal": units["animal"], "slice": units["slice"], "cell": ""}
+    b.add(rel, cond, "ltp_fepsp", u, {"ltp_magnitude_true": truth.get("ltp_magnitude", ltp),
+                                      "induction_time_s": truth.get("induction_time_s")}, kind="field")
+
+
+def _mea_trains(rng: np.random.Generator, n_el: int, duration: float, dosing: float, base: float,
+                ratio: float) -> list[np.ndarray]:
+    """Poisson firing (log-normal rates per electrode, 10 % silent) with shared network bursts."""
+    rates = base * np.exp(rng.normal(0, 0.5, n_el))
+    rates[rng.random(n_el) < 0.1] = 0.0
+    nb = np.sort(rng.uniform(0, duration, rng.poisson(duration / 10.0)))
+    trains = []
+    for r in rates:
+        if r == 0:
+            trains.append(np.zeros(0))
+            continue
+        t = []
+        for a, b, f in ((0.0, dosing, 1.0), (dosing, duration, ratio)):
+            n = rng.poisson(r * f * (b - a))
+            t.append(rng.uniform(a, b, n))
+            for t0 in nb[(nb >= a) & (nb < b)]:
+                if rng.random() < 0.8:
+                    t.append(t0 + np.cumsum(rng.exponential(0.01, rng.poisson(6 * f) + 4)))
+        s = np.sort(np.concatenate(t))
+        s = s[s < duration]
+        trains.append(s[np.concatenate([[True], np.diff(s) > 0.0025])] if s.size else s)
+    return trains
+
+
+def _mea(b: _Builder) -> None:
+    from ephystool.simulate.mcs_writer import mcs60_layout
+
+    labels = [lab for lab, _, _ in mcs60_layout()]
+    duration = b.size.mea_minutes * 60.0
+    dosing = duration / 2
+    for ci, cond in enumerate(CONDITIONS):
+        for k in range(b.size.cultures):
+            batch = f"batch{k + 1}"
+            base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
+            ratio = EFFECTS["mea_rate_ratio"][cond] * float(np.exp(b.rng.normal(0, 0.1)))
+            trains = _mea_trains(b.rng, len(labels), duration, dosing, base, ratio)
+            rel = f"mea/{cond}/{batch}_mea{ci + 1}{k + 1}.nexTimestamps"
+            _write_nex_timestamps(b.out / rel, labels, trains)
+            b.add(rel, cond, "protocols/mea_spontaneous_short.yaml", {"well": f"W{ci + 1}{k + 1}", "batch": batch, "plate": f"P{k + 1}"},
+                  {"rate_ratio_true": ratio, "baseline_rate_hz": base, "duration_s": duration},
+                  dosing_time_s=dosing)
+
+
+def _write_nex_timestamps(path: Path, labels: list[str], trains: list[np.ndarray]) -> None:
+    """NeuroExplorer timestamp text export: header of channel names, ragged tab-separated columns (s)."""
+    n = max((t.size for t in trains), default=0)
+    lines = ["\t".join(f"ch_{lab}A_unit_0" for lab in labels)]
+    for i in range(n):
+        lines.append("\t".join(f"{t[i]:.5f}" if i < t.size else "" for t in trains))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, "\n".join(lines) + "\n")
+
+
+def _raw_mea(b: _Builder) -> None:
+    from ephystool.simulate.mea import simulate_mea, write_mea_h5
+
+    data, truth = simulate_mea(10.0, 60, 10000.0, seed=b.seed(), rate_hz=2.0, snr=8.0)
+    rel = "mea/raw/control_raw_mcs.h5"
+    (b.out / rel).parent.mkdir(parents=True, exist_ok=True)
+    write_mea_h5(b.out / rel, data, truth)
+    b.truth["raw_mea"] = {"path": rel, "rates_hz": [float(x) for x in truth.rates_hz]}
+
+
+#: Lab copies of two templates with a shorter timeline (what ``ephystool protocol new`` + editing gives):
+#: the sample data must stay small, and the full timelines would need 13 min gap-free patch recordings
+#: and 40 min of MEA spikes per culture.
+SHORT_PROTOCOLS = {
+    "nmda_tonic_short": ("nmda_tonic", {"baseline_window": ["60 s", "120 s"], "washin_time": "120 s",
+                                        "equilibration": "90 s", "treatment_window": ["90 s", "210 s"]}),
+    "mea_spontaneous_short": ("mea_spontaneous", {"dosing_time": "2 min", "baseline_window": ["-2 min", "0 min"],
+                                                  "treatment_window": ["0.5 min", "2 min"]}),
+}
+
+
+def _write_protocols(out: Path) -> None:
+    from ephystool.protocols import load_protocol, validate_protocol
+
+    for name, (base, params) in SHORT_PROTOCOLS.items():
+        data = load_protocol(base).with_overrides(params).to_dict()
+        data["name"] = base  # a lab copy keeps the template's name: results and claims refer to it
+        data["title"] = f"{data['title']} (short timeline for the sample data)"
+        text = validate_protocol(data).to_yaml()
+        write_text(out / "protocols" / f"{name}.yaml", f"# ephystool protocol new {base}, timeline shortened\n{text}")
+
+
+def _manifest_text(rows: list[dict[str, Any]]) -> str:
+    cols = ["path", "condition", "animal", "slice", "cell", "well", "batch", "plate", "protocol", "holding_mV",
+            "stim_time_ms", "washin_time_s", "dosing_time_s", "mg_mM", "kind", "notes"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow({c: r.get(c, "") for c in cols})
+    return buf.getvalue()
+
+
+def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "small",
+                     design: str = "acute_equal_total", raw_mea: bool = False) -> Path:
+    """Write a simulated experiment (recordings, ``manifest.csv``, ``ground_truth.json``) to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Destination folder (created).
+    seed : int
+        Seed of the whole experiment (reproducible byte for byte).
+    size : {'tiny', 'small', 'large'}
+        Number of animals/cells/cultures and MEA duration (:data:`SIZES`).
+    design : str
+        Experimental design for the chemistry (``acute_equal_total``, ``acute_added``, ``chronic_oral``).
+    raw_mea : bool
+        Also write one raw 60-electrode MCS HDF5 recording (10 s, 10 kHz).
+
+    Returns
+    -------
+    Path
+        The manifest.
+    """
+    from ephystool.errors import ProtocolError
+
+    if size not in SIZES:
+        raise ProtocolError(f"unknown size '{size}'; choose one of {', '.join(SIZES)}")
+    out = Path(out_dir)
+    b = _Builder(out, seed, SIZES[size], design)
+    _write_protocols(out)
+    for fn in (_nmda_iv, _nmda_epsc, _nmda_tonic, _fi, _ltp):
+        b.cells(lambda cond, units, a, _fn=fn: _fn(b, cond, units, a))
+    _mea(b)
+    if raw_mea:
+        _raw_mea(b)
+    b.truth.update(seed=seed, size=size, design=design, baths=b.baths, effects=EFFECTS)
+    write_text(out / "ground_truth.json", json.dumps(b.truth, indent=2, sort_keys=True, default=float) + "\n")
+    return write_text(out / "manifest.csv", _manifest_text(b.rows))
