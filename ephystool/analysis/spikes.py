@@ -1,0 +1,446 @@
+"""Streaming extracellular spike detection for multi-electrode recordings.
+
+The detector reads an :class:`~ephystool.io.recording.MEASource` chunk by chunk (memory is bounded by
+one chunk whatever the recording length) and, per chunk:
+
+1. band-passes every channel with a float32 Butterworth biquad cascade (``scipy.signal.sosfilt``):
+   zero-phase (forward then backward pass over the chunk *with its margins*, so the core samples have no
+   edge artefact) or, with ``phase="causal"``, a single forward pass whose latency is corrected by the
+   lag of a spike-like trough through the filter (documented in :func:`causal_latency_s`);
+2. finds threshold crossings ``k * sigma`` (negative, positive or both) with a vectorised comparison,
+   takes the extremum within the dead time after each crossing as the spike time and amplitude;
+3. enforces the dead time per channel (carried across chunk boundaries);
+4. rejects artefacts: events on more than ``artifact_fraction`` of the good electrodes within
+   ``artifact_window`` (only where at least :data:`MIN_CHANNELS_FOR_ARTIFACTS` electrodes are good: on a
+   tetrode one spike is legitimately seen on every contact), and events within a blanking window after
+   stimulus times.
+
+Noise: ``sigma = median(|x|) / 0.6745`` of the *filtered* signal, per channel, estimated before detection
+on a fixed, deterministic set of windows: ``noise_windows`` windows of ``noise_window`` seconds evenly
+spaced over the recording (first at the start, last at the end; the whole recording where it is shorter).
+The same windows give the channel checks: a channel is ``'dead'`` when its filtered noise is below
+:data:`DEAD_NOISE_UV` and ``'saturated'`` when more than :data:`SATURATION_FRACTION` of its raw samples sit at
+its extreme values (clipping). Problem channels are reported and not searched; the others are analysed.
+
+A spike belongs to the chunk whose core contains its peak sample, so results do not depend on the
+chunk length (as long as the margin is longer than the dead time and the filter's transient).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import signal
+
+from ephystool.errors import AnalysisError
+from ephystool.io.recording import Chunk, MEASource
+
+__all__ = [
+    "DetectionSettings",
+    "Detection",
+    "design_bandpass",
+    "causal_latency_s",
+    "estimate_noise",
+    "detect_spikes",
+    "merge_detections",
+    "POLARITIES",
+    "DEAD_NOISE_UV",
+    "SATURATION_FRACTION",
+    "MIN_CHANNELS_FOR_ARTIFACTS",
+]
+
+POLARITIES = ("negative", "positive", "both")
+#: Filtered noise (µV, MAD estimate) below which a channel counts as dead (real MEAs: >= ~1 µV).
+DEAD_NOISE_UV = 0.05
+#: Fraction of raw samples at the channel's extreme values above which it counts as saturated (clipped).
+SATURATION_FRACTION = 0.005
+#: Artefact rejection by coincidence needs at least this many good electrodes.
+MIN_CHANNELS_FOR_ARTIFACTS = 8
+_MAD_TO_SD = 0.6745
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """Detector settings in plain SI numbers (the analyzer converts its quantity parameters).
+
+    Attributes
+    ----------
+    band_hz : tuple of float
+        Pass band (low, high) in Hz.
+    order : int
+        Butterworth order (per band edge; the cascade has ``order`` biquads).
+    threshold_sd : float
+        Threshold in noise standard deviations (MAD estimate).
+    polarity : str
+        ``'negative'``, ``'positive'`` or ``'both'``.
+    dead_time_s : float
+        Minimum interval between two spikes of one channel (s); also the peak search window.
+    chunk_s, margin_s : float
+        Chunk length and margin (s).
+    artifact_fraction : float
+        Events on more than this fraction of good electrodes within ``artifact_window_s`` are rejected.
+    artifact_window_s : float
+        Coincidence window for artefacts (s).
+    phase : str
+        ``'zero'`` (forward-backward on chunks with margins) or ``'causal'`` (one pass, latency corrected).
+    noise_windows : int
+        Number of evenly spaced windows used for the noise estimate.
+    noise_window_s : float
+        Length of each noise window (s).
+    stim_times_s : tuple of float
+        Stimulus times (s from the recording start) to blank.
+    stim_blanking_s : float
+        Events within this time after a stimulus are removed (s).
+    """
+
+    band_hz: tuple[float, float] = (300.0, 3000.0)
+    order: int = 2
+    threshold_sd: float = 5.0
+    polarity: str = "negative"
+    dead_time_s: float = 1e-3
+    chunk_s: float = 10.0
+    margin_s: float = 0.05
+    artifact_fraction: float = 0.5
+    artifact_window_s: float = 2e-4
+    phase: str = "zero"
+    noise_windows: int = 10
+    noise_window_s: float = 0.3
+    stim_times_s: tuple[float, ...] = ()
+    stim_blanking_s: float = 2e-3
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Detected spikes per channel (sample indices, peak amplitudes in µV of the filtered signal)."""
+
+    samples: tuple[np.ndarray, ...]
+    amplitudes_uv: tuple[np.ndarray, ...]
+    noise_uv: np.ndarray
+    thresholds_uv: np.ndarray
+    sampling_rate_hz: float
+    n_samples: int
+    problems: dict[int, str] = field(default_factory=dict)
+    n_artifacts: int = 0
+
+    def times_s(self, channel: int) -> np.ndarray:
+        """Spike times of one channel in seconds from the recording start."""
+        return self.samples[channel] / self.sampling_rate_hz
+
+
+def design_bandpass(band_hz: tuple[float, float], order: int, fs: float) -> np.ndarray:
+    """Butterworth band-pass as float32 second-order sections.
+
+    Raises
+    ------
+    AnalysisError
+        If the band is not ``0 < low < high < fs/2``.
+    """
+    lo, hi = float(band_hz[0]), float(band_hz[1])
+    if not 0 < lo < hi < fs / 2:
+        raise AnalysisError(
+            f"band-pass {lo:g}-{hi:g} Hz does not fit the sampling rate {fs:g} Hz "
+            f"(expected 0 < low < high < {fs / 2:g} Hz); lower 'band' in the protocol"
+        )
+    return signal.butter(order, [lo, hi], btype="bandpass", fs=fs, output="sos").astype(np.float32)
+
+
+def causal_latency_s(sos: np.ndarray, fs: float, width_s: float = 1.5e-4) -> float:
+    """Latency (s) of a causal pass: how much it delays the extremum of a spike-like trough.
+
+    The reference trough is a Gaussian of sd ``width_s`` (0.15 ms, a typical extracellular spike); the
+    latency is the lag of the filtered trough's extremum. Causal detection subtracts it (rounded to a
+    sample) from every spike time; the residual error depends on the real spike's shape (typically
+    < 0.1 ms for troughs 0.1-0.3 ms wide).
+    """
+    half = int(round(10 * width_s * fs))
+    t = (np.arange(-half, 20 * half) / fs).astype(np.float64)
+    x = -np.exp(-0.5 * (t / width_s) ** 2)
+    y = signal.sosfilt(sos.astype(np.float64), x)
+    return float((np.argmin(y) - half) / fs)
+
+
+def _filter(x: np.ndarray, sos: np.ndarray, phase: str) -> np.ndarray:
+    """Filter channels-by-samples float32 data along samples; steady-state initial conditions."""
+    zi0 = signal.sosfilt_zi(sos).astype(np.float32)[:, None, :]
+    y, _ = signal.sosfilt(sos, x, axis=-1, zi=zi0 * x[None, :, :1])
+    if phase == "causal":
+        return y
+    yr = np.ascontiguousarray(y[:, ::-1])
+    del y
+    yr, _ = signal.sosfilt(sos, yr, axis=-1, zi=zi0 * yr[None, :, :1])
+    return yr[:, ::-1]
+
+
+def _windows(n_samples: int, fs: float, settings: DetectionSettings) -> list[tuple[int, int]]:
+    win = max(1, int(round(settings.noise_window_s * fs)))
+    k = max(1, int(settings.noise_windows))
+    if n_samples <= win * k:
+        return [(0, n_samples)]
+    starts = np.linspace(0, n_samples - win, k).round().astype(np.int64)
+    return [(int(s), int(s) + win) for s in starts]
+
+
+def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.ndarray, dict[int, str]]:
+    """Per-channel noise sigma (µV) of the filtered signal and channel problems, deterministically.
+
+    Returns
+    -------
+    sigma : numpy.ndarray
+        MAD/0.6745 per channel (µV).
+    problems : dict
+        ``{channel: 'dead' | 'saturated'}``.
+    """
+    fs = float(source.sampling_rate_hz)
+    sos = design_bandpass(settings.band_hz, settings.order, fs)
+    margin = int(round(settings.margin_s * fs))
+    n = int(source.n_samples)
+    filtered, raw_stats = [], []
+    for a, b in _windows(n, fs, settings):
+        lo, hi = max(0, a - margin), min(n, b + margin)
+        raw = np.ascontiguousarray(np.asarray(source.get_traces(lo, hi), dtype=np.float32).T)
+        y = _filter(raw, sos, settings.phase)
+        filtered.append(np.abs(y[:, a - lo : y.shape[1] - (hi - b)]))
+        core = raw[:, a - lo : raw.shape[1] - (hi - b)]
+        raw_stats.append((core.min(axis=1), core.max(axis=1), core))
+    sigma = np.median(np.concatenate(filtered, axis=1), axis=1) / _MAD_TO_SD
+    lo_all = np.min([s[0] for s in raw_stats], axis=0)
+    hi_all = np.max([s[1] for s in raw_stats], axis=0)
+    n_ext = sum(((c == lo_all[:, None]) | (c == hi_all[:, None])).sum(axis=1) for _, _, c in raw_stats)
+    n_tot = sum(c.shape[1] for _, _, c in raw_stats)
+    problems: dict[int, str] = {}
+    for ch in range(sigma.size):
+        if hi_all[ch] == lo_all[ch] or sigma[ch] < DEAD_NOISE_UV:
+            problems[ch] = "dead"
+        elif n_ext[ch] / n_tot > SATURATION_FRACTION:
+            problems[ch] = "saturated"
+    return sigma.astype(np.float64), problems
+
+
+def _crossings(y: np.ndarray, thr: np.ndarray, polarity: str, window: int) -> tuple[np.ndarray, ...]:
+    """Threshold crossings -> (channel, peak index, signed peak value), vectorised over channels.
+
+    One comparison pass over the chunk; onsets are found among the (few) supra-threshold samples.
+    """
+    t32 = thr[:, None].astype(np.float32)
+    if polarity == "negative":
+        above = y < -t32
+    elif polarity == "positive":
+        above = y > t32
+    else:
+        above = (y > t32) | (y < -t32)
+    flat = np.flatnonzero(above)
+    n = y.shape[1]
+    start = np.ones(flat.size, dtype=bool)
+    start[1:] = np.diff(flat) != 1
+    start &= flat % n != 0  # a run already above threshold at the chunk's first sample has no onset here
+    ch, idx = np.divmod(flat[start], n)
+    if ch.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    cols = np.minimum(idx[:, None] + np.arange(window, dtype=np.int64)[None, :], n - 1)
+    seg = y[ch[:, None], cols]
+    if polarity == "negative":
+        k = np.argmin(seg, axis=1)
+    elif polarity == "positive":
+        k = np.argmax(seg, axis=1)
+    else:
+        k = np.argmax(np.abs(seg), axis=1)
+    peak = cols[np.arange(cols.shape[0]), k]
+    return ch.astype(np.int64), peak.astype(np.int64), y[ch, peak]
+
+
+def _dead_time(ch: np.ndarray, t: np.ndarray, dead: int, last: np.ndarray) -> np.ndarray:
+    """Keep mask enforcing the dead time per channel (greedy, in time order); updates ``last`` in place."""
+    keep = np.ones(t.size, dtype=bool)
+    if t.size == 0:
+        return keep
+    order = np.lexsort((t, ch))
+    cs, ts = ch[order], t[order]
+    ok = np.ones(ts.size, dtype=bool)
+    for seg in np.split(np.arange(ts.size), np.flatnonzero(np.diff(cs)) + 1):
+        c, tt = cs[seg[0]], ts[seg]
+        if (np.diff(tt, prepend=last[c]) >= dead).all():
+            last[c] = tt[-1]
+            continue
+        prev = last[c]
+        for j, v in zip(seg, tt):
+            if v - prev >= dead:
+                prev = v
+            else:
+                ok[j] = False
+        last[c] = prev
+    keep[order] = ok
+    return keep
+
+
+def _artifacts(t: np.ndarray, window: int, need: float) -> np.ndarray:
+    """Mask of events lying in a ``window``-sample interval holding more than ``need`` events."""
+    bad = np.zeros(t.size, dtype=bool)
+    if t.size == 0:
+        return bad
+    order = np.argsort(t, kind="stable")
+    ts = t[order]
+    lo = np.arange(ts.size)
+    hi = np.searchsorted(ts, ts + window, side="right")
+    start = (hi - lo) > need
+    if start.any():
+        mark = np.zeros(ts.size + 1, dtype=np.int64)
+        np.add.at(mark, lo[start], 1)
+        np.add.at(mark, hi[start], -1)
+        bad[order] = np.cumsum(mark[:-1]) > 0
+    return bad
+
+
+def _blank(t: np.ndarray, stim: np.ndarray, width: int) -> np.ndarray:
+    """Mask of events within ``width`` samples after a stimulus sample."""
+    if stim.size == 0 or t.size == 0:
+        return np.zeros(t.size, dtype=bool)
+    k = np.searchsorted(stim, t, side="right") - 1
+    return (k >= 0) & (t - stim[np.maximum(k, 0)] <= width)
+
+
+def _detect_chunk(chunk: Chunk, sos: np.ndarray, thr: np.ndarray, st: _State) -> None:
+    """Detect in one chunk; append the spikes whose peak lies in the chunk's core to ``st``."""
+    y = _filter(np.ascontiguousarray(np.asarray(chunk.data, dtype=np.float32).T), sos, st.settings.phase)
+    ch, idx, amp = _crossings(y, thr, st.settings.polarity, st.window)
+    t = idx + (chunk.start_sample - chunk.margin_before) - st.shift
+    bad = np.zeros(t.size, dtype=bool)
+    if st.artifact_need is not None:
+        bad = _artifacts(t, st.artifact_window, st.artifact_need)
+    bad |= _blank(t, st.stim, st.blank)
+    core_end = chunk.start_sample + chunk.data.shape[0] - chunk.margin_before - chunk.margin_after
+    core = (t >= chunk.start_sample) & (t < core_end) if st.shift == 0 else _owned(chunk, idx, core_end, st)
+    st.n_artifacts += int((bad & core).sum())
+    sel = core & ~bad
+    ch, t, amp = ch[sel], t[sel], amp[sel]
+    keep = _dead_time(ch, t, st.dead, st.last)
+    ch, t, amp = ch[keep], t[keep], amp[keep]
+    for c in np.unique(ch):
+        m = ch == c
+        st.samples[c].append(t[m])
+        st.amps[c].append(amp[m])
+
+
+def _owned(chunk: Chunk, idx: np.ndarray, core_end: int, st: _State) -> np.ndarray:
+    """Causal mode: ownership by the (uncorrected) peak sample, so a shift never drops a spike."""
+    raw = idx + chunk.start_sample - chunk.margin_before
+    return (raw >= chunk.start_sample) & (raw < core_end)
+
+
+@dataclass
+class _State:
+    settings: DetectionSettings
+    window: int
+    dead: int
+    shift: int
+    artifact_window: int
+    artifact_need: float | None
+    stim: np.ndarray
+    blank: int
+    last: np.ndarray
+    samples: list[list[np.ndarray]]
+    amps: list[list[np.ndarray]]
+    n_artifacts: int = 0
+
+
+def detect_spikes(source: MEASource, settings: DetectionSettings, *, start: int = 0, stop: int | None = None,
+                  noise: tuple[np.ndarray, dict[int, str]] | None = None) -> Detection:
+    """Detect spikes on every channel of an MEA source, streaming chunk by chunk.
+
+    Parameters
+    ----------
+    source : MEASource
+        Chunked access to the samples in µV.
+    settings : DetectionSettings
+        Filter, threshold, dead time, chunking and artefact settings.
+    start, stop : int, optional
+        Sample range to search (default: all); spikes are owned by the range that holds their peak, so
+        ranges split at chunk multiples can run in parallel processes and be joined with
+        :func:`merge_detections`.
+    noise : (sigma, problems), optional
+        A precomputed :func:`estimate_noise` result (so that parallel parts share one threshold).
+
+    Returns
+    -------
+    Detection
+        Spike samples and amplitudes per channel, noise and thresholds (µV), channel problems.
+
+    Raises
+    ------
+    AnalysisError
+        If the settings do not fit the recording (band above Nyquist, margin shorter than the dead time,
+        unknown polarity or phase).
+    """
+    fs = float(source.sampling_rate_hz)
+    _check(settings, fs)
+    sos = design_bandpass(settings.band_hz, settings.order, fs)
+    sigma, problems = noise if noise is not None else estimate_noise(source, settings)
+    thr = (settings.threshold_sd * sigma).astype(np.float32)
+    thr[list(problems)] = np.inf
+    n_ch = int(source.n_channels)
+    good = n_ch - len(problems)
+    shift = int(round(causal_latency_s(sos, fs) * fs)) if settings.phase == "causal" else 0
+    st = _State(
+        settings=settings,
+        window=max(1, int(round(settings.dead_time_s * fs))),
+        dead=max(1, int(round(settings.dead_time_s * fs))),
+        shift=shift,
+        artifact_window=max(1, int(round(settings.artifact_window_s * fs))),
+        artifact_need=(settings.artifact_fraction * good
+                       if good >= MIN_CHANNELS_FOR_ARTIFACTS and settings.artifact_fraction < 1 else None),
+        stim=np.sort(np.round(np.asarray(settings.stim_times_s, dtype=float) * fs).astype(np.int64)),
+        blank=int(round(settings.stim_blanking_s * fs)),
+        last=np.full(n_ch, np.iinfo(np.int64).min // 2, dtype=np.int64),
+        samples=[[] for _ in range(n_ch)],
+        amps=[[] for _ in range(n_ch)],
+    )
+    for chunk in _range_chunks(source, settings, start, int(source.n_samples) if stop is None else stop):
+        _detect_chunk(chunk, sos, thr, st)
+    cat = [np.concatenate(s) if s else np.zeros(0, dtype=np.int64) for s in st.samples]
+    amps = [np.concatenate(a).astype(np.float64) if a else np.zeros(0) for a in st.amps]
+    return Detection(tuple(cat), tuple(amps), sigma, thr.astype(np.float64), fs, int(source.n_samples),
+                     problems, st.n_artifacts)
+
+
+def _check(settings: DetectionSettings, fs: float) -> None:
+    if settings.polarity not in POLARITIES:
+        raise AnalysisError(f"polarity '{settings.polarity}' is unknown (expected one of {', '.join(POLARITIES)})")
+    if settings.phase not in ("zero", "causal"):
+        raise AnalysisError(f"phase '{settings.phase}' is unknown (expected 'zero' or 'causal')")
+    if settings.margin_s < 2 * settings.dead_time_s or settings.margin_s * settings.band_hz[0] < 3:
+        raise AnalysisError(
+            f"chunk margin {settings.margin_s * 1e3:g} ms is too short for dead time "
+            f"{settings.dead_time_s * 1e3:g} ms and high-pass {settings.band_hz[0]:g} Hz "
+            f"(expected >= 2 dead times and >= 3 high-pass periods); raise 'margin'"
+        )
+    if settings.chunk_s <= 0 or settings.threshold_sd <= 0:
+        raise AnalysisError("chunk and threshold_sd must be positive")
+
+
+def _range_chunks(source: MEASource, settings: DetectionSettings, start: int, stop: int) -> Iterator[Chunk]:
+    """Chunks of ``chunk_s`` with margins covering samples [start, stop) (cf. ``recording.iter_chunks``)."""
+    fs, n = float(source.sampling_rate_hz), int(source.n_samples)
+    step = max(1, int(round(settings.chunk_s * fs)))
+    margin = int(round(settings.margin_s * fs))
+    for a in range(start, stop, step):
+        b = min(stop, a + step)
+        lo, hi = max(0, a - margin), min(n, b + margin)
+        yield Chunk(source.get_traces(lo, hi), a, a - lo, hi - b, fs)
+
+
+def merge_detections(parts: list[Detection], dead_time_s: float) -> Detection:
+    """Join detections of consecutive sample ranges (same noise) and re-apply the dead time at the joins."""
+    first = parts[0]
+    n_ch = len(first.samples)
+    samples, amps = [], []
+    dead = max(1, int(round(dead_time_s * first.sampling_rate_hz)))
+    for c in range(n_ch):
+        t = np.concatenate([p.samples[c] for p in parts])
+        a = np.concatenate([p.amplitudes_uv[c] for p in parts])
+        keep = _dead_time(np.zeros(t.size, dtype=np.int64), t, dead, np.array([np.iinfo(np.int64).min // 2]))
+        samples.append(t[keep])
+        amps.append(a[keep])
+    return Detection(tuple(samples), tuple(amps), first.noise_uv, first.thresholds_uv, first.sampling_rate_hz,
+                     first.n_samples, first.problems, sum(p.n_artifacts for p in parts))

@@ -1,0 +1,143 @@
+"""One figure per tested claim: each unit's value (coloured by animal or culture batch), the condition
+means with 95 % CIs over the top-level units, and the prediction drawn as a band on the condition's
+column (reference mean x predicted ratio range, or + predicted difference range). PNGs are written
+atomically (temporary name in the folder, then ``os.replace``) with the Agg backend.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_claim", "plot_claims"]
+
+_VERDICT_COLOURS = {"supported": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:orange",
+                    "not testable": "0.5", "no data": "0.5"}
+
+
+def _save(fig: Any, out_dir: Path, name: str) -> Path:
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / name
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".png", dir=out_dir)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, target)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return target
+
+
+def _top_level(data: pd.DataFrame) -> str | None:
+    for lv in ("animal", "batch", "slice", "plate"):
+        if lv in data.columns and data[lv].astype(str).str.strip().ne("").any():
+            return lv
+    return None
+
+
+def _mean_ci(values: pd.Series, groups: pd.Series | None) -> tuple[float, float, float]:
+    """Mean of the top-level unit means with a t 95 % CI over those units."""
+    from scipy import stats as sps
+
+    means = values.groupby(groups).mean().to_numpy() if groups is not None else values.to_numpy()
+    m = float(np.mean(means))
+    if len(means) < 2:
+        return m, np.nan, np.nan
+    half = float(sps.t.ppf(0.975, len(means) - 1) * np.std(means, ddof=1) / np.sqrt(len(means)))
+    return m, m - half, m + half
+
+
+def _draw_prediction(ax: Any, verdict: Any, ref_mean: float, x: float) -> None:
+    pred = verdict.prediction
+    if not pred or pred.get("quantity") in ("free_mg_ratio", "free_ca_ratio", "free_zn_fraction"):
+        return
+    if pred["statistic"] == "ratio":
+        lo, mid, hi = (ref_mean * pred[k] for k in ("low", "value", "high"))
+    else:
+        lo, mid, hi = (ref_mean + pred[k] for k in ("low", "value", "high"))
+    holds = verdict.prediction_holds
+    colour = "tab:purple" if holds is None else ("tab:green" if holds else "tab:red")
+    ax.fill_between([x - 0.3, x + 0.3], [lo, lo], [hi, hi], color=colour, alpha=0.18, lw=0,
+                    label=f"predicted ({verdict.design})")
+    ax.hlines(mid, x - 0.3, x + 0.3, colors=colour, linestyles="--", lw=1.5)
+
+
+def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int = 0) -> Path:
+    """Draw one claim's figure.
+
+    Parameters
+    ----------
+    verdict : ephystool.compare.verdicts.Verdict
+    data : DataFrame
+        Unit-level data of the claim (``condition``, ``value`` and unit columns).
+    out_dir : str or Path
+        Folder of the PNG (``<claim id>.png``).
+    seed : int
+        Seed of the horizontal jitter.
+
+    Returns
+    -------
+    Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(seed)
+    top = _top_level(data)
+    order = [verdict.reference, verdict.condition]
+    units = sorted(data[top].astype(str).unique()) if top else []
+    cmap = plt.get_cmap("tab20")
+    colour = {u: cmap(i % 20) for i, u in enumerate(units)}
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    ref_mean = np.nan
+    for x, cond in enumerate(order):
+        g = data[data["condition"] == cond]
+        vals = pd.to_numeric(g["value"], errors="coerce")
+        cols = [colour[str(u)] for u in g[top]] if top else ["0.3"] * len(g)
+        ax.scatter(x + rng.uniform(-0.15, 0.15, len(g)), vals, c=cols, s=22, alpha=0.85, edgecolors="none")
+        m, lo, hi = _mean_ci(vals, g[top].astype(str) if top else None)
+        ax.errorbar([x + 0.25], [m], yerr=[[m - lo], [hi - m]] if np.isfinite(lo) else None, fmt="s", color="k",
+                    capsize=4, ms=6, label="mean ± 95 % CI" if x == 0 else None)
+        if x == 0:
+            ref_mean = m
+    if np.isfinite(ref_mean):
+        _draw_prediction(ax, verdict, ref_mean, 1.0)
+    ax.set_xticks([0, 1], order)
+    ax.set_xlim(-0.6, 1.6)
+    sel = ", ".join(f"{k}={v}" for k, v in verdict.selectors.items())
+    unit = (verdict.effect or {}).get("unit") or ""
+    ax.set_ylabel(f"{verdict.metric}{' (' + unit + ')' if unit else ''}")
+    ax.set_title(f"{verdict.id}: {verdict.verdict} (expected {verdict.expected})\n{verdict.analysis}"
+                 f"{' ' + sel if sel else ''}; design {verdict.design}", fontsize=9,
+                 color=_VERDICT_COLOURS.get(verdict.verdict, "k"))
+    if (verdict.effect or {}).get("log_scale") and (pd.to_numeric(data["value"], errors="coerce") > 0).all():
+        ax.set_yscale("log")
+    if top:
+        ax.text(0.99, 0.01, f"colour: {top} ({len(units)})", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=7, color="0.4")
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in verdict.id)
+    return _save(fig, Path(out_dir), f"claim_{safe}.png")
+
+
+def plot_claims(result: Any, out_dir: str | Path) -> list[Path]:
+    """One figure per claim with data in ``result`` (a :class:`~ephystool.compare.engine.CompareResult`)."""
+    paths = []
+    for v in result.verdicts:
+        data = result.data.get(v.id)
+        if data is None or data.empty or v.effect is None:
+            continue
+        paths.append(plot_claim(v, data, out_dir))
+    return paths
