@@ -80,8 +80,10 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
                                 "(give one value, or one per sweep separated by ';')", row["path"])
         # the manifest knows the holding the file does not: a flat file command (0 mV from an amplifier
         # driven externally) is dropped rather than contradicting it
-        cmds = tuple(None if c is not None and float(np.ptp(c.magnitude)) == 0.0 else c for c in rec.commands)
-        rec = rec.replace(holding=tuple(v * pq.mV for v in vals), commands=cmds)
+        flat = [c is not None and float(np.ptp(c.magnitude)) == 0.0 for c in rec.commands]
+        cmds = tuple(None if f else c for f, c in zip(flat, rec.commands, strict=True))
+        eps = tuple(() if k < len(flat) and flat[k] else e for k, e in enumerate(rec.epochs))
+        rec = rec.replace(holding=tuple(v * pq.mV for v in vals), commands=cmds, epochs=eps)
     return rec
 
 
