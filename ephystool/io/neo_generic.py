@@ -80,7 +80,6 @@ def read(path: Path, fmt: str, kind: str | None = None) -> Recording:
         for a in s.analogsignals:
             seg.analogsignals.append(to_canonical(a, path))
         block.segments.append(seg)
-    rate = float(first[guess.primary].sampling_rate.rescale("Hz"))
     chans = tuple(
         ChannelInfo(i, names[i], block.segments[0].analogsignals[i].dimensionality.string,
                     float(first[i].sampling_rate.rescale("Hz")), "signal" if i == guess.primary else "command_copy")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any
 
 from ephystool.errors import MissingDependencyError
 from ephystool.pipeline.tasks import Task, TaskOutput, run_task
@@ -43,7 +42,8 @@ def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
 
 def _dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[TaskOutput]:
     try:
-        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
     except ImportError as exc:
         raise MissingDependencyError("--scheduler needs Dask: pip install 'ephystool[dask]'") from exc
     cluster = None

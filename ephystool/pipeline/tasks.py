@@ -112,17 +112,13 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
     from ephystool.protocols import load_protocol
 
-    stage = "protocol"
     proto = load_protocol(task.protocol)
     module = get_analyzer(proto.analysis)
     overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order")}
-    stage = "load"
     recs = [_load(r, proto.recording.mode) for r in task.rows]
     out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
-    stage = "parameters"
     params = params_class(proto.analysis).from_protocol(proto.params_mapping(), overrides)
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **proto.params_mapping(), **overrides}
-    stage = "analysis"
     if len(recs) > 1 and hasattr(module, "analyze_session"):
         result = module.analyze_session(recs, params)
     else:
@@ -133,7 +129,6 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in result.rows()]
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
     out.electrodes = [{"recording": label["recording"], **r} for r in getattr(result, "electrode_rows", list)()]
-    stage = "figures"
     out.figures = _figures(proto.analysis, result, recs[0], task.figures_dir)
 
 

@@ -138,7 +138,7 @@ def _nmda_iv(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> Non
 
 
 def _nmda_epsc(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
-    from ephystool.simulate.vclamp import simulate_epsc_arrays, _to_recording
+    from ephystool.simulate.vclamp import _to_recording, simulate_epsc_arrays
 
     bath = b.baths[cond]
     rel_f = bath["release_factor"] * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
