@@ -199,9 +199,11 @@ class Recording:
 
     @property
     def sampling_rate_hz(self) -> float:
-        """Sampling rate of the primary channel in Hz."""
+        """Sampling rate of the primary channel in Hz (NaN for spike lists, which have no samples)."""
         if self.mea is not None:
             return float(self.mea.sampling_rate_hz)
+        if not self.channels:
+            return float("nan")
         return float(self.channels[self.primary].sampling_rate_hz)
 
     @property
@@ -209,6 +211,11 @@ class Recording:
         """Duration of each sweep in seconds (sweeps may differ in length)."""
         if self.mea is not None:
             return [self.mea.n_samples / self.mea.sampling_rate_hz]
+        if not any(seg.analogsignals for seg in self.block.segments):  # spike lists: no samples
+            if "duration_s" in self.metadata:
+                return [float(self.metadata["duration_s"])]
+            stops = [float(st.t_stop.rescale("s")) for st in self.spiketrains]
+            return [max(stops)] if stops else [0.0]
         return [float(seg.analogsignals[self.primary].duration.rescale("s")) for seg in self.block.segments]
 
     @property
