@@ -41,10 +41,9 @@ def print_verdicts(verdicts: list[dict[str, Any]]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="Claims: verdicts", show_lines=False)
-    for col in ("id", "condition", "metric", "expected", "verdict", "reason"):
-        table.add_column(col, overflow="fold")
+    table = Table(title="Claims: verdicts (reasons in report.html and verdicts.csv)")
+    for col in ("id", "condition", "metric", "expected", "verdict"):
+        table.add_column(col, no_wrap=col in ("id", "verdict"))
     for v in verdicts:
-        table.add_row(*(escape(str(v.get(c, "") or "")) for c in ("id", "condition", "metric", "expected", "verdict")),
-                      escape(str(v.get("reason", ""))[:90]))
+        table.add_row(*(escape(str(v.get(c, "") or "-")) for c in ("id", "condition", "metric", "expected", "verdict")))
     Console(highlight=False).print(table)
