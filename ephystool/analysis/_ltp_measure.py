@@ -93,13 +93,19 @@ class MeasuredSession:
             raise AnalysisError("the averaged baseline response has no measurable rising phase", self.files[0])
         return m.fit_ms
 
-    def refit(self, fit_ms: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Slopes and paired-pulse ratios of every sweep over a fixed window (ms after each stimulus)."""
+    def refit(self, fit_ms: tuple[float, float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Slopes and paired-pulse ratios of every sweep over fixed windows (ms after each stimulus).
+
+        ``fit_ms`` is one window for all sweeps, or an array of shape (n_sweeps, 2) of per-sweep windows
+        (a sweep with a NaN window keeps NaN).
+        """
+        wins = np.broadcast_to(np.asarray(fit_ms, dtype=float), (self.slope.size, 2))
         slope, ppr = np.full(self.slope.size, np.nan), np.full(self.slope.size, np.nan)
         for k, (v, fs, (s1, s2)) in enumerate(zip(self.sweeps, self.rates, self.stim_ms)):
-            slope[k] = slope_in_window(v, fs, s1, fit_ms)[0]
+            win = (float(wins[k, 0]), float(wins[k, 1]))
+            slope[k] = slope_in_window(v, fs, s1, win)[0]
             if np.isfinite(s2) and np.isfinite(self.ppr[k]):
-                ppr[k] = slope_in_window(v, fs, s2, fit_ms)[0] / slope[k]
+                ppr[k] = slope_in_window(v, fs, s2, win)[0] / slope[k]
         return slope, ppr
 
     def _average(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,9 @@ class LtpParams:
     slope_fraction : tuple of float
         Part of the onset-to-peak excursion the slope is fitted over (0.1, 0.9) or (0.2, 0.8).
     slope_method : str
-        'fraction' (per sweep) or 'fixed_window' (the window found on the baseline average, kept).
+        'fraction' or 'fixed_window'. Both fit each sweep over the 10-90 % (``slope_fraction``) window of
+        the baseline average, kept for the session (a per-sweep window biases LTP by +2-3 pp at low SNR);
+        'fixed_window' also uses that window on the figure's averaged traces.
     baseline_window, post_window, stp_window : tuple of Quantity
         Windows in minutes relative to the induction (inclusive).
     drift_limit : float

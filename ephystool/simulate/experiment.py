@@ -50,16 +50,26 @@ EFFECTS: dict[str, dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class Size:
-    """How many units: animals per condition, cells per animal, MEA cultures per condition, durations."""
+    """How many units per condition: animals, cells per animal (NMDA EPSC and I-V), current-clamp cells,
+    LTP slices and tonic-current cells (one per animal, the first ones), MEA cultures; durations."""
 
     animals: int
     cells_per_animal: int
+    fi_cells: int
+    ltp_slices: int
+    tonic_cells: int
     cultures: int
     mea_minutes: float
     ltp_post_min: float
 
 
-SIZES = {"small": Size(4, 2, 3, 4.0, 60.0), "tiny": Size(2, 1, 2, 2.0, 60.0), "large": Size(6, 3, 6, 20.0, 60.0)}
+#: Recordings follow the packaged templates' requirements (rates, sweep counts and lengths), so that
+#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (under 30 MB).
+SIZES = {
+    "tiny": Size(2, 1, 1, 2, 2, 2, 4.0, 60.0),
+    "small": Size(4, 1, 2, 3, 3, 3, 4.0, 60.0),
+    "large": Size(6, 3, 6, 6, 6, 6, 20.0, 60.0),
+}
 
 
 def _release(ca: float, mg: float, ca0: float, mg0: float) -> float:
@@ -127,9 +137,9 @@ def _nmda_iv(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> Non
 
     bath = b.baths[cond]
     g = 8.0 * a_eff * float(np.exp(b.rng.normal(0, 0.25))) * bath["release_factor"]
-    steps = (-80.0, -70.0, -40.0, -20.0, 0.0, 20.0, 40.0)
+    steps = (-80.0, -70.0, -60.0, -40.0, -20.0, 0.0, 20.0, 40.0)  # the nmda_iv template's potentials
     rec, truth = simulate_iv_series(steps, n_sweeps_per_step=2, mg_mM=bath["free_mg_mM"], g_nmda_nS=g,
-                                    seed=b.seed(), duration_s=0.6, rate_hz=10000.0, noise_pA=3.0)
+                                    seed=b.seed(), duration_s=1.0, rate_hz=10000.0, noise_pA=3.0)
     rel = f"patch/{cond}/{units['animal']}_{units['cell']}_nmda_iv.abf"
     _write_abf(b.out / rel, rec, interval=10.0)
     hold = ";".join(f"{h.magnitude:g}" for h in rec.holding)
@@ -143,8 +153,8 @@ def _nmda_epsc(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> N
     bath = b.baths[cond]
     rel_f = bath["release_factor"] * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
     g_n = 4.0 * rel_f * EFFECTS["asp_synaptic_nmda_factor"].get(cond, 1.0)
-    arr = simulate_epsc_arrays((-70.0, 40.0), n_sweeps_per_holding=6, mg_mM=bath["free_mg_mM"],
-                               ampa={"g_nS": 6.0 * rel_f}, nmda={"g_nS": g_n}, duration_s=0.6, rate_hz=10000.0,
+    arr = simulate_epsc_arrays((-70.0, 40.0), n_sweeps_per_holding=10, mg_mM=bath["free_mg_mM"],
+                               ampa={"g_nS": 6.0 * rel_f}, nmda={"g_nS": g_n}, duration_s=1.0, rate_hz=10000.0,
                                amplitude_cv=0.15, seed=b.seed())
     rec = _to_recording(arr, "epsc")
     rel = f"patch/{cond}/{units['animal']}_{units['cell']}_nmda_epsc.abf"
@@ -159,11 +169,11 @@ def _nmda_epsc(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> N
 def _nmda_tonic(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
     from ephystool.simulate.vclamp import simulate_tonic
 
-    if units["cell"] != "c1":
+    if units["cell"] != "c1" or int(units["animal"][-1]) > b.size.tonic_cells:
         return
     shift = EFFECTS["asp_tonic_pA"].get(cond, 0.0) * a_eff
-    rec, truth = simulate_tonic(seed=b.seed(), duration_s=330.0, rate_hz=500.0, washin_time_s=120.0, shift_pA=shift,
-                                tag_text=f"+{cond} wash-in", noise_cutoff_hz=100.0, baseline_window_s=(60.0, 120.0),
+    rec, truth = simulate_tonic(seed=b.seed(), duration_s=330.0, rate_hz=250.0, washin_time_s=120.0, shift_pA=shift,
+                                tag_text=f"+{cond} wash-in", noise_cutoff_hz=50.0, baseline_window_s=(60.0, 120.0),
                                 treatment_window_s=(90.0, 210.0))
     rel = f"patch/{cond}/{units['animal']}_{units['cell']}_nmda_tonic.abf"
     _write_abf(b.out / rel, rec)
@@ -174,12 +184,12 @@ def _nmda_tonic(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> 
 def _fi(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
     from ephystool.simulate.cclamp import simulate_fi_steps
 
-    if units["cell"] != "c1":
+    if units["cell"] != "c1" or int(units["animal"][-1]) > b.size.fi_cells:
         return
     bias = EFFECTS["fi_bias_pA"].get(cond, 0.0) + float(b.rng.normal(0, 8.0))
-    nominal = np.arange(0.0, 240.0, 20.0)
-    rec, truth = simulate_fi_steps(tuple(nominal + bias), seed=b.seed(), record_current=False, sweep_s=0.8,
-                                    sampling_rate_hz=10000.0)
+    nominal = np.arange(0.0, 220.0, 20.0)  # 11 steps: the cc_fi_steps minimum
+    rec, truth = simulate_fi_steps(tuple(nominal + bias), seed=b.seed(), record_current=False, sweep_s=1.5,
+                                   step_s=(0.2, 1.2), sampling_rate_hz=20000.0)
     n = rec.block.segments[0].analogsignals[0].shape[0]
     i0, i1 = (int(round(x * rec.sampling_rate_hz)) for x in truth["step_window_s"])
     im = np.zeros((nominal.size, n))
@@ -194,11 +204,11 @@ def _fi(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
 def _ltp(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
     from ephystool.simulate.fepsp import simulate_fepsp_session
 
-    if units["cell"] != "c1":
+    if units["cell"] != "c1" or int(units["animal"][-1]) > b.size.ltp_slices:
         return
     ltp = EFFECTS["ltp_percent"][cond] + float(b.rng.normal(0, 15.0))  # slice SD 15 pp (SCIENCE.md 2.8)
     rec, truth = simulate_fepsp_session(b.seed(), ltp_percent=ltp, post_min=b.size.ltp_post_min + 2.0, fs_hz=10000.0,
-                                        sweep_ms=80.0)
+                                        sweep_ms=200.0)
     rel = f"ltp/{cond}/{units['animal']}_{units['slice']}_ltp.abf"
     _write_abf(b.out / rel, rec, interval=20.0)
     u = {"animal": units["animal"], "slice": units["slice"], "cell": ""}
@@ -254,7 +264,7 @@ def _write_nex_timestamps(path: Path, labels: list[str], trains: list[np.ndarray
     n = max((t.size for t in trains), default=0)
     lines = ["\t".join(f"ch_{lab}A_unit_0" for lab in labels)]
     for i in range(n):
-        lines.append("\t".join(f"{t[i]:.5f}" if i < t.size else "" for t in trains))
+        lines.append("\t".join(f"{t[i]:.4f}" if i < t.size else "" for t in trains))
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, "\n".join(lines) + "\n")
 
@@ -274,17 +284,20 @@ def _raw_mea(b: _Builder) -> None:
 #: and 40 min of MEA spikes per culture.
 SHORT_PROTOCOLS = {
     "nmda_tonic_short": ("nmda_tonic", {"baseline_window": ["60 s", "120 s"], "washin_time": "120 s",
-                                        "equilibration": "90 s", "treatment_window": ["90 s", "210 s"]}),
+                                        "equilibration": "90 s", "treatment_window": ["90 s", "210 s"]},
+                         {"min_sampling_rate": "250 Hz", "duration": "5 min"}),
     "mea_spontaneous_short": ("mea_spontaneous", {"dosing_time": "2 min", "baseline_window": ["-2 min", "0 min"],
-                                                  "treatment_window": ["0.5 min", "2 min"]}),
+                                                  "treatment_window": ["0.5 min", "2 min"]},
+                              {"duration": "4 min"}),
 }
 
 
 def _write_protocols(out: Path) -> None:
     from ephystool.protocols import load_protocol, validate_protocol
 
-    for name, (base, params) in SHORT_PROTOCOLS.items():
+    for name, (base, params, recording) in SHORT_PROTOCOLS.items():
         data = load_protocol(base).with_overrides(params).to_dict()
+        data["recording"].update(recording)
         data["name"] = base  # a lab copy keeps the template's name: results and claims refer to it
         data["title"] = f"{data['title']} (short timeline for the sample data)"
         text = validate_protocol(data).to_yaml()
