@@ -37,6 +37,11 @@ def test_outputs_written(demo_out: Path) -> None:
     res = pd.read_csv(demo_out / "results.csv")
     assert {"recording", "condition", "metric", "value", "unit"} <= set(res.columns)
     assert res["unit"].notna().all()
+    from ephystool.io.export import read_spikes_nwb
+
+    nwbs = sorted((demo_out / "spikes").glob("*.nwb"))
+    assert len(nwbs) == 9 and len(read_spikes_nwb(nwbs[0])) == 60  # one MEA culture = 60 electrodes
+    assert len(sorted((demo_out / "spikes").glob("*.csv"))) == 9
 
 
 def test_recovered_values_match_ground_truth(demo_out: Path) -> None:

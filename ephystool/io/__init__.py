@@ -47,7 +47,17 @@ def load(path: str | os.PathLike[str], kind: str | None = None, **options: Any) 
     unknown = sorted(set(options) - set(opts))
     if unknown:
         raise LoadError(f"reader '{reader.name}' takes no option(s) {', '.join(unknown)}", p)
-    rec = reader.read(p, kind=kind, **opts) if "kind" in accepted else reader.read(p, **opts)
+    from ephystool.errors import CorruptFileError, EphysError
+
+    try:
+        rec = reader.read(p, kind=kind, **opts) if "kind" in accepted else reader.read(p, **opts)
+    except EphysError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, LookupError, RuntimeError, EOFError, UnicodeError) as exc:
+        # a damaged file makes readers fail in many ways (h5py filter errors, bad unit strings, bad numbers):
+        # the real error is kept in the message and the chain, typed so that a batch goes on
+        raise CorruptFileError(f"the {reader.name} reader failed ({type(exc).__name__}: {str(exc)[:200]}); the "
+                               "file is damaged or truncated: re-copy or re-export it", p) from exc
     if kind is not None and rec.kind != kind:
         rec = rec.replace(kind=kind)
     return rec

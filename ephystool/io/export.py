@@ -49,7 +49,7 @@ def write_spikes_nwb(path: str | Path, spiketrains: Sequence[Any], *, session_de
         t = np.asarray(st.times.rescale(pq.s).magnitude, dtype=float)
         nwb.add_unit(spike_times=t, electrode_label=str(st.annotations.get("electrode", st.name or "")),
                      well=str(st.annotations.get("well", "")))
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp.nwb", dir=out.parent)  # pynwb wants .nwb
     os.close(fd)
     try:
         with NWBHDF5IO(tmp, "w") as io:

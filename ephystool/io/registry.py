@@ -49,15 +49,33 @@ def spikelist_readers() -> list[tuple[str, Callable[[Path], bool], Callable[...,
     return out
 
 
+def _safe_sniff(sniff: Callable[[Path], bool], path: Path) -> bool:
+    """A sniffer that cannot parse the file's head says 'not mine' (damaged content is the reader's to report)."""
+    try:
+        return bool(sniff(path))
+    except (OSError, RuntimeError, KeyError, ValueError, UnicodeError):
+        return False
+
+
 def _hdf5(path: Path) -> Reader:
+    import h5py
+
     from ephystool.io import mcs_h5, nwb
 
-    if nwb.sniff(path):
+    try:
+        with h5py.File(path, "r") as f:
+            dict(f.attrs)
+            list(f.keys())
+    except (OSError, RuntimeError, KeyError, ValueError) as exc:
+        raise CorruptFileError(f"HDF5 file cannot be opened ({type(exc).__name__}: {str(exc)[:160]}); damaged or "
+                               "truncated: re-copy it", path) from exc
+
+    if _safe_sniff(nwb.sniff, path):
         return Reader("nwb", nwb.read)
-    if mcs_h5.sniff(path):
+    if _safe_sniff(mcs_h5.sniff, path):
         return Reader("mcs_h5", mcs_h5.read)
     for name, sniff, read in spikelist_readers():
-        if sniff(path):
+        if _safe_sniff(sniff, path):
             return Reader(name, read)
     raise UnsupportedFormatError(
         "HDF5 file that is neither NWB, Multi Channel Systems nor a known spike-time layout; "
@@ -94,7 +112,7 @@ def detect(path: Path) -> Reader:
     if fmt is not None:
         return Reader(fmt, lambda p, kind=None, _f=fmt: neo_generic.read(p, _f, kind))
     for name, sniff, read in spikelist_readers():
-        if sniff(path):
+        if _safe_sniff(sniff, path):
             return Reader(name, read)
     if binary.find_sidecar(path) is not None:
         return Reader("binary", binary.read)

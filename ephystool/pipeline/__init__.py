@@ -51,7 +51,8 @@ def _row_dict(r: Any) -> dict[str, Any]:
     return d
 
 
-def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = False) -> list[Task]:
+def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = False,
+                spikes_dir: Path | None = None) -> list[Task]:
     """One task per manifest row; rows sharing a ``session`` (and protocol) form one ordered task."""
     groups: dict[tuple[str, str], list[Any]] = {}
     order: list[tuple[str, str]] = []
@@ -69,7 +70,8 @@ def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = Fa
         proto = key[0]
         if proto.endswith((".yaml", ".yml")) and not Path(proto).is_absolute():
             proto = str((base / proto).resolve())  # a lab's own template, relative to the manifest
-        tasks.append(Task(i, tuple(_row_dict(r) for r in rows), proto, fig, debug))
+        tasks.append(Task(i, tuple(_row_dict(r) for r in rows), proto, fig, debug,
+                          str(spikes_dir / _safe(rows[0].recording_id)) if spikes_dir else ""))
     return tasks
 
 
@@ -99,6 +101,7 @@ def run_analysis(
         is analysed. A row whose file is missing or unreadable only fails that row.
     """
     from ephystool.io.manifest import read_manifest
+    from ephystool.pipeline.atomic import remove_stale_temporaries
     from ephystool.pipeline.cache import ResultCache
     from ephystool.pipeline.execute import execute
     from ephystool.pipeline.outputs import write_outputs
@@ -108,7 +111,9 @@ def run_analysis(
     manifest = read_manifest(manifest_path, conditions=conditions)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tasks = build_tasks(manifest, out / "figures" if figures else None, debug)
+    for d in (out, out / ".cache", out / "spikes"):  # a run killed while writing (SIGKILL) leaves its temporary files
+        remove_stale_temporaries(d)
+    tasks = build_tasks(manifest, out / "figures" if figures else None, debug, out / "spikes")
     cache = ResultCache(out, use_cache)
     done: list[TaskOutput] = []
     todo: list[Task] = []

@@ -9,7 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write", "write_text", "write_json", "write_table"]
+__all__ = ["atomic_write", "write_text", "write_json", "write_table", "remove_stale_temporaries"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once, at import: os.umask is process-wide and not thread-safe to query
 
 
 def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
@@ -19,6 +28,7 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         writer(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files: give them the usual permissions
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -41,3 +51,16 @@ def write_table(path: Path, df: Any) -> Path:
     if path.suffix == ".parquet":
         return atomic_write(path, lambda p: df.to_parquet(p, index=False))
     return atomic_write(path, lambda p: df.to_csv(p, index=False, lineterminator="\n", float_format="%.10g"))
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete the temporary files (``.NAME.*.tmp``) a killed run left in ``folder``; return how many."""
+    n = 0
+    stale = [*folder.glob(".*.tmp"), *folder.glob(".*.tmp.nwb")] if folder.is_dir() else []
+    for p in stale:
+        try:
+            p.unlink()
+            n += 1
+        except OSError:
+            pass
+    return n

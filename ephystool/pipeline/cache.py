@@ -22,13 +22,18 @@ class ResultCache:
 
     @staticmethod
     def key(task: Task) -> str | None:
-        """Cache key of a task, computed from the files' hashes without reading them through neo."""
+        """Cache key of a task, computed from the files' hashes without reading them through neo.
+
+        The whole protocol (not only its ``analysis_params``) is hashed: its name and recording mode
+        reach the results too. Whether figures are wanted is part of the key, so that a run with
+        figures after a ``--no-figures`` run draws them.
+        """
         from ephystool.io.base import sha256_file
         from ephystool.protocols import load_protocol
 
         try:
             hashes = {r["recording"]: sha256_file(Path(r["path"])) for r in task.rows}
-            params = load_protocol(task.protocol).params_mapping()
+            params = {"protocol": load_protocol(task.protocol).to_dict(), "figures": bool(task.figures_dir)}
         except (OSError, ValueError):
             return None  # missing file or bad protocol: never cached, the task reports it
         return task_key(task, hashes, params)
@@ -45,8 +50,13 @@ class ResultCache:
             data = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             return None  # a damaged entry is recomputed
+        if not isinstance(data, dict) or not all(Path(f).is_file() for f in data.get("figures", [])):
+            return None  # figures deleted (or moved with the folder): recompute to redraw them
         data.update(index=task.index, cached=True)
-        return TaskOutput(**data)
+        try:
+            return TaskOutput(**data)
+        except TypeError:
+            return None  # an entry of another layout is recomputed
 
     def put(self, task: Task, out: TaskOutput) -> None:
         """Store a successful output."""

@@ -8,13 +8,19 @@ depend on the executor or the number of workers.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from ephystool.errors import MissingDependencyError
+from ephystool.errors import EphysError, MissingDependencyError
 from ephystool.pipeline.tasks import Task, TaskOutput, run_task
 
-__all__ = ["default_jobs", "execute"]
+__all__ = ["SchedulerError", "default_jobs", "execute"]
+
+
+class SchedulerError(EphysError, OSError):
+    """The Dask scheduler given with ``--scheduler`` cannot be reached (a usage error: exit status 2)."""
 
 
 def default_jobs() -> int:
@@ -30,14 +36,31 @@ def _serial(tasks: Sequence[Task]) -> Iterator[TaskOutput]:
         yield run_task(t)
 
 
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the batch process is gone (SIGKILL leaves no one to stop the pool)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="ephystool-parent-watch").start()
+
+
 def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")  # no fork: safe with HDF5 and threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
+    ex = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),))
+    finished = False
+    try:
         futures = [ex.submit(run_task, t) for t in tasks]
         for f in as_completed(futures):
             yield f.result()
+        finished = True
+    finally:
+        # interrupted (Ctrl-C, an error): drop the queued tasks instead of running them all first
+        ex.shutdown(wait=True, cancel_futures=not finished)
 
 
 def _dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[TaskOutput]:
@@ -51,7 +74,11 @@ def _dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[TaskOutput
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(address)
+        try:
+            client = Client(address)
+        except OSError as exc:
+            raise SchedulerError(f"cannot reach the Dask scheduler ({exc}); check the address "
+                                 "(tcp://host:8786) or use --scheduler local", address) from exc
     try:
         futures = client.map(run_task, list(tasks), pure=False)
         for f in dask_completed(futures):

@@ -35,6 +35,7 @@ class Task:
     protocol: str
     figures_dir: str = ""
     debug: bool = False
+    spikes_dir: str = ""
 
 
 @dataclass
@@ -108,6 +109,23 @@ def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
     return [str(p) for p in plot(result, recording, d)]
 
 
+def _spikes(result: Any, out: str, recording: str) -> list[str]:
+    """Detected spikes as a tidy table (CSV) and an NWB Units table, for analyses that detect spikes."""
+    table = getattr(result, "spike_table", None)
+    if not out or table is None:
+        return []
+    from ephystool.io.export import write_spikes_nwb
+    from ephystool.pipeline.atomic import write_table
+
+    d = Path(out)
+    df = table()
+    df.insert(0, "recording", recording)
+    csv = write_table(d.with_suffix(".csv"), df)
+    nwb = write_spikes_nwb(d.with_suffix(".nwb"), getattr(result, "spiketrains", ()), source=recording,
+                           identifier=recording)
+    return [str(csv), str(nwb)]
+
+
 def _analyse(task: Task, out: TaskOutput) -> None:
     from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
     from ephystool.protocols import load_protocol
@@ -130,6 +148,7 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
     out.electrodes = [{"recording": label["recording"], **r} for r in getattr(result, "electrode_rows", list)()]
     out.figures = _figures(proto.analysis, result, recs[0], task.figures_dir)
+    out.figures += _spikes(result, task.spikes_dir, label["recording"])
 
 
 def run_task(task: Task) -> TaskOutput:

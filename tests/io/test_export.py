@@ -21,4 +21,4 @@ def test_spikes_nwb_round_trip(tmp_path: Path) -> None:
     np.testing.assert_allclose(back[0][2], [0.1, 0.5, 2.25])
     assert back[1][2].size == 0
     np.testing.assert_allclose(back[2][2], [0.15, 0.9])  # ms rescaled to s
-    assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.glob(".*.tmp*"))
