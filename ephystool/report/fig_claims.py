@@ -6,13 +6,13 @@ atomically (temporary name in the folder, then ``os.replace``) with the Agg back
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ephystool.report.figures import save_figure
 
 __all__ = ["plot_claim", "plot_claims"]
 
@@ -20,21 +20,6 @@ _VERDICT_COLOURS = {"supported": "tab:green", "contradicted": "tab:red", "inconc
                     "not testable": "0.5", "no data": "0.5"}
 
 
-def _save(fig: Any, out_dir: Path, name: str) -> Path:
-    import matplotlib.pyplot as plt
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / name
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".png", dir=out_dir)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, target)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return target
 
 
 def _top_level(data: pd.DataFrame) -> str | None:
@@ -129,7 +114,7 @@ def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int 
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in verdict.id)
-    return _save(fig, Path(out_dir), f"claim_{safe}.png")
+    return save_figure(fig, Path(out_dir) / f"claim_{safe}.png")
 
 
 def plot_claims(result: Any, out_dir: str | Path) -> list[Path]:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ephystool.report.figures import save_figure
+
 __all__ = ["plot_firing_cc"]
 
 
-def _save(fig: Any, path: Path) -> Path:
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, path)
-    return path
 
 
 def _example_sweeps(result: Any) -> list[int]:
@@ -71,7 +67,7 @@ def plot_firing_cc(result: Any, recording: Any, out_dir: Path) -> list[Path]:
         ax.set_ylabel("Vm (mV)")
     axes[-1, 0].set_xlabel("time in sweep (s)")
     fig.tight_layout()
-    paths.append(_save(fig, out_dir / "firing_cc_traces.png"))
+    paths.append(save_figure(fig, out_dir / "firing_cc_traces.png"))
     plt.close(fig)
     if result.mode == "steps":
         cur, rate = result.fi_curve()
@@ -87,6 +83,6 @@ def plot_firing_cc(result: Any, recording: Any, out_dir: Path) -> list[Path]:
             ax.set_ylabel("firing rate (Hz)")
             ax.legend(fontsize=8, frameon=False)
             fig.tight_layout()
-            paths.append(_save(fig, out_dir / "firing_cc_fi.png"))
+            paths.append(save_figure(fig, out_dir / "firing_cc_fi.png"))
             plt.close(fig)
     return paths

@@ -7,12 +7,13 @@ square grid in file order. One heat map panel per well.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ephystool.report.figures import save_figure
 
 __all__ = ["plot_firing_mea", "grid_positions"]
 
@@ -34,13 +35,6 @@ def grid_positions(electrodes: list[Any], labels: list[str]) -> np.ndarray:
     return np.array([(i % side, i // side) for i in range(len(labels))], dtype=float)
 
 
-def _save(fig: Any, out_dir: Path, name: str) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / name
-    tmp = out_dir / f".{name}.tmp.png"
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, final)
-    return final
 
 
 def _raster(result: Any, stem: str, out_dir: Path) -> Path:
@@ -62,7 +56,7 @@ def _raster(result: Any, stem: str, out_dir: Path) -> Path:
     axr.set_xlabel("time (s)")
     axr.set_ylabel("rate per electrode (Hz, 100 ms bins)")
     fig.tight_layout()
-    path = _save(fig, out_dir, f"{stem}_firing_mea_raster.png")
+    path = save_figure(fig, out_dir / f"{stem}_firing_mea_raster.png")
     plt.close(fig)
     return path
 
@@ -94,7 +88,7 @@ def _heatmap(result: Any, recording: Any, stem: str, out_dir: Path) -> Path:
         ax.axis("off")
     if sc is not None:
         fig.colorbar(sc, ax=axes, shrink=0.8, label="firing rate (Hz); x = dead/saturated")
-    path = _save(fig, out_dir, f"{stem}_firing_mea_heatmap.png")
+    path = save_figure(fig, out_dir / f"{stem}_firing_mea_heatmap.png")
     plt.close(fig)
     return path
 

@@ -5,31 +5,16 @@ their slope fits. PNGs are written atomically (temporary name, then ``os.replace
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ephystool.report.figures import save_figure
+
 __all__ = ["plot_ltp"]
 
 
-def _save(fig: Any, out_dir: Path, name: str) -> Path:
-    import matplotlib.pyplot as plt
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / name
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_dir)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, target)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return target
 
 
 def _time_course(ax: Any, result: Any) -> None:
@@ -100,10 +85,10 @@ def plot_ltp(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     _time_course(ax, result)
     fig.tight_layout()
-    paths = [_save(fig, out_dir, f"{stem}_ltp_timecourse.png")]
+    paths = [save_figure(fig, out_dir / f"{stem}_ltp_timecourse.png")]
     if result.traces is not None:
         fig, ax = plt.subplots(figsize=(6, 4.5))
         _traces(ax, result.traces)
         fig.tight_layout()
-        paths.append(_save(fig, out_dir, f"{stem}_ltp_traces.png"))
+        paths.append(save_figure(fig, out_dir / f"{stem}_ltp_traces.png"))
     return paths

@@ -4,31 +4,16 @@ fit, and the tonic-current time course. PNGs are written atomically (temporary n
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ephystool.report.figures import save_figure
+
 __all__ = ["plot_nmda", "plot_nmda_iv", "plot_nmda_tonic"]
 
 
-def _save(fig: Any, out_dir: Path, name: str) -> Path:
-    import matplotlib.pyplot as plt
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / name
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_dir)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, target)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return target
 
 
 def _stem(recording: Any, result: Any) -> str:
@@ -67,7 +52,7 @@ def plot_nmda(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
-    return [_save(fig, Path(out_dir), f"{_stem(recording, result)}_nmda.png")]
+    return [save_figure(fig, Path(out_dir) / f"{_stem(recording, result)}_nmda.png")]
 
 
 def plot_nmda_iv(result: Any, recording: Any, out_dir: Path) -> list[Path]:
@@ -90,7 +75,7 @@ def plot_nmda_iv(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     ax.set_title(f"{_stem(recording, result)}  [Mg2+] {f.mg_mM:g} mM, E_rev {f.e_rev_mV:.1f} mV", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return [_save(fig, Path(out_dir), f"{_stem(recording, result)}_nmda_iv.png")]
+    return [save_figure(fig, Path(out_dir) / f"{_stem(recording, result)}_nmda_iv.png")]
 
 
 def plot_nmda_tonic(result: Any, recording: Any, out_dir: Path) -> list[Path]:
@@ -112,4 +97,4 @@ def plot_nmda_tonic(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     shift = result.values.get("holding_current_shift")
     ax.set_title(_stem(recording, result) + (f"  shift {shift:.1f} pA" if shift is not None else ""), fontsize=9)
     fig.tight_layout()
-    return [_save(fig, Path(out_dir), f"{_stem(recording, result)}_{result.mode}.png")]
+    return [save_figure(fig, Path(out_dir) / f"{_stem(recording, result)}_{result.mode}.png")]
