@@ -3,10 +3,11 @@
 The detector reads an :class:`~ephystool.io.recording.MEASource` chunk by chunk (memory is bounded by
 one chunk whatever the recording length) and, per chunk:
 
-1. band-passes every channel with a float32 Butterworth biquad cascade (``scipy.signal.sosfilt``):
-   zero-phase (forward then backward pass over the chunk *with its margins*, so the core samples have no
-   edge artefact) or, with ``phase="causal"``, a single forward pass whose latency is corrected by the
-   lag of a spike-like trough through the filter (documented in :func:`causal_latency_s`);
+1. band-passes every channel with a Butterworth band-pass in float32: zero-phase (the forward-backward
+   ``sosfiltfilt`` response |H|^2 applied in the frequency domain over the chunk *with its margins*, so
+   the core samples have no edge artefact; equal to ``sosfiltfilt`` to ~1e-5 and ~8x faster than two
+   ``sosfilt`` passes) or, with ``phase="causal"``, a single forward ``sosfilt`` pass whose latency is
+   corrected by the lag of a spike-like trough through the filter (documented in :func:`causal_latency_s`);
 2. finds threshold crossings ``k * sigma`` (negative, positive or both) with a vectorised comparison,
    takes the extremum within the dead time after each crossing as the spike time and amplitude;
 3. enforces the dead time per channel (carried across chunk boundaries);
@@ -28,10 +29,12 @@ chunk length (as long as the margin is longer than the dead time and the filter'
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import fft as sp_fft
 from scipy import signal
 
 from ephystool.errors import AnalysisError
@@ -161,16 +164,60 @@ def causal_latency_s(sos: np.ndarray, fs: float, width_s: float = 1.5e-4) -> flo
     return float((np.argmin(y) - half) / fs)
 
 
+@functools.lru_cache(maxsize=8)
+def _power_response(sos_bytes: bytes, n_sections: int, nf: int) -> np.ndarray:
+    """|H(f)|^2 of the cascade on the rfft grid of length ``nf`` (normalised frequency): filtfilt's gain."""
+    sos = np.frombuffer(sos_bytes, dtype=np.float32).reshape(n_sections, 6).astype(np.float64)
+    _, h = signal.sosfreqz(sos, worN=np.linspace(0.0, np.pi, nf // 2 + 1))
+    out = (np.abs(h) ** 2).astype(np.float32)
+    out.setflags(write=False)
+    return out
+
+
+#: Zero-phase filtering runs on blocks of this many samples plus :data:`_BLOCK_MARGIN` on each side
+#: (overlap-save): FFTs of ~25 000 points stay in cache and are ~30 % faster per sample than one FFT of
+#: a whole 10 s chunk. The margin (>= 40 ms at 25 kHz) is far longer than the band-pass transient.
+_BLOCK, _BLOCK_MARGIN = 24576, 1024
+
+
+def _zero_phase_fft(x: np.ndarray, sos32: np.ndarray) -> np.ndarray:
+    """|H|^2 (the sosfiltfilt response) applied by FFT to one block, after removing its end-to-end line."""
+    c, n = x.shape
+    nf = sp_fft.next_fast_len(n, real=True)
+    buf = np.empty((c, nf), dtype=np.float32)  # one padded work buffer: no extra copies
+    buf[:, n:] = 0.0
+    y = buf[:, :n]
+    np.multiply(np.linspace(0.0, 1.0, n, dtype=np.float32), x[:, -1:] - x[:, :1], out=y)
+    y += x[:, :1]
+    np.subtract(x, y, out=y)
+    spec = sp_fft.rfft(buf, axis=-1, overwrite_x=True)
+    spec *= _power_response(sos32.tobytes(), sos32.shape[0], nf)
+    return sp_fft.irfft(spec, n=nf, axis=-1, overwrite_x=True)[:, :n]
+
+
 def _filter(x: np.ndarray, sos: np.ndarray, phase: str) -> np.ndarray:
-    """Filter channels-by-samples float32 data along samples; steady-state initial conditions."""
-    zi0 = signal.sosfilt_zi(sos).astype(np.float32)[:, None, :]
-    y, _ = signal.sosfilt(sos, x, axis=-1, zi=zi0 * x[None, :, :1])
+    """Filter channels-by-samples float32 data along samples.
+
+    ``causal``: one forward pass of the biquad cascade (steady-state initial conditions).
+    ``zero``: the forward-backward (filtfilt) response |H|^2 applied in the frequency domain, block by
+    block with overlapping margins, which is several times faster than two ``sosfilt`` passes and equal
+    to ``sosfiltfilt`` to ~1e-5 of the signal away from the edges. Each block's end-to-end line is removed
+    first so that the circular convolution sees no jump; the margins absorb the edge transient.
+    """
     if phase == "causal":
+        zi0 = signal.sosfilt_zi(sos).astype(np.float32)[:, None, :]
+        y, _ = signal.sosfilt(sos, x, axis=-1, zi=zi0 * x[None, :, :1])
         return y
-    yr = np.ascontiguousarray(y[:, ::-1])
-    del y
-    yr, _ = signal.sosfilt(sos, yr, axis=-1, zi=zi0 * yr[None, :, :1])
-    return yr[:, ::-1]
+    sos32 = np.ascontiguousarray(sos, dtype=np.float32)
+    n = x.shape[1]
+    if n <= 2 * _BLOCK:
+        return _zero_phase_fft(x, sos32)
+    out = np.empty(x.shape, dtype=np.float32)
+    for a in range(0, n, _BLOCK):
+        b = min(n, a + _BLOCK)
+        lo, hi = max(0, a - _BLOCK_MARGIN), min(n, b + _BLOCK_MARGIN)
+        out[:, a:b] = _zero_phase_fft(x[:, lo:hi], sos32)[:, a - lo : b - lo]
+    return out
 
 
 def _windows(n_samples: int, fs: float, settings: DetectionSettings) -> list[tuple[int, int]]:
@@ -180,6 +227,18 @@ def _windows(n_samples: int, fs: float, settings: DetectionSettings) -> list[tup
         return [(0, n_samples)]
     starts = np.linspace(0, n_samples - win, k).round().astype(np.int64)
     return [(int(s), int(s) + win) for s in starts]
+
+
+def _read_channel_major(source: MEASource, lo: int, hi: int) -> np.ndarray:
+    """Samples ``lo:hi`` as a C-contiguous (channels, samples) float32 array: the layout the filter runs on.
+
+    Sources that store channels contiguously (Multi Channel Systems HDF5) provide
+    ``get_traces_channel_major`` and skip two transposes of every chunk.
+    """
+    read_cm = getattr(source, "get_traces_channel_major", None)
+    if read_cm is not None:
+        return read_cm(lo, hi)
+    return np.ascontiguousarray(np.asarray(source.get_traces(lo, hi), dtype=np.float32).T)
 
 
 def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.ndarray, dict[int, str]]:
@@ -199,7 +258,7 @@ def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.n
     filtered, raw_stats = [], []
     for a, b in _windows(n, fs, settings):
         lo, hi = max(0, a - margin), min(n, b + margin)
-        raw = np.ascontiguousarray(np.asarray(source.get_traces(lo, hi), dtype=np.float32).T)
+        raw = _read_channel_major(source, lo, hi)
         y = _filter(raw, sos, settings.phase)
         filtered.append(np.abs(y[:, a - lo : y.shape[1] - (hi - b)]))
         core = raw[:, a - lo : raw.shape[1] - (hi - b)]
@@ -427,7 +486,7 @@ def _range_chunks(source: MEASource, settings: DetectionSettings, start: int, st
     for a in range(start, stop, step):
         b = min(stop, a + step)
         lo, hi = max(0, a - margin), min(n, b + margin)
-        yield Chunk(source.get_traces(lo, hi), a, a - lo, hi - b, fs)
+        yield Chunk(_read_channel_major(source, lo, hi).T, a, a - lo, hi - b, fs)  # (n, ch) view, no copy
 
 
 def merge_detections(parts: list[Detection], dead_time_s: float) -> Detection:
