@@ -196,9 +196,9 @@ def read_manifest(
         if not isinstance(raw, dict):
             raise ManifestError("each row must be a mapping of column to value", mpath, i)
         r = _row(raw, i, mpath, vocab)
-        key = (r.path, r.condition, r.protocol, r.holding_mV, r.overrides.get("stream"))
+        key = (r.path, r.condition, r.protocol, r.holding_mV, r.overrides.get("stream"), r.well)
         if key in seen:
-            raise ManifestError(f"duplicate of row {seen[key]} (same file, condition and protocol)", mpath, i)
+            raise ManifestError(f"duplicate of row {seen[key]} (same file, condition, protocol and well)", mpath, i)
         seen[key] = i
         parsed.append(r)
     man = Manifest(mpath, tuple(parsed), vocab, meta.get("design"))

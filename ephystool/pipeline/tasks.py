@@ -109,6 +109,23 @@ def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
     return [str(p) for p in plot(result, recording, d)]
 
 
+def _select_well(result: Any, well: str, path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of one well when the manifest names a well of a multi-well file (one manifest row per well).
+
+    A single-well recording (the analyzer leaves ``well`` empty) is labelled with the manifest's well.
+    """
+    rows = list(result.rows())
+    elec = list(getattr(result, "electrode_rows", list)())
+    wells = sorted({str(r.get("well") or "") for r in rows} - {""})
+    if not well or not wells:
+        return rows, elec
+    if well not in wells:
+        shown = ", ".join(wells[:12]) + (f" and {len(wells) - 12} more" if len(wells) > 12 else "")
+        raise AnalysisError(f"the manifest names well '{well}' but the file has wells {shown}", path)
+    return ([r for r in rows if str(r.get("well") or "") in ("", well)],
+            [r for r in elec if str(r.get("well") or "") in ("", well)])
+
+
 def _spikes(result: Any, out: str, recording: str) -> list[str]:
     """Detected spikes as a tidy table (CSV) and an NWB Units table, for analyses that detect spikes."""
     table = getattr(result, "spike_table", None)
@@ -143,10 +160,11 @@ def _analyse(task: Task, out: TaskOutput) -> None:
         result = module.analyze(recs[0], params)
     label = {**_label(task.rows[0]), "protocol": proto.name}
     family = OUTPUT_ANALYSIS.get(proto.analysis)
+    rows, elec = _select_well(result, label.get("well", ""), task.rows[0]["path"])
     fixed = {k: v for k, v in label.items() if v not in ("", None)}  # the manifest's units win over the analyzer's
-    out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in result.rows()]
+    out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in rows]
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
-    out.electrodes = [{"recording": label["recording"], **r} for r in getattr(result, "electrode_rows", list)()]
+    out.electrodes = [{"recording": label["recording"], **r} for r in elec]
     out.figures = _figures(proto.analysis, result, recs[0], task.figures_dir)
     out.figures += _spikes(result, task.spikes_dir, label["recording"])
 

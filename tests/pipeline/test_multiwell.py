@@ -1,0 +1,31 @@
+"""A multi-well plate file listed once per well: each manifest row gets its own well's metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ephystool.pipeline import run_analysis
+
+AXION = "mea/axion_spikelist_csv/exampleRecording_1012016_plate1_DIV3_spike_list.csv.gz"
+
+
+@pytest.mark.realdata
+def test_plate_rows_per_well(mea_dir: Path, tmp_path: Path) -> None:
+    src = mea_dir / AXION.split("/", 1)[1]
+    man = tmp_path / "manifest.csv"
+    man.write_text("path,condition,well,batch,protocol\n"
+                   f"{src},control,C3,b1,mea_excitotoxicity\n"
+                   f"{src},mg_citrate,B2,b1,mea_excitotoxicity\n"
+                   f"{src},mg_citrate,Z9,b1,mea_excitotoxicity\n")
+    res = run_analysis(man, tmp_path / "out", jobs=1, figures=False, progress=False)
+    assert res.n_failed == 1 and "Z9" in res.failures[0]["error"]  # a well the plate does not have
+    df = pd.read_csv(tmp_path / "out" / "results.csv", keep_default_na=False)
+    mfr = df[df.metric == "mean_firing_rate"]
+    assert set(mfr["well"]) == {"C3", "B2"}
+    assert set(mfr.loc[mfr.well == "C3", "condition"]) == {"control"}
+    assert set(mfr.loc[mfr.well == "B2", "condition"]) == {"mg_citrate"}
+    elec = pd.read_csv(tmp_path / "out" / "electrodes.csv", keep_default_na=False)
+    assert set(elec["well"]) <= {"C3", "B2"}
