@@ -40,8 +40,8 @@ def test_outputs_written(demo_out: Path) -> None:
     from ephystool.io.export import read_spikes_nwb
 
     nwbs = sorted((demo_out / "spikes").glob("*.nwb"))
-    assert len(nwbs) == 9 and len(read_spikes_nwb(nwbs[0])) == 60  # one MEA culture = 60 electrodes
-    assert len(sorted((demo_out / "spikes").glob("*.csv"))) == 9
+    assert len(nwbs) == 27 and len(read_spikes_nwb(nwbs[0])) == 60  # 9 cultures + 9 x 2 injury sessions
+    assert len(sorted((demo_out / "spikes").glob("*.csv"))) == 27
 
 
 def test_recovered_values_match_ground_truth(demo_out: Path) -> None:
@@ -69,6 +69,7 @@ def test_verdicts_match_mechanism(demo_out: Path) -> None:
     assert v["ASP-MECH-2"]["verdict"] == "supported"        # aspartate agonist current
     assert v["ASP-LTP-1"]["verdict"] == "supported"         # occlusion of LTP
     assert v["CIT-LTP-1"]["verdict"] == "not testable"      # BDNF is biochemistry
+    assert v["ASP-NP-1"]["verdict"] == "contradicted"       # aspartate's agonist load: recovery is worse
     assert {x["verdict"] for x in v.values()} >= {"supported", "contradicted", "not testable"}
 
 

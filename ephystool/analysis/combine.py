@@ -4,7 +4,9 @@
   one ``nmda_iv`` recording, or from isolated ``nmda_peak`` rows of one cell recorded in separate
   files (:func:`ephystool.analysis.nmda.rectification_from_rows`);
 * ``nmda_peak`` at each holding potential of an I-V recording (magnitude of the isolated NMDA
-  current), so that claims about the NMDA current at -70 or -40 mV can use I-V data.
+  current), so that claims about the NMDA current at -70 or -40 mV can use I-V data;
+* MEA recovery after an injury: for the recordings of one well marked ``timepoint`` ``baseline`` and
+  ``post`` in the manifest, the post/baseline ratio of each per-well rate metric (``window='ratio'``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,29 @@ def _across_files(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+_RATIO_METRICS = ("mean_firing_rate", "weighted_mean_firing_rate", "burst_rate", "network_burst_rate")
+
+
+def _recovery(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    wells: dict[tuple[str, ...], dict[str, Mapping[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        tp = str(r.get("timepoint") or "")
+        if (r.get("analysis") == "firing_mea" and tp in ("baseline", "post") and r.get("metric") in _RATIO_METRICS
+                and str(r.get("window") or "all") == "all"):
+            key = (r["condition"], r.get("batch", ""), r.get("plate", ""), r.get("well", ""), r["protocol"],
+                   r["metric"])
+            wells[key][tp] = r
+    out = []
+    for (_, _, _, _, _, metric), pair in wells.items():
+        if "baseline" in pair and "post" in pair and float(pair["baseline"]["value"]) > 0:
+            base = {k: pair["post"].get(k, "") for k in _KEEP}
+            out.append({**base, "recording": f"{pair['baseline']['recording']};{pair['post']['recording']}",
+                        "analysis": "firing_mea", "metric": metric, "window": "ratio", "timepoint": "post/baseline",
+                        "value": float(pair["post"]["value"]) / float(pair["baseline"]["value"]), "unit": "1",
+                        "note": "post-injury / baseline recording of the same well"})
+    return out
+
+
 def combine_units(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Extra result rows computed from several rows (see the module docstring)."""
-    return _from_iv(rows) + _across_files(rows)
+    return _from_iv(rows) + _across_files(rows) + _recovery(rows)

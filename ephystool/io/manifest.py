@@ -5,7 +5,9 @@ CSV or YAML. Columns (ARCHITECTURE.md, public contract): ``path`` (relative to t
 ``protocol`` and optional per-recording overrides ``holding_mV`` (one value, or one per sweep
 separated by ``;``), ``stim_time_ms``, ``sweep_interval_s``, ``induction_time_min``, ``washin_time_s``,
 ``salt_mM``, ``mg_mM``, ``dosing_time_s``, ``kind`` (clamp-mode override), ``stream``, ``session``
-(files of one LTP session share it; ``order`` sorts them) and ``notes``. Other columns are kept.
+(files of one LTP session share it; ``order`` sorts them), ``timepoint`` (``baseline`` / ``post``: the
+two recordings of one well around an injury, e.g. ``mea_excitotoxicity``) and ``notes``. Other columns
+are kept.
 
 A YAML manifest is either a list of rows or a mapping with ``recordings:`` and optionally
 ``conditions:`` (the vocabulary) and ``design:``.
@@ -69,6 +71,7 @@ class ManifestRow:
     batch: str = ""
     plate: str = ""
     holding_mV: tuple[float, ...] = ()
+    timepoint: str = ""
     overrides: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -148,13 +151,15 @@ def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> Manif
     for c in ("kind", "session", "notes", "design"):
         if str(data.get(c, "")).strip():
             overrides[c] = str(data[c]).strip()
-    known = set(REQUIRED) | set(UNIT_COLUMNS) | set(NUMERIC) | {"holding_mV", "kind", "session", "notes", "design"}
+    known = set(REQUIRED) | set(UNIT_COLUMNS) | set(NUMERIC) | {"holding_mV", "kind", "session", "notes", "design",
+                                                               "timepoint"}
     extra = {k: str(v) for k, v in data.items() if k not in known}
     extra["_path_text"] = text
     return ManifestRow(
         row=i, path=p.resolve(), condition=cond, protocol=str(data["protocol"]).strip(),
         **{c: str(data.get(c, "")).strip() for c in UNIT_COLUMNS},
-        holding_mV=_holding(data.get("holding_mV"), path, i), overrides=overrides, extra=extra,
+        holding_mV=_holding(data.get("holding_mV"), path, i), timepoint=str(data.get("timepoint", "")).strip(),
+        overrides=overrides, extra=extra,
     )
 
 
@@ -196,7 +201,7 @@ def read_manifest(
         if not isinstance(raw, dict):
             raise ManifestError("each row must be a mapping of column to value", mpath, i)
         r = _row(raw, i, mpath, vocab)
-        key = (r.path, r.condition, r.protocol, r.holding_mV, r.overrides.get("stream"), r.well)
+        key = (r.path, r.condition, r.protocol, r.holding_mV, r.overrides.get("stream"), r.well, r.timepoint)
         if key in seen:
             raise ManifestError(f"duplicate of row {seen[key]} (same file, condition, protocol and well)", mpath, i)
         seen[key] = i

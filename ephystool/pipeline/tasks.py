@@ -91,6 +91,8 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
 def _label(row: dict[str, Any]) -> dict[str, Any]:
     base = {"recording": row["recording"], "condition": row["condition"], "protocol": row["protocol"]}
     base.update({k: row.get(k, "") for k in UNIT_COLS})
+    if row.get("timepoint"):
+        base["timepoint"] = row["timepoint"]
     return base
 
 
@@ -154,7 +156,11 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
     params = params_class(proto.analysis).from_protocol(proto.params_mapping(), overrides)
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **proto.params_mapping(), **overrides}
-    if len(recs) > 1 and hasattr(module, "analyze_session"):
+    if len(recs) > 1:
+        if not hasattr(module, "analyze_session"):
+            raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
+                                f"{len(recs)} files in session '{task.rows[0]['overrides'].get('session')}' "
+                                "(remove the session column for these rows)", task.rows[0]["path"])
         result = module.analyze_session(recs, params)
     else:
         result = module.analyze(recs[0], params)

@@ -45,6 +45,9 @@ EFFECTS: dict[str, dict[str, Any]] = {
     "ltp_percent": {"control": 150.0, "mg_aspartate": 120.0, "mg_citrate": 158.0,
                     "source": "[M] SCIENCE.md C9 occlusion by Asp; lower induction threshold at lower free Mg"},
     "mea_rate_ratio": {"control": 1.0, "mg_aspartate": 1.8, "mg_citrate": 1.2, "source": "[M] SCIENCE.md C14/C3"},
+    "mea_recovery_24h": {"control": 0.6, "mg_aspartate": 0.35, "mg_citrate": 0.5,
+                         "source": "[M] SCIENCE.md C6/C7: firing 24 h after 30 uM NMDA relative to baseline; "
+                                   "Asp adds agonist load, citrate at equal total Mg leaves less free Mg"},
 }
 
 
@@ -218,10 +221,17 @@ def _ltp(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
 
 def _mea_trains(rng: np.random.Generator, n_el: int, duration: float, dosing: float, base: float,
                 ratio: float) -> list[np.ndarray]:
-    """Poisson firing (log-normal rates per electrode, 10 % silent) with shared network bursts."""
+    """Poisson firing (log-normal rates per electrode, 10 % silent) with shared network bursts.
+
+    Both the background rate and the spikes per network burst are multiplied by ``ratio`` after ``dosing``,
+    so the expected whole-culture rate scales by ``ratio``.
+    """
     rates = base * np.exp(rng.normal(0, 0.5, n_el))
     rates[rng.random(n_el) < 0.1] = 0.0
-    nb = np.sort(rng.uniform(0, duration, rng.poisson(duration / 10.0)))
+    # network bursts every ~10 s (jittered): a fixed count per minute, so rate ratios are not dominated by
+    # the chance number of bursts in a short recording
+    nb = np.arange(rng.uniform(0.0, 10.0), duration, 10.0)
+    nb = np.sort(np.clip(nb + rng.normal(0.0, 1.5, nb.size), 0.0, duration - 0.5))
     trains = []
     for r in rates:
         if r == 0:
@@ -233,7 +243,7 @@ def _mea_trains(rng: np.random.Generator, n_el: int, duration: float, dosing: fl
             t.append(rng.uniform(a, b, n))
             for t0 in nb[(nb >= a) & (nb < b)]:
                 if rng.random() < 0.8:
-                    t.append(t0 + np.cumsum(rng.exponential(0.01, rng.poisson(6 * f) + 4)))
+                    t.append(t0 + np.cumsum(rng.exponential(0.01, rng.poisson(10 * f))))  # scales with f too
         s = np.sort(np.concatenate(t))
         s = s[s < duration]
         trains.append(s[np.concatenate([[True], np.diff(s) > 0.0025])] if s.size else s)
@@ -257,6 +267,26 @@ def _mea(b: _Builder) -> None:
             b.add(rel, cond, "protocols/mea_spontaneous_short.yaml", {"well": f"W{ci + 1}{k + 1}", "batch": batch, "plate": f"P{k + 1}"},
                   {"rate_ratio_true": ratio, "baseline_rate_hz": base, "duration_s": duration},
                   dosing_time_s=dosing)
+
+
+def _mea_injury(b: _Builder) -> None:
+    """Each culture recorded before and 24 h after an NMDA challenge (protocol mea_excitotoxicity)."""
+    from ephystool.simulate.mcs_writer import mcs60_layout
+
+    labels = [lab for lab, _, _ in mcs60_layout()]
+    for ci, cond in enumerate(CONDITIONS):
+        for k in range(b.size.cultures):
+            batch, well = f"batch{k + 1}", f"X{ci + 1}{k + 1}"
+            base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
+            rec = EFFECTS["mea_recovery_24h"][cond] * float(np.exp(b.rng.normal(0, 0.15)))
+            for tp, factor in (("baseline", 1.0), ("post", rec)):
+                trains = _mea_trains(b.rng, len(labels), 90.0, 0.0, base, factor)
+                rel = f"mea_injury/{cond}/{batch}_{well}_{tp}.nexTimestamps"
+                _write_nex_timestamps(b.out / rel, labels, trains)
+                b.add(rel, cond, "protocols/mea_excitotoxicity_short.yaml",
+                      {"well": well, "batch": batch, "plate": f"P{k + 1}"},
+                      {"recovery_ratio_true": rec, "baseline_rate_hz": base} if tp == "post" else {},
+                      timepoint=tp)
 
 
 def _write_nex_timestamps(path: Path, labels: list[str], trains: list[np.ndarray]) -> None:
@@ -289,6 +319,7 @@ SHORT_PROTOCOLS = {
     "mea_spontaneous_short": ("mea_spontaneous", {"dosing_time": "2 min", "baseline_window": ["-2 min", "0 min"],
                                                   "treatment_window": ["0.5 min", "2 min"]},
                               {"duration": "4 min"}),
+    "mea_excitotoxicity_short": ("mea_excitotoxicity", {}, {"duration": "90 s"}),
 }
 
 
@@ -305,7 +336,7 @@ def _write_protocols(out: Path) -> None:
 
 
 def _manifest_text(rows: list[dict[str, Any]]) -> str:
-    cols = ["path", "condition", "animal", "slice", "cell", "well", "batch", "plate", "protocol", "holding_mV",
+    cols = ["path", "condition", "animal", "slice", "cell", "well", "batch", "plate", "protocol", "timepoint", "holding_mV",
             "stim_time_ms", "washin_time_s", "dosing_time_s", "mg_mM", "kind", "notes"]
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
@@ -347,6 +378,7 @@ def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "sma
     for fn in (_nmda_iv, _nmda_epsc, _nmda_tonic, _fi, _ltp):
         b.cells(lambda cond, units, a, _fn=fn: _fn(b, cond, units, a))
     _mea(b)
+    _mea_injury(b)
     if raw_mea:
         _raw_mea(b)
     b.truth.update(seed=seed, size=size, design=design, baths=b.baths, effects=EFFECTS)
