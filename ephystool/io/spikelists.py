@@ -74,7 +74,8 @@ def spikelist_recording(path: Path, fmt: str, trains: Sequence[tuple[str, str, n
     block.segments.append(seg)
     elecs = tuple(electrodes) if electrodes is not None else tuple(Electrode(lab, well=w) for lab, w, _ in trains)
     chans = tuple(ChannelInfo(i, e.label, "s", float("nan"), role="spikes") for i, e in enumerate(elecs))
-    meta = {"duration_s": float(t_stop), "n_spikes": int(sum(t.size for _, _, t in trains)), **(metadata or {})}
+    meta = {"duration_s": float(t_stop), "n_spikes": int(sum(t.size for _, _, t in trains)),
+            "duration_source": "file" if duration_s else "last spike", **(metadata or {})}
     return Recording(path=path, sha256=sha256_file(path), format=fmt, kind="mea", block=block, channels=chans,
                      electrodes=elecs, metadata=meta, warnings=tuple(warnings))
 

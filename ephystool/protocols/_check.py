@@ -87,7 +87,7 @@ def _check_lengths(spec: Any, facts: Any) -> list[str]:
     if total is None and durations:
         total = sum(durations)
     meta = getattr(facts, "metadata", None) or {}
-    if _get(facts, "kind") == "mea" and getattr(facts, "mea", 1) is None and "duration_s" not in meta:
+    if meta.get("duration_source") == "last spike":
         total = None  # a spike list without a stated duration: its length is known only up to its last spike
     if spec.duration is not None and total is not None:
         need = magnitude_in(spec.duration, "s")
