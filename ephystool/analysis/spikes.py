@@ -174,29 +174,54 @@ def _power_response(sos_bytes: bytes, n_sections: int, nf: int) -> np.ndarray:
     return out
 
 
-#: Zero-phase filtering runs on blocks of this many samples plus :data:`_BLOCK_MARGIN` on each side
-#: (overlap-save): FFTs of ~25 000 points stay in cache and are ~30 % faster per sample than one FFT of
-#: a whole 10 s chunk. The margin (>= 40 ms at 25 kHz) is far longer than the band-pass transient.
-_BLOCK, _BLOCK_MARGIN = 24576, 1024
+#: Zero-phase filtering runs on blocks of this many samples plus a margin on each side (overlap-save):
+#: FFTs of ~25 000 points stay in cache and are ~30 % faster per sample than one FFT of a whole 10 s
+#: chunk. The margin is 24 time constants of the filter's slowest pole (:func:`_block_margin`).
+_BLOCK = 24576
 
 
-def _zero_phase_fft(x: np.ndarray, sos32: np.ndarray) -> np.ndarray:
-    """|H|^2 (the sosfiltfilt response) applied by FFT to one block, after removing its end-to-end line."""
+@functools.lru_cache(maxsize=8)
+def _block_margin_cached(sos_bytes: bytes, n_sections: int) -> int:
+    sos = np.frombuffer(sos_bytes, dtype=np.float32).reshape(n_sections, 6).astype(np.float64)
+    _, poles, _ = signal.sos2zpk(sos)
+    slowest = float(np.max(np.abs(poles))) if poles.size else 0.0
+    tau = 1.0 / -np.log(slowest) if 0.0 < slowest < 1.0 else 1.0  # samples per e-fold of the slowest pole
+    # |H|^2 has double poles, so a wrap-around step decays like (k/tau) exp(-k/tau): 24 tau leaves < 1e-9
+    # of the step (a drifting chunk's end-to-end jump can be ~100x the noise)
+    return int(max(64, np.ceil(24.0 * tau)))
+
+
+def _block_margin(sos32: np.ndarray) -> int:
+    """Samples of overlap each block needs so that its wrap-around transient has died out in the core."""
+    return _block_margin_cached(sos32.tobytes(), sos32.shape[0])
+
+
+def _zero_phase_fft(x: np.ndarray, sos32: np.ndarray, detrend: bool = True) -> np.ndarray:
+    """|H|^2 (the sosfiltfilt response) applied by FFT to one block.
+
+    With ``detrend`` the block's end-to-end line is removed first, so that the circular convolution sees
+    no jump at the wrap (needed where the block edge is a real edge of the data). Inside a chunk the wrap
+    transient (a few ms) stays within the block margins and is discarded, so only the offset is removed.
+    """
     c, n = x.shape
     nf = sp_fft.next_fast_len(n, real=True)
     buf = np.empty((c, nf), dtype=np.float32)  # one padded work buffer: no extra copies
     buf[:, n:] = 0.0
     y = buf[:, :n]
-    np.multiply(np.linspace(0.0, 1.0, n, dtype=np.float32), x[:, -1:] - x[:, :1], out=y)
-    y += x[:, :1]
-    np.subtract(x, y, out=y)
+    first = x[:, :1].astype(np.float32)  # x may be integer ADC counts: converted by the passes below
+    if detrend:
+        np.multiply(np.linspace(0.0, 1.0, n, dtype=np.float32), x[:, -1:].astype(np.float32) - first, out=y)
+        y += first
+        np.subtract(x, y, out=y, casting="unsafe")
+    else:
+        np.subtract(x, first, out=y, casting="unsafe")  # offset removed (float32 precision) in the needed copy
     spec = sp_fft.rfft(buf, axis=-1, overwrite_x=True)
     spec *= _power_response(sos32.tobytes(), sos32.shape[0], nf)
     return sp_fft.irfft(spec, n=nf, axis=-1, overwrite_x=True)[:, :n]
 
 
-def _filter(x: np.ndarray, sos: np.ndarray, phase: str) -> np.ndarray:
-    """Filter channels-by-samples float32 data along samples.
+def _filter(x: np.ndarray, sos: np.ndarray, phase: str, scale: np.ndarray | None = None) -> np.ndarray:
+    """Filter channels-by-samples float32 data along samples (then multiply channel c by ``scale[c]``).
 
     ``causal``: one forward pass of the biquad cascade (steady-state initial conditions).
     ``zero``: the forward-backward (filtfilt) response |H|^2 applied in the frequency domain, block by
@@ -205,18 +230,23 @@ def _filter(x: np.ndarray, sos: np.ndarray, phase: str) -> np.ndarray:
     first so that the circular convolution sees no jump; the margins absorb the edge transient.
     """
     if phase == "causal":
+        x = np.asarray(x, dtype=np.float32)
         zi0 = signal.sosfilt_zi(sos).astype(np.float32)[:, None, :]
         y, _ = signal.sosfilt(sos, x, axis=-1, zi=zi0 * x[None, :, :1])
-        return y
+        return y if scale is None else np.multiply(y, scale[:, None], out=y)
     sos32 = np.ascontiguousarray(sos, dtype=np.float32)
     n = x.shape[1]
     if n <= 2 * _BLOCK:
-        return _zero_phase_fft(x, sos32)
+        y = _zero_phase_fft(x, sos32)
+        return y if scale is None else np.multiply(y, scale[:, None], out=y)
     out = np.empty(x.shape, dtype=np.float32)
+    margin = _block_margin(sos32)
+    s = np.ones((x.shape[0], 1), dtype=np.float32) if scale is None else scale[:, None]
     for a in range(0, n, _BLOCK):
         b = min(n, a + _BLOCK)
-        lo, hi = max(0, a - _BLOCK_MARGIN), min(n, b + _BLOCK_MARGIN)
-        out[:, a:b] = _zero_phase_fft(x[:, lo:hi], sos32)[:, a - lo : b - lo]
+        lo, hi = max(0, a - margin), min(n, b + margin)
+        edge = lo == 0 or hi == n
+        np.multiply(_zero_phase_fft(x[:, lo:hi], sos32, detrend=edge)[:, a - lo : b - lo], s, out=out[:, a:b])
     return out
 
 
@@ -229,16 +259,19 @@ def _windows(n_samples: int, fs: float, settings: DetectionSettings) -> list[tup
     return [(int(s), int(s) + win) for s in starts]
 
 
-def _read_channel_major(source: MEASource, lo: int, hi: int) -> np.ndarray:
-    """Samples ``lo:hi`` as a C-contiguous (channels, samples) float32 array: the layout the filter runs on.
+def _read_channel_major(source: MEASource, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Samples ``lo:hi`` as a C-contiguous (channels, samples) float32 array, and a per-channel scale.
 
     Sources that store channels contiguously (Multi Channel Systems HDF5) provide
-    ``get_traces_channel_major`` and skip two transposes of every chunk.
+    ``get_counts_channel_major``: raw counts plus µV per count, so the two transposes and the
+    offset/scale passes are skipped; the filter applies the scale to its output (the band-pass removes
+    the constant offset). Other sources give µV and no scale.
     """
-    read_cm = getattr(source, "get_traces_channel_major", None)
-    if read_cm is not None:
-        return read_cm(lo, hi)
-    return np.ascontiguousarray(np.asarray(source.get_traces(lo, hi), dtype=np.float32).T)
+    read_counts = getattr(source, "get_counts_channel_major", None)
+    if read_counts is not None:
+        counts, scale = read_counts(lo, hi)  # integers: converted to float32 inside the filter's own copy
+        return np.ascontiguousarray(counts), np.asarray(scale, dtype=np.float32)
+    return np.ascontiguousarray(np.asarray(source.get_traces(lo, hi), dtype=np.float32).T), None
 
 
 def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.ndarray, dict[int, str]]:
@@ -258,8 +291,8 @@ def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.n
     filtered, raw_stats = [], []
     for a, b in _windows(n, fs, settings):
         lo, hi = max(0, a - margin), min(n, b + margin)
-        raw = _read_channel_major(source, lo, hi)
-        y = _filter(raw, sos, settings.phase)
+        raw, scale = _read_channel_major(source, lo, hi)
+        y = _filter(raw, sos, settings.phase, scale)
         filtered.append(np.abs(y[:, a - lo : y.shape[1] - (hi - b)]))
         core = raw[:, a - lo : raw.shape[1] - (hi - b)]
         raw_stats.append((core.min(axis=1), core.max(axis=1), core))
@@ -360,9 +393,9 @@ def _blank(t: np.ndarray, stim: np.ndarray, width: int) -> np.ndarray:
     return (k >= 0) & (t - stim[np.maximum(k, 0)] <= width)
 
 
-def _detect_chunk(chunk: Chunk, sos: np.ndarray, thr: np.ndarray, st: _State) -> None:
+def _detect_chunk(chunk: Chunk, scale: np.ndarray | None, sos: np.ndarray, thr: np.ndarray, st: _State) -> None:
     """Detect in one chunk; append the spikes whose peak lies in the chunk's core to ``st``."""
-    y = _filter(np.ascontiguousarray(np.asarray(chunk.data, dtype=np.float32).T), sos, st.settings.phase)
+    y = _filter(np.ascontiguousarray(chunk.data.T), sos, st.settings.phase, scale)
     ch, idx, amp = _crossings(y, thr, st.settings.polarity, st.window)
     t = idx + (chunk.start_sample - chunk.margin_before) - st.shift
     bad = np.zeros(t.size, dtype=bool)
@@ -455,8 +488,8 @@ def detect_spikes(source: MEASource, settings: DetectionSettings, *, start: int 
         samples=[[] for _ in range(n_ch)],
         amps=[[] for _ in range(n_ch)],
     )
-    for chunk in _range_chunks(source, settings, start, int(source.n_samples) if stop is None else stop):
-        _detect_chunk(chunk, sos, thr, st)
+    for chunk, scale in _range_chunks(source, settings, start, int(source.n_samples) if stop is None else stop):
+        _detect_chunk(chunk, scale, sos, thr, st)
     cat = [np.concatenate(s) if s else np.zeros(0, dtype=np.int64) for s in st.samples]
     amps = [np.concatenate(a).astype(np.float64) if a else np.zeros(0) for a in st.amps]
     return Detection(tuple(cat), tuple(amps), sigma, thr.astype(np.float64), fs, int(source.n_samples),
@@ -478,15 +511,18 @@ def _check(settings: DetectionSettings, fs: float) -> None:
         raise AnalysisError("chunk and threshold_sd must be positive")
 
 
-def _range_chunks(source: MEASource, settings: DetectionSettings, start: int, stop: int) -> Iterator[Chunk]:
-    """Chunks of ``chunk_s`` with margins covering samples [start, stop) (cf. ``recording.iter_chunks``)."""
+def _range_chunks(source: MEASource, settings: DetectionSettings, start: int,
+                  stop: int) -> Iterator[tuple[Chunk, np.ndarray | None]]:
+    """Chunks of ``chunk_s`` with margins covering samples [start, stop) (cf. ``recording.iter_chunks``),
+    each with the per-channel scale its samples still need (None when they are in µV already)."""
     fs, n = float(source.sampling_rate_hz), int(source.n_samples)
     step = max(1, int(round(settings.chunk_s * fs)))
     margin = int(round(settings.margin_s * fs))
     for a in range(start, stop, step):
         b = min(stop, a + step)
         lo, hi = max(0, a - margin), min(n, b + margin)
-        yield Chunk(_read_channel_major(source, lo, hi).T, a, a - lo, hi - b, fs)  # (n, ch) view, no copy
+        data, scale = _read_channel_major(source, lo, hi)
+        yield Chunk(data.T, a, a - lo, hi - b, fs), scale  # (n, ch) view, no copy
 
 
 def merge_detections(parts: list[Detection], dead_time_s: float) -> Detection:

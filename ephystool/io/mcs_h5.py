@@ -93,6 +93,14 @@ class MCSAnalogSource:
                                 for i, lab in enumerate(info["Label"]))
         self.label = _s(grp.attrs.get("Label", ""))
 
+    def get_counts_channel_major(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Raw ADC counts ``start:stop`` in the file's integer type, (channels, n), and µV per count.
+
+        Neither the ADZero offset nor the scale is applied: for band-pass filtering a constant does not
+        matter, and the filter converts, offsets and scales within passes it makes anyway.
+        """
+        return self._data[:, start:stop], self._scale
+
     def get_traces_channel_major(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start:stop`` in µV as float32, shape (channels, n), C-contiguous (the file's own layout)."""
         raw = self._data[:, start:stop]
