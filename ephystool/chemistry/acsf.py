@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import quantities as pq
@@ -126,6 +128,30 @@ class ACSF:
         return asdict(self)
 
     # ------------------------------------------------------------------ parsing
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> ACSF:
+        """Read an aCSF from a YAML (or JSON) mapping file with :func:`yaml.safe_load`; see :meth:`from_mapping`.
+
+        Raises
+        ------
+        ProtocolError
+            The file cannot be read, is not YAML, or holds an invalid composition (the message names
+            the file and the key).
+        """
+        import yaml
+
+        p = Path(path)
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProtocolError(f"cannot read the aCSF file: {exc}", path=p) from exc
+        except yaml.YAMLError as exc:
+            raise ProtocolError(f"not valid YAML: {' '.join(str(exc).split())}", path=p) from exc
+        try:
+            return cls.from_mapping(data)
+        except ProtocolError as exc:
+            raise ProtocolError(exc.message, path=p) from exc
+
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> ACSF:
         """Build a recipe from a mapping of reagent -> quantity string (as read from YAML).

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ephystool.errors import AnalysisError, ProtocolError
+from ephystool.errors import AnalysisError
 
 __all__ = ["command", "validate"]
 
@@ -39,23 +39,10 @@ def read_results(results_dir: Path) -> Any:  # -> pandas.DataFrame
 
 
 def _read_acsf(path: Path | None) -> Any:
-    if path is None:
-        return None
-    import yaml
-
+    """The aCSF of ``--acsf`` (None: the protocol's standard bath)."""
     from ephystool.chemistry import ACSF
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"cannot read the aCSF file: {exc}", path=path) from exc
-    except yaml.YAMLError as exc:
-        raise ProtocolError(f"not valid YAML: {' '.join(str(exc).split())}", path=path) from exc
-    try:
-        return ACSF.from_mapping(data)
-    except ProtocolError as exc:
-        raise ProtocolError(exc.message, path=path) from exc
-
+    return None if path is None else ACSF.from_file(path)
 
 def _fmt(x: Any, digits: int = 3) -> str:
     return "" if x is None or (isinstance(x, float) and x != x) else f"{x:.{digits}g}"

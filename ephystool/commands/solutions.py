@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from ephystool.errors import ProtocolError
-
 __all__ = ["command"]
 
 _SALTS = ("mg_aspartate", "mg_citrate", "mg_hydrogen_citrate", "mgso4", "mgcl2")
@@ -16,21 +14,9 @@ _DESIGNS = ("acute_equal_total", "acute_added", "chronic_oral")
 
 
 def _read_acsf(path: Path):  # -> ACSF
-    import yaml
-
     from ephystool.chemistry import ACSF
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"cannot read the aCSF file: {exc}", path=path) from exc
-    except yaml.YAMLError as exc:
-        raise ProtocolError(f"not valid YAML: {str(exc).splitlines()[0]}", path=path) from exc
-    try:
-        return ACSF.from_mapping(data)
-    except ProtocolError as exc:
-        raise ProtocolError(exc.message, path=path) from exc
-
+    return ACSF.from_file(path)
 
 @click.command(name="solutions")
 @click.option("--salt", type=click.Choice(_SALTS), default="mg_citrate", show_default=True,
