@@ -40,9 +40,9 @@ def init(folder: Path, output: Path | None, force: bool) -> None:
     import csv
     import io
 
+    from ephystool.atomic import write_text
     from ephystool.errors import ManifestError
     from ephystool.io.manifest import DEFAULT_CONDITIONS
-    from ephystool.pipeline.atomic import write_text
 
     out = output or folder / "manifest.csv"
     if out.exists() and not force:

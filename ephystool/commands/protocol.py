@@ -6,14 +6,13 @@ prints them as one line and exits with status 2.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import click
 import yaml
 
+from ephystool.atomic import write_text
 from ephystool.errors import ProtocolError
 from ephystool.protocols import (
     check_recording,
@@ -28,19 +27,10 @@ __all__ = ["command", "write_atomic"]
 
 
 def write_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file in the same folder and ``os.replace``."""
+    """Write ``text`` to ``target`` atomically (:func:`ephystool.atomic.write_text`); the folder must exist."""
     if not target.parent.is_dir():
         raise ProtocolError(f"folder {target.parent} does not exist; create it first", path=target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(target, text)
 
 
 @click.group(name="protocol")

@@ -17,8 +17,6 @@ For each claim (never dropped):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +24,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ephystool.atomic import write_text
 from ephystool.compare import stats
 from ephystool.compare.claims import DESIGN_NAMES, Claim, ClaimsFile, load_claims
 from ephystool.compare.predictions import free_ions_frame, predict
-from ephystool.compare.verdicts import LOG_METRICS, Verdict, decide, present_levels, run_test, simple_verdict
+from ephystool.compare.verdicts import (
+    LOG_METRICS,
+    Verdict,
+    _clean,
+    decide,
+    present_levels,
+    run_test,
+    simple_verdict,
+)
 from ephystool.errors import AnalysisError, EphysError, ProtocolError
 
 __all__ = ["LEVELS", "CompareResult", "Selection", "compare", "select_claim_data"]
@@ -229,11 +236,11 @@ class CompareResult:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = [
-            _atomic_text(out / "verdicts.json", json.dumps([v.as_dict() for v in self.verdicts], indent=2,
+            write_text(out / "verdicts.json", json.dumps([v.as_dict() for v in self.verdicts], indent=2,
                                                            allow_nan=False)),
-            _atomic_text(out / "verdicts.csv", self.table().to_csv(index=False)),
-            _atomic_text(out / "summary.csv", self.summary.to_csv(index=False)),
-            _atomic_text(out / "design.json", json.dumps(_json_ready({
+            write_text(out / "verdicts.csv", self.table().to_csv(index=False)),
+            write_text(out / "summary.csv", self.summary.to_csv(index=False)),
+            write_text(out / "design.json", json.dumps(_clean({
                 "design": self.design, **self.settings, "free_ions": self.ions.to_dict(orient="records"),
                 "verdict_counts": self.counts()}), indent=2, allow_nan=False)),
         ]
@@ -242,30 +249,6 @@ class CompareResult:
 
             paths += plot_claims(self, out / "claims")
         return paths
-
-
-def _json_ready(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _json_ready(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json_ready(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
-
-
-def _atomic_text(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # ----------------------------------------------------------------------------------------- engine

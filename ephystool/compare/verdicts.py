@@ -98,6 +98,7 @@ class Verdict:
 
 
 def _clean(x: Any) -> Any:
+    """JSON-ready copy: string keys, lists, numpy scalars as Python, NaN/inf as None."""
     if isinstance(x, dict):
         return {str(k): _clean(v) for k, v in x.items()}
     if isinstance(x, list | tuple):

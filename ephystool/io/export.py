@@ -6,14 +6,14 @@ Written atomically (temporary name, then rename); raw data are never touched.
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import quantities as pq
+
+from ephystool.atomic import atomic_write
 
 __all__ = ["write_spikes_nwb", "read_spikes_nwb"]
 
@@ -49,15 +49,12 @@ def write_spikes_nwb(path: str | Path, spiketrains: Sequence[Any], *, session_de
         t = np.asarray(st.times.rescale(pq.s).magnitude, dtype=float)
         nwb.add_unit(spike_times=t, electrode_label=str(st.annotations.get("electrode", st.name or "")),
                      well=str(st.annotations.get("well", "")))
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp.nwb", dir=out.parent)  # pynwb wants .nwb
-    os.close(fd)
-    try:
-        with NWBHDF5IO(tmp, "w") as io:
+
+    def _write(tmp: Path) -> None:
+        with NWBHDF5IO(str(tmp), "w") as io:
             io.write(nwb)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_write(out, _write, suffix=".nwb")  # pynwb wants the .nwb extension
     return out
 
 

@@ -100,8 +100,8 @@ def run_analysis(
         The manifest itself is invalid (missing column, unknown condition, duplicate row): nothing
         is analysed. A row whose file is missing or unreadable only fails that row.
     """
+    from ephystool.atomic import remove_stale_temporaries
     from ephystool.io.manifest import read_manifest
-    from ephystool.pipeline.atomic import remove_stale_temporaries
     from ephystool.pipeline.cache import ResultCache
     from ephystool.pipeline.execute import execute
     from ephystool.pipeline.outputs import write_outputs

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ephystool.pipeline.atomic import write_json
+from ephystool.atomic import write_json
 from ephystool.pipeline.tasks import Task, TaskOutput, task_key
 
 __all__ = ["ResultCache"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ephystool._version import __version__
-from ephystool.pipeline.atomic import write_json, write_table
+from ephystool.atomic import write_json, write_table
 
 __all__ = ["write_outputs", "tidy", "versions"]
 

@@ -133,8 +133,8 @@ def _spikes(result: Any, out: str, recording: str) -> list[str]:
     table = getattr(result, "spike_table", None)
     if not out or table is None:
         return []
+    from ephystool.atomic import write_table
     from ephystool.io.export import write_spikes_nwb
-    from ephystool.pipeline.atomic import write_table
 
     d = Path(out)
     df = table()

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ephystool.pipeline.atomic import write_text
+from ephystool.atomic import write_text
 
 __all__ = ["render_report", "write_report"]
 
@@ -58,13 +58,17 @@ def _img(path: Path, caption: str) -> str:
             f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
-def _section_experiment(out: Path) -> str:
+def _read_table(out: Path, name: str) -> Any:
+    """A CSV of the output folder as strings ("" for empty cells), or None where it is absent."""
     import pandas as pd
 
-    f = out / "results.csv"
-    if not f.is_file():
+    f = out / name
+    return pd.read_csv(f, dtype=str, keep_default_na=False) if f.is_file() else None
+
+
+def _section_experiment(df: Any) -> str:
+    if df is None:
         return "<p>No results table.</p>"
-    df = pd.read_csv(f, dtype=str, keep_default_na=False)
     if df.empty:
         return "<p>The results table is empty.</p>"
     rows = []
@@ -78,15 +82,12 @@ def _section_experiment(out: Path) -> str:
     return _table(rows, ["condition", "recordings", "animals", "slices", "cells", "wells", "analyses"])
 
 
-def _section_metrics(out: Path) -> str:
+def _section_metrics(df: Any) -> str:
     import pandas as pd
 
-    f = out / "results.csv"
-    if not f.is_file():
+    if df is None or df.empty:
         return ""
-    df = pd.read_csv(f, keep_default_na=False)
-    if df.empty:
-        return ""
+    df = df.copy()
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     agg = (df.groupby(["analysis", "metric", "unit", "condition"])["value"]
            .agg(["count", "mean", "std", "median"]).reset_index())
@@ -116,13 +117,9 @@ def _section_verdicts(out: Path) -> str:
             + _table(rows, cols, cls_col="verdict") + _section_figures(out, "claims", limit=40))
 
 
-def _section_failures(out: Path) -> str:
-    import pandas as pd
-
-    f = out / "failures.csv"
-    if not f.is_file():
+def _section_failures(df: Any) -> str:
+    if df is None:
         return ""
-    df = pd.read_csv(f, dtype=str, keep_default_na=False)
     if df.empty:
         return "<p>Every recording was analysed.</p>"
     return _table(df.to_dict("records"), ["recording", "stage", "error"])
@@ -144,12 +141,13 @@ def _section_provenance(out: Path) -> str:
 def render_report(out_dir: str | Path, title: str = "ephystool report") -> str:
     """The report for an output folder (after ``analyze`` and ``compare``) as one HTML string."""
     out = Path(out_dir)
+    results = _read_table(out, "results.csv")  # read once: the experiment and metrics sections share it
     parts = [
-        ("Experiment", _section_experiment(out)),
+        ("Experiment", _section_experiment(results)),
         ("Claims: verdicts", _section_verdicts(out)),
-        ("Metrics by condition", _section_metrics(out)),
+        ("Metrics by condition", _section_metrics(results)),
         ("Analyses: figures", _section_figures(out, "figures")),
-        ("Failures", _section_failures(out)),
+        ("Failures", _section_failures(_read_table(out, "failures.csv"))),
         ("Provenance", _section_provenance(out)),
     ]
     body = "".join(f"<h2 id=\"{_e(h.lower().replace(' ', '-').replace(':', ''))}\">{_e(h)}</h2>{c}" for h, c in parts)

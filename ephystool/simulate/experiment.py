@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ephystool.pipeline.atomic import write_text
+from ephystool.atomic import write_text
 
 __all__ = ["EFFECTS", "Size", "SIZES", "build_experiment"]
 

@@ -1,4 +1,9 @@
-"""Atomic output writes: write to a temporary name in the same folder, then ``os.replace``."""
+"""Atomic output writes: write to a temporary name in the same folder, then ``os.replace``.
+
+The one implementation every writer uses (tables, JSON, reports, figures, NWB, protocol copies), so a
+reader never sees a partial file and a killed run leaves only ``.NAME.*.tmp*`` files that
+:func:`remove_stale_temporaries` deletes. It sits below every other package module (like ``errors``).
+"""
 
 from __future__ import annotations
 
@@ -21,10 +26,14 @@ def _umask() -> int:
 _UMASK = _umask()  # read once, at import: os.umask is process-wide and not thread-safe to query
 
 
-def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
-    """Call ``writer(tmp_path)`` then rename ``tmp_path`` onto ``path`` (no partial file is ever visible)."""
+def atomic_write(path: Path, writer: Callable[[Path], None], suffix: str = "") -> Path:
+    """Call ``writer(tmp_path)`` then rename ``tmp_path`` onto ``path`` (no partial file is ever visible).
+
+    ``suffix`` is appended to the temporary name's ``.tmp`` for writers that infer the format from the
+    extension (``'.png'`` for matplotlib, ``'.nwb'`` for pynwb).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + suffix, dir=path.parent)
     os.close(fd)
     try:
         writer(Path(tmp))
@@ -54,9 +63,9 @@ def write_table(path: Path, df: Any) -> Path:
 
 
 def remove_stale_temporaries(folder: Path) -> int:
-    """Delete the temporary files (``.NAME.*.tmp``) a killed run left in ``folder``; return how many."""
+    """Delete the temporary files (``.NAME.*.tmp[.ext]``) a killed run left in ``folder``; return how many."""
     n = 0
-    stale = [*folder.glob(".*.tmp"), *folder.glob(".*.tmp.nwb")] if folder.is_dir() else []
+    stale = [*folder.glob(".*.tmp"), *folder.glob(".*.tmp.*")] if folder.is_dir() else []
     for p in stale:
         try:
             p.unlink()
