@@ -154,8 +154,9 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order")}
     recs = [_load(r, proto.recording.mode) for r in task.rows]
     out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
-    params = params_class(proto.analysis).from_protocol(proto.params_mapping(), overrides)
-    out.params = {"protocol": task.protocol, "analysis": proto.analysis, **proto.params_mapping(), **overrides}
+    mapping = proto.params_mapping()
+    params = params_class(proto.analysis).from_protocol(mapping, overrides)
+    out.params = {"protocol": task.protocol, "analysis": proto.analysis, **mapping, **overrides}
     if len(recs) > 1:
         if not hasattr(module, "analyze_session"):
             raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
