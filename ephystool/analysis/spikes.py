@@ -29,14 +29,17 @@ chunk length (as long as the margin is longer than the dead time and the filter'
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import fft as sp_fft
-from scipy import signal
 
+from ephystool.analysis._spike_filter import (
+    causal_latency_s,
+    design_bandpass,
+    filter_channels,
+    filtered_blocks,
+)
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Chunk, MEASource
 
@@ -132,124 +135,6 @@ class Detection:
         return self.samples[channel] / self.sampling_rate_hz
 
 
-def design_bandpass(band_hz: tuple[float, float], order: int, fs: float) -> np.ndarray:
-    """Butterworth band-pass as float32 second-order sections.
-
-    Raises
-    ------
-    AnalysisError
-        If the band is not ``0 < low < high < fs/2``.
-    """
-    lo, hi = float(band_hz[0]), float(band_hz[1])
-    if not 0 < lo < hi < fs / 2:
-        raise AnalysisError(
-            f"band-pass {lo:g}-{hi:g} Hz does not fit the sampling rate {fs:g} Hz "
-            f"(expected 0 < low < high < {fs / 2:g} Hz); lower 'band' in the protocol"
-        )
-    return signal.butter(order, [lo, hi], btype="bandpass", fs=fs, output="sos").astype(np.float32)
-
-
-def causal_latency_s(sos: np.ndarray, fs: float, width_s: float = 1.5e-4) -> float:
-    """Latency (s) of a causal pass: how much it delays the extremum of a spike-like trough.
-
-    The reference trough is a Gaussian of sd ``width_s`` (0.15 ms, a typical extracellular spike); the
-    latency is the lag of the filtered trough's extremum. Causal detection subtracts it (rounded to a
-    sample) from every spike time; the residual error depends on the real spike's shape (typically
-    < 0.1 ms for troughs 0.1-0.3 ms wide).
-    """
-    half = int(round(10 * width_s * fs))
-    t = (np.arange(-half, 20 * half) / fs).astype(np.float64)
-    x = -np.exp(-0.5 * (t / width_s) ** 2)
-    y = signal.sosfilt(sos.astype(np.float64), x)
-    return float((np.argmin(y) - half) / fs)
-
-
-@functools.lru_cache(maxsize=8)
-def _power_response(sos_bytes: bytes, n_sections: int, nf: int) -> np.ndarray:
-    """|H(f)|^2 of the cascade on the rfft grid of length ``nf`` (normalised frequency): filtfilt's gain."""
-    sos = np.frombuffer(sos_bytes, dtype=np.float32).reshape(n_sections, 6).astype(np.float64)
-    _, h = signal.sosfreqz(sos, worN=np.linspace(0.0, np.pi, nf // 2 + 1))
-    out = (np.abs(h) ** 2).astype(np.float32)
-    out.setflags(write=False)
-    return out
-
-
-#: Zero-phase filtering runs on blocks of this many samples plus a margin on each side (overlap-save):
-#: FFTs of ~25 000 points stay in cache and are ~30 % faster per sample than one FFT of a whole 10 s
-#: chunk. The margin is 24 time constants of the filter's slowest pole (:func:`_block_margin`).
-_BLOCK = 24576
-
-
-@functools.lru_cache(maxsize=8)
-def _block_margin_cached(sos_bytes: bytes, n_sections: int) -> int:
-    sos = np.frombuffer(sos_bytes, dtype=np.float32).reshape(n_sections, 6).astype(np.float64)
-    _, poles, _ = signal.sos2zpk(sos)
-    slowest = float(np.max(np.abs(poles))) if poles.size else 0.0
-    tau = 1.0 / -np.log(slowest) if 0.0 < slowest < 1.0 else 1.0  # samples per e-fold of the slowest pole
-    # |H|^2 has double poles, so a wrap-around step decays like (k/tau) exp(-k/tau): 24 tau leaves < 1e-9
-    # of the step (a drifting chunk's end-to-end jump can be ~100x the noise)
-    return int(max(64, np.ceil(24.0 * tau)))
-
-
-def _block_margin(sos32: np.ndarray) -> int:
-    """Samples of overlap each block needs so that its wrap-around transient has died out in the core."""
-    return _block_margin_cached(sos32.tobytes(), sos32.shape[0])
-
-
-def _zero_phase_fft(x: np.ndarray, sos32: np.ndarray, detrend: bool = True) -> np.ndarray:
-    """|H|^2 (the sosfiltfilt response) applied by FFT to one block.
-
-    With ``detrend`` the block's end-to-end line is removed first, so that the circular convolution sees
-    no jump at the wrap (needed where the block edge is a real edge of the data). Inside a chunk the wrap
-    transient (a few ms) stays within the block margins and is discarded, so only the offset is removed.
-    """
-    c, n = x.shape
-    nf = sp_fft.next_fast_len(n, real=True)
-    buf = np.empty((c, nf), dtype=np.float32)  # one padded work buffer: no extra copies
-    buf[:, n:] = 0.0
-    y = buf[:, :n]
-    first = x[:, :1].astype(np.float32)  # x may be integer ADC counts: converted by the passes below
-    if detrend:
-        np.multiply(np.linspace(0.0, 1.0, n, dtype=np.float32), x[:, -1:].astype(np.float32) - first, out=y)
-        y += first
-        np.subtract(x, y, out=y, casting="unsafe")
-    else:
-        np.subtract(x, first, out=y, casting="unsafe")  # offset removed (float32 precision) in the needed copy
-    spec = sp_fft.rfft(buf, axis=-1, overwrite_x=True)
-    spec *= _power_response(sos32.tobytes(), sos32.shape[0], nf)
-    return sp_fft.irfft(spec, n=nf, axis=-1, overwrite_x=True)[:, :n]
-
-
-def _filter(x: np.ndarray, sos: np.ndarray, phase: str, scale: np.ndarray | None = None) -> np.ndarray:
-    """Filter channels-by-samples float32 data along samples (then multiply channel c by ``scale[c]``).
-
-    ``causal``: one forward pass of the biquad cascade (steady-state initial conditions).
-    ``zero``: the forward-backward (filtfilt) response |H|^2 applied in the frequency domain, block by
-    block with overlapping margins, which is several times faster than two ``sosfilt`` passes and equal
-    to ``sosfiltfilt`` to ~1e-5 of the signal away from the edges. Each block's end-to-end line is removed
-    first so that the circular convolution sees no jump; the margins absorb the edge transient.
-    """
-    if phase == "causal":
-        x = np.asarray(x, dtype=np.float32)
-        zi0 = signal.sosfilt_zi(sos).astype(np.float32)[:, None, :]
-        y, _ = signal.sosfilt(sos, x, axis=-1, zi=zi0 * x[None, :, :1])
-        return y if scale is None else np.multiply(y, scale[:, None], out=y)
-    sos32 = np.ascontiguousarray(sos, dtype=np.float32)
-    n = x.shape[1]
-    if n <= 2 * _BLOCK:
-        y = _zero_phase_fft(x, sos32)
-        return y if scale is None else np.multiply(y, scale[:, None], out=y)
-    out = np.empty(x.shape, dtype=np.float32)
-    margin = _block_margin(sos32)
-    s = np.ones((x.shape[0], 1), dtype=np.float32) if scale is None else scale[:, None]
-    for a in range(0, n, _BLOCK):
-        b = min(n, a + _BLOCK)
-        lo, hi = max(0, a - margin), min(n, b + margin)
-        edge = lo == 0 or hi == n
-        np.multiply(_zero_phase_fft(x[:, lo:hi], sos32, detrend=edge)[:, a - lo : b - lo], s, out=out[:, a:b])
-    return out
-
-
 def _windows(n_samples: int, fs: float, settings: DetectionSettings) -> list[tuple[int, int]]:
     win = max(1, int(round(settings.noise_window_s * fs)))
     k = max(1, int(settings.noise_windows))
@@ -259,17 +144,19 @@ def _windows(n_samples: int, fs: float, settings: DetectionSettings) -> list[tup
     return [(int(s), int(s) + win) for s in starts]
 
 
-def _read_channel_major(source: MEASource, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None]:
+def _read_channel_major(source: MEASource, lo: int, hi: int,
+                        buffer: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Samples ``lo:hi`` as a C-contiguous (channels, samples) float32 array, and a per-channel scale.
 
     Sources that store channels contiguously (Multi Channel Systems HDF5) provide
     ``get_counts_channel_major``: raw counts plus µV per count, so the two transposes and the
     offset/scale passes are skipped; the filter applies the scale to its output (the band-pass removes
-    the constant offset). Other sources give µV and no scale.
+    the constant offset). Other sources give µV and no scale. A flat ``buffer`` from an earlier read's
+    dtype is reused for the counts (one chunk of memory for the whole stream).
     """
     read_counts = getattr(source, "get_counts_channel_major", None)
     if read_counts is not None:
-        counts, scale = read_counts(lo, hi)  # integers: converted to float32 inside the filter's own copy
+        counts, scale = read_counts(lo, hi) if buffer is None else read_counts(lo, hi, buffer)  # integers: converted to float32 inside the filter's own copy
         return np.ascontiguousarray(counts), np.asarray(scale, dtype=np.float32)
     return np.ascontiguousarray(np.asarray(source.get_traces(lo, hi), dtype=np.float32).T), None
 
@@ -292,7 +179,7 @@ def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.n
     for a, b in _windows(n, fs, settings):
         lo, hi = max(0, a - margin), min(n, b + margin)
         raw, scale = _read_channel_major(source, lo, hi)
-        y = _filter(raw, sos, settings.phase, scale)
+        y = filter_channels(raw, sos, settings.phase, scale)
         filtered.append(np.abs(y[:, a - lo : y.shape[1] - (hi - b)]))
         core = raw[:, a - lo : raw.shape[1] - (hi - b)]
         raw_stats.append((core.min(axis=1), core.max(axis=1), core))
@@ -310,10 +197,14 @@ def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.n
     return sigma.astype(np.float64), problems
 
 
-def _crossings(y: np.ndarray, thr: np.ndarray, polarity: str, window: int) -> tuple[np.ndarray, ...]:
-    """Threshold crossings -> (channel, peak index, signed peak value), vectorised over channels.
+def _crossings(y: np.ndarray, thr: np.ndarray, polarity: str, window: int, core: tuple[int, int],
+               ) -> tuple[np.ndarray, ...]:
+    """Threshold crossings with onset in ``y[:, core[0]:core[1]]`` -> (channel, peak index, signed peak).
 
-    One comparison pass over the chunk; onsets are found among the (few) supra-threshold samples.
+    One comparison pass, vectorised over channels; onsets are found among the (few) supra-threshold
+    samples. An onset needs the sample before it below threshold, so a run already above threshold at
+    ``y``'s first sample has no onset here; the peak is searched in the ``window`` samples from the onset
+    (up to ``y``'s end, which may lie beyond the core).
     """
     t32 = thr[:, None].astype(np.float32)
     if polarity == "negative":
@@ -326,8 +217,9 @@ def _crossings(y: np.ndarray, thr: np.ndarray, polarity: str, window: int) -> tu
     n = y.shape[1]
     start = np.ones(flat.size, dtype=bool)
     start[1:] = np.diff(flat) != 1
-    start &= flat % n != 0  # a run already above threshold at the chunk's first sample has no onset here
     ch, idx = np.divmod(flat[start], n)
+    keep = (idx > 0) & (idx >= core[0]) & (idx < core[1])
+    ch, idx = ch[keep], idx[keep]
     if ch.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
@@ -395,8 +287,11 @@ def _blank(t: np.ndarray, stim: np.ndarray, width: int) -> np.ndarray:
 
 def _detect_chunk(chunk: Chunk, scale: np.ndarray | None, sos: np.ndarray, thr: np.ndarray, st: _State) -> None:
     """Detect in one chunk; append the spikes whose peak lies in the chunk's core to ``st``."""
-    y = _filter(np.ascontiguousarray(chunk.data.T), sos, st.settings.phase, scale)
-    ch, idx, amp = _crossings(y, thr, st.settings.polarity, st.window)
+    found = []
+    for a, b, lo, y in filtered_blocks(np.ascontiguousarray(chunk.data.T), sos, st.settings.phase, scale):
+        c, i, v = _crossings(y, thr, st.settings.polarity, st.window, (a - lo, b - lo))
+        found.append((c, i + lo, v))  # searched while the block is hot in cache: no chunk-sized copy
+    ch, idx, amp = (np.concatenate(f) for f in zip(*found))
     t = idx + (chunk.start_sample - chunk.margin_before) - st.shift
     bad = np.zeros(t.size, dtype=bool)
     if st.artifact_need is not None:
@@ -518,10 +413,13 @@ def _range_chunks(source: MEASource, settings: DetectionSettings, start: int,
     fs, n = float(source.sampling_rate_hz), int(source.n_samples)
     step = max(1, int(round(settings.chunk_s * fs)))
     margin = int(round(settings.margin_s * fs))
+    buffer = None
     for a in range(start, stop, step):
         b = min(stop, a + step)
         lo, hi = max(0, a - margin), min(n, b + margin)
-        data, scale = _read_channel_major(source, lo, hi)
+        data, scale = _read_channel_major(source, lo, hi, buffer)
+        if buffer is None and scale is not None:  # integer counts: later chunks are read into one buffer
+            buffer = np.empty(data.shape[0] * (step + 2 * margin), dtype=data.dtype)
         yield Chunk(data.T, a, a - lo, hi - b, fs), scale  # (n, ch) view, no copy
 
 

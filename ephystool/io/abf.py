@@ -16,7 +16,7 @@ import numpy as np
 import quantities as pq
 
 from ephystool.errors import CorruptFileError
-from ephystool.io.base import head_bytes, sha256_file, to_canonical
+from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.recording import ChannelInfo, EpochInfo, Recording, Tag, analog
 
@@ -183,7 +183,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
         "pyabf_sweep_start_times_s": ";".join(f"{x:g}" for x in abf.sweepTimesSec[: len(segs)]),
     }
     return Recording(
-        path=path, sha256=sha256_file(path), format=version, kind=guess.kind, block=block,
+        path=path, sha256=None, format=version, kind=guess.kind, block=block,
         channels=tuple(chans), primary=guess.primary, sweep_start_times_s=t, holding=tuple(holding),
         commands=tuple(commands), epochs=tuple(epochs), stim_times_s=tuple(stims), tags=_tags(abf, t),
         metadata=meta, warnings=guess.warnings,

@@ -40,12 +40,25 @@ def check_readable(path: str | os.PathLike[str]) -> Path:
 
 
 def sha256_file(path: Path, block: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, read in blocks (read-only)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            h.update(chunk)
-    return h.hexdigest()
+    """SHA-256 of a file's bytes, read in blocks (read-only).
+
+    Remembered per process for an unchanged file (same path, inode, size and modification time), so the
+    batch cache's key and the recording's provenance hash read a large file once.
+    """
+    st = os.stat(path)
+    key = (str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(block):
+                h.update(chunk)
+        if len(_HASHES) > 4096:
+            _HASHES.clear()
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
+
+
+_HASHES: dict[tuple[str, int, int, int], str] = {}
 
 
 def head_bytes(path: Path, n: int = 16) -> bytes:

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from ephystool.errors import CorruptFileError, LoadError
-from ephystool.io.base import sha256_file
 from ephystool.io.recording import ChannelInfo, Electrode, Recording
 
 __all__ = ["find_sidecar", "read", "BinarySource", "NAME"]
@@ -87,7 +86,7 @@ def read(path: Path, kind: str | None = None, sidecar: Path | None = None) -> Re
     units = str(meta.get("units", "uV" if "gain_uV" in meta else "counts"))
     chans = tuple(ChannelInfo(i, e.label, units, src.sampling_rate_hz) for i, e in enumerate(src.electrodes))
     warn = () if "gain" in meta or "gain_uV" in meta else ("sidecar gives no gain: values are in ADC counts",)
-    return Recording(path=path, sha256=sha256_file(path), format=NAME, kind=kind or "mea",
+    return Recording(path=path, sha256=None, format=NAME, kind=kind or "mea",
                      block=_empty_block(path),
                      channels=chans, electrodes=src.electrodes, mea=src,
                      metadata={"sidecar": str(side), "dtype": str(src._mm.dtype)}, warnings=warn)

@@ -16,7 +16,7 @@ import numpy as np
 import quantities as pq
 
 from ephystool.errors import CorruptFileError, LoadError
-from ephystool.io.base import HDF5_MAGIC, head_bytes, sha256_file
+from ephystool.io.base import HDF5_MAGIC, head_bytes
 from ephystool.io.recording import ChannelInfo, Electrode, Recording
 
 __all__ = ["sniff", "read", "NAME", "MCSAnalogSource", "list_streams"]
@@ -93,13 +93,21 @@ class MCSAnalogSource:
                                 for i, lab in enumerate(info["Label"]))
         self.label = _s(grp.attrs.get("Label", ""))
 
-    def get_counts_channel_major(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    def get_counts_channel_major(self, start: int, stop: int,
+                                 buffer: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Raw ADC counts ``start:stop`` in the file's integer type, (channels, n), and µV per count.
 
         Neither the ADZero offset nor the scale is applied: for band-pass filtering a constant does not
-        matter, and the filter converts, offsets and scales within passes it makes anyway.
+        matter, and the filter converts, offsets and scales within passes it makes anyway. With a flat
+        ``buffer`` of the file's dtype (and at least channels * n items) the samples are read into it
+        and a view of it is returned, so that a streaming reader reuses one chunk of memory.
         """
-        return self._data[:, start:stop], self._scale
+        n = max(0, min(stop, self._data.shape[1]) - start)
+        if buffer is None or buffer.dtype != self._data.dtype or buffer.size < self._data.shape[0] * n or n == 0:
+            return self._data[:, start:stop], self._scale
+        out = buffer[: self._data.shape[0] * n].reshape(self._data.shape[0], n)
+        self._data.read_direct(out, np.s_[:, start : start + n])
+        return out, self._scale
 
     def get_traces_channel_major(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start:stop`` in µV as float32, shape (channels, n), C-contiguous (the file's own layout)."""
@@ -157,5 +165,5 @@ def read(path: Path, kind: str | None = None, stream: int = 0) -> Recording:
     chans = tuple(ChannelInfo(i, e.label, "uV", src.sampling_rate_hz) for i, e in enumerate(src.electrodes))
     meta = {"stream": stream, "stream_label": src.label, "n_streams": len(streams),
             "streams": ";".join(f"{s['stream']}:{s['label']}:{s['n_channels']}ch@{s['sampling_rate_hz']:g}Hz" for s in streams)}
-    return Recording(path=path, sha256=sha256_file(path), format=NAME, kind=kind or "mea", block=block, channels=chans,
+    return Recording(path=path, sha256=None, format=NAME, kind=kind or "mea", block=block, channels=chans,
                      electrodes=src.electrodes, mea=src, metadata=meta)

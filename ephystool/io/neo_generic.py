@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ephystool.errors import CorruptFileError, MissingDependencyError
-from ephystool.io.base import head_bytes, sha256_file, to_canonical
+from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.recording import ChannelInfo, Recording
 
@@ -87,7 +87,7 @@ def read(path: Path, fmt: str, kind: str | None = None) -> Recording:
     )
     starts = np.asarray([float(s.analogsignals[0].t_start.rescale("s")) for s in segs])
     return Recording(
-        path=path, sha256=sha256_file(path), format=fmt, kind=guess.kind, block=block, channels=chans,
+        path=path, sha256=None, format=fmt, kind=guess.kind, block=block, channels=chans,
         primary=guess.primary, sweep_start_times_s=starts, holding=tuple(None for _ in segs),
         commands=tuple(None for _ in segs), epochs=tuple(() for _ in segs), stim_times_s=tuple(() for _ in segs),
         metadata={"clamp_evidence": guess.evidence, "reader": f"neo.io.{cls.__name__}"}, warnings=guess.warnings,

@@ -129,6 +129,32 @@ def iter_chunks(source: MEASource, seconds: float = 10.0, margin_s: float = 0.05
         yield Chunk(data, start, start - lo, hi - stop, source.sampling_rate_hz)
 
 
+class _FileHash:
+    """``Recording.sha256``: given by the loader, or ``None`` to hash the file on first access.
+
+    Hashing a multi-gigabyte MEA file costs as much as analysing it, and most uses of a recording never
+    need the hash, so loaders pass ``None`` and the hash is computed (once) when provenance asks for it.
+    A data descriptor without a class-level default, so the dataclass field stays required.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}_value"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> str:
+        if obj is None:
+            raise AttributeError("sha256 is an instance attribute")
+        value = obj.__dict__.get(self.slot)
+        if value is None:
+            from ephystool.io.base import sha256_file
+
+            value = sha256_file(Path(obj.path))
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj: Any, value: str | None) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Recording:
     """One recording file, read and converted to physical units.
@@ -138,7 +164,8 @@ class Recording:
     path : Path
         Source file (opened read-only).
     sha256 : str
-        Hash of the file's bytes (for provenance and caching).
+        SHA-256 of the file's bytes (for provenance and caching). Loaders pass ``None``: the file is
+        then hashed on first access, so loading and analysing never pay for it unless it is asked for.
     format : str
         Reader name, e.g. ``'abf2'``, ``'abf1'``, ``'nwb'``, ``'axograph'``, ``'mcs_h5'``, ``'binary'``.
     kind : str
@@ -174,7 +201,7 @@ class Recording:
     """
 
     path: Path
-    sha256: str
+    sha256: str = _FileHash()  # type: ignore[assignment]  # lazy: see _FileHash
     format: str
     kind: str
     block: Any

@@ -26,7 +26,7 @@ import numpy as np
 import quantities as pq
 
 from ephystool.errors import CorruptFileError
-from ephystool.io.base import HDF5_MAGIC, check_readable, head_bytes, sha256_file
+from ephystool.io.base import HDF5_MAGIC, check_readable, head_bytes
 from ephystool.io.recording import ChannelInfo, Electrode, Recording
 
 __all__ = [
@@ -76,7 +76,7 @@ def spikelist_recording(path: Path, fmt: str, trains: Sequence[tuple[str, str, n
     chans = tuple(ChannelInfo(i, e.label, "s", float("nan"), role="spikes") for i, e in enumerate(elecs))
     meta = {"duration_s": float(t_stop), "n_spikes": int(sum(t.size for _, _, t in trains)),
             "duration_source": "file" if duration_s else "last spike", **(metadata or {})}
-    return Recording(path=path, sha256=sha256_file(path), format=fmt, kind="mea", block=block, channels=chans,
+    return Recording(path=path, sha256=None, format=fmt, kind="mea", block=block, channels=chans,
                      electrodes=elecs, metadata=meta, warnings=tuple(warnings))
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from ephystool.analysis.spikes import _filter, design_bandpass
+from ephystool.analysis._spike_filter import design_bandpass, filter_channels
 
 
 @pytest.mark.parametrize("fs", [10000.0, 25000.0, 40000.0])
@@ -17,7 +17,7 @@ def test_fft_filter_matches_sosfiltfilt(fs: float, n: int) -> None:
     x = (np.cumsum(rng.standard_normal((3, n)), axis=1) * 0.5 + rng.standard_normal((3, n)) * 5 + 1000.0)
     x = x.astype(np.float32)
     sos = design_bandpass((300.0, 3000.0), 2, fs)
-    y = _filter(x, sos, "zero")
+    y = filter_channels(x, sos, "zero")
     z = signal.sosfiltfilt(np.asarray(sos, float), x.astype(float), axis=-1)
     edge = int(0.05 * fs)  # the margin the detector always adds around a chunk
     inner = slice(edge, n - edge)
