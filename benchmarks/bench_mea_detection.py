@@ -3,15 +3,15 @@
 Writes a synthetic 60-electrode, 25 kHz MCS HDF5 recording (ephystool's simulator: known spikes,
 bursts, band-limited noise, int16 counts) to a temporary folder, then times, each in a fresh process:
 
-- ephystool: ``ephystool.io.mcs_h5.read`` (lazy chunks) + ``analysis.spikes.detect_spikes`` (zero-phase
-  2nd-order 300-3000 Hz float32 band-pass on 10 s chunks with 50 ms margins, 5 x MAD, 1 ms dead time);
-  with ``--jobs N`` the recording is split into N sample ranges (at chunk multiples) detected in N
-  processes after one shared noise estimate;
+- ephystool: ``ephystool.io.load`` (content detection, lazy chunks) + ``analysis.spikes.detect_spikes``
+  (zero-phase 2nd-order 300-3000 Hz float32 band-pass on 10 s chunks with 50 ms margins, 5 x MAD, 1 ms
+  dead time); with ``--jobs N`` the recording is cut into N sample ranges (at chunk multiples) detected
+  in N threads after one shared noise estimate (what ``ephystool analyze --jobs N`` does for one file);
 - SpikeInterface: ``read_mcsh5`` + ``bandpass_filter(300-3000 Hz)`` + ``detect_peaks(method="by_channel",
   5 x MAD, negative)`` with ``n_jobs`` = ``--jobs``.
 
 Prints both throughputs (channel-samples per second), their ratio, peak memory (the worker process's peak RSS,
-``VmHWM``; with ``--jobs`` > 1 the pool's processes are not included), and recall/precision of both against the simulator's truth (+-0.5 ms).
+``VmHWM``, SpikeInterface's pool processes not included when ``--jobs`` > 1), and recall/precision of both against the simulator's truth (+-0.5 ms).
 
 Each tool runs ``--repeat`` times (interleaved) and the fastest run is kept; CPU time (user + system) is
 printed too, as it is less sensitive to other load on a shared machine.
@@ -50,36 +50,14 @@ def _cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _part(args: tuple[str, int, int, tuple]) -> tuple[list, list]:
-    from ephystool.analysis.spikes import DetectionSettings, detect_spikes
-    from ephystool.io.mcs_h5 import read
-
-    path, start, stop, noise = args
-    src = read(Path(path)).mea
-    det = detect_spikes(src, DetectionSettings(), start=start, stop=stop, noise=noise)
-    return [s.tolist() for s in det.samples], [a.tolist() for a in det.amplitudes_uv]
-
-
 def worker_ephystool(path: str, jobs: int) -> dict:
-    """Open the file and detect spikes (in ``jobs`` processes); return samples per channel and timing."""
-    from ephystool.analysis.spikes import DetectionSettings, detect_spikes, estimate_noise
-    from ephystool.io.mcs_h5 import read
+    """Open the file and detect spikes (with ``jobs`` threads); return samples per channel and timing."""
+    from ephystool.analysis.spikes import DetectionSettings, detect_spikes
+    from ephystool.io import load
 
     t, cpu0 = time.perf_counter(), _cpu_s()
-    rec = read(Path(path))
-    src, settings = rec.mea, DetectionSettings()
-    if jobs <= 1:
-        samples = [s.tolist() for s in detect_spikes(src, settings).samples]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        noise = estimate_noise(src, settings)
-        step = int(round(settings.chunk_s * src.sampling_rate_hz))
-        n_chunks = -(-src.n_samples // step)
-        cuts = [min(src.n_samples, round(n_chunks * k / jobs) * step) for k in range(jobs + 1)]
-        with ProcessPoolExecutor(jobs) as pool:
-            parts = list(pool.map(_part, [(path, cuts[k], cuts[k + 1], noise) for k in range(jobs)]))
-        samples = [sum((p[0][c] for p in parts), []) for c in range(src.n_channels)]
+    src = load(Path(path)).mea
+    samples = [s.tolist() for s in detect_spikes(src, DetectionSettings(), workers=jobs).samples]
     return {"elapsed_s": time.perf_counter() - t, "cpu_s": _cpu_s() - cpu0, "samples": samples,
             "n_samples": src.n_samples, "n_channels": src.n_channels}
 

@@ -3,18 +3,22 @@
 The detector reads an :class:`~ephystool.io.recording.MEASource` chunk by chunk (memory is bounded by
 one chunk whatever the recording length) and, per chunk:
 
-1. band-passes every channel with a Butterworth band-pass in float32: zero-phase (the forward-backward
-   ``sosfiltfilt`` response |H|^2 applied in the frequency domain over the chunk *with its margins*, so
-   the core samples have no edge artefact; equal to ``sosfiltfilt`` to ~1e-5 and ~8x faster than two
-   ``sosfilt`` passes) or, with ``phase="causal"``, a single forward ``sosfilt`` pass whose latency is
-   corrected by the lag of a spike-like trough through the filter (documented in :func:`causal_latency_s`);
-2. finds threshold crossings ``k * sigma`` (negative, positive or both) with a vectorised comparison,
-   takes the extremum within the dead time after each crossing as the spike time and amplitude;
-3. enforces the dead time per channel (carried across chunk boundaries);
-4. rejects artefacts: events on more than ``artifact_fraction`` of the good electrodes within
+1. band-passes every channel with a Butterworth band-pass in float32 (:mod:`._spike_filter`): zero-phase
+   (the forward-backward ``sosfiltfilt`` response |H|^2 applied in the frequency domain over blocks of
+   the chunk *with their margins*, so the core samples have no edge artefact; equal to ``sosfiltfilt`` to
+   ~1e-5 and ~8x faster than two ``sosfilt`` passes) or, with ``phase="causal"``, a single forward
+   ``sosfilt`` pass whose latency is corrected by the lag of a spike-like trough through the filter
+   (documented in :func:`causal_latency_s`);
+2. finds threshold crossings ``k * sigma`` (negative, positive or both) with a vectorised comparison in
+   each filtered block while it is in cache, and takes the extremum within the dead time after each
+   crossing as the spike time and amplitude;
+3. rejects artefacts: events on more than ``artifact_fraction`` of the good electrodes within
    ``artifact_window`` (only where at least :data:`MIN_CHANNELS_FOR_ARTIFACTS` electrodes are good: on a
    tetrode one spike is legitimately seen on every contact), and events within a blanking window after
-   stimulus times.
+   stimulus times;
+4. then, over the candidates of all chunks, enforces the dead time per channel in one greedy pass in time
+   order, so that the result depends neither on the chunking nor on how many threads searched the
+   recording (``workers``).
 
 Noise: ``sigma = median(|x|) / 0.6745`` of the *filtered* signal, per channel, estimated before detection
 on a fixed, deterministic set of windows: ``noise_windows`` windows of ``noise_window`` seconds evenly
@@ -30,6 +34,7 @@ chunk length (as long as the margin is longer than the dead time and the filter'
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +47,7 @@ from ephystool.analysis._spike_filter import (
 )
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Chunk, MEASource
+from ephystool.parallel import threads
 
 __all__ = [
     "DetectionSettings",
@@ -301,13 +307,9 @@ def _detect_chunk(chunk: Chunk, scale: np.ndarray | None, sos: np.ndarray, thr: 
     core = (t >= chunk.start_sample) & (t < core_end) if st.shift == 0 else _owned(chunk, idx, core_end, st)
     st.n_artifacts += int((bad & core).sum())
     sel = core & ~bad
-    ch, t, amp = ch[sel], t[sel], amp[sel]
-    keep = _dead_time(ch, t, st.dead, st.last)
-    ch, t, amp = ch[keep], t[keep], amp[keep]
-    for c in np.unique(ch):
-        m = ch == c
-        st.samples[c].append(t[m])
-        st.amps[c].append(amp[m])
+    st.channels.append(ch[sel])  # the dead time is applied once over all chunks (_apply_dead_time)
+    st.samples.append(t[sel])
+    st.amps.append(amp[sel])
 
 
 def _owned(chunk: Chunk, idx: np.ndarray, core_end: int, st: _State) -> np.ndarray:
@@ -318,22 +320,23 @@ def _owned(chunk: Chunk, idx: np.ndarray, core_end: int, st: _State) -> np.ndarr
 
 @dataclass
 class _State:
+    """One range's detection in progress: settings in samples and the candidates found so far."""
+
     settings: DetectionSettings
     window: int
-    dead: int
     shift: int
     artifact_window: int
     artifact_need: float | None
     stim: np.ndarray
     blank: int
-    last: np.ndarray
-    samples: list[list[np.ndarray]]
-    amps: list[list[np.ndarray]]
+    channels: list[np.ndarray] = field(default_factory=list)
+    samples: list[np.ndarray] = field(default_factory=list)
+    amps: list[np.ndarray] = field(default_factory=list)
     n_artifacts: int = 0
 
 
 def detect_spikes(source: MEASource, settings: DetectionSettings, *, start: int = 0, stop: int | None = None,
-                  noise: tuple[np.ndarray, dict[int, str]] | None = None) -> Detection:
+                  noise: tuple[np.ndarray, dict[int, str]] | None = None, workers: int | None = None) -> Detection:
     """Detect spikes on every channel of an MEA source, streaming chunk by chunk.
 
     Parameters
@@ -348,6 +351,11 @@ def detect_spikes(source: MEASource, settings: DetectionSettings, *, start: int 
         :func:`merge_detections`.
     noise : (sigma, problems), optional
         A precomputed :func:`estimate_noise` result (so that parallel parts share one threshold).
+    workers : int, optional
+        Threads to detect with: the range is cut into this many parts at chunk multiples, searched in
+        parallel (one chunk of memory each) and joined before the dead time is applied, so the spikes
+        are identical to one thread's. Default: :func:`ephystool.parallel.threads` (1 unless the batch
+        runner has spare cores, e.g. ``--jobs 2`` on a single file).
 
     Returns
     -------
@@ -369,26 +377,56 @@ def detect_spikes(source: MEASource, settings: DetectionSettings, *, start: int 
     n_ch = int(source.n_channels)
     good = n_ch - len(problems)
     shift = int(round(causal_latency_s(sos, fs) * fs)) if settings.phase == "causal" else 0
-    st = _State(
-        settings=settings,
-        window=max(1, int(round(settings.dead_time_s * fs))),
-        dead=max(1, int(round(settings.dead_time_s * fs))),
-        shift=shift,
-        artifact_window=max(1, int(round(settings.artifact_window_s * fs))),
-        artifact_need=(settings.artifact_fraction * good
-                       if good >= MIN_CHANNELS_FOR_ARTIFACTS and settings.artifact_fraction < 1 else None),
-        stim=np.sort(np.round(np.asarray(settings.stim_times_s, dtype=float) * fs).astype(np.int64)),
-        blank=int(round(settings.stim_blanking_s * fs)),
-        last=np.full(n_ch, np.iinfo(np.int64).min // 2, dtype=np.int64),
-        samples=[[] for _ in range(n_ch)],
-        amps=[[] for _ in range(n_ch)],
-    )
-    for chunk, scale in _range_chunks(source, settings, start, int(source.n_samples) if stop is None else stop):
-        _detect_chunk(chunk, scale, sos, thr, st)
-    cat = [np.concatenate(s) if s else np.zeros(0, dtype=np.int64) for s in st.samples]
-    amps = [np.concatenate(a).astype(np.float64) if a else np.zeros(0) for a in st.amps]
-    return Detection(tuple(cat), tuple(amps), sigma, thr.astype(np.float64), fs, int(source.n_samples),
-                     problems, st.n_artifacts)
+    dead = max(1, int(round(settings.dead_time_s * fs)))
+
+    def state() -> _State:
+        return _State(
+            settings=settings, window=dead, shift=shift,
+            artifact_window=max(1, int(round(settings.artifact_window_s * fs))),
+            artifact_need=(settings.artifact_fraction * good
+                           if good >= MIN_CHANNELS_FOR_ARTIFACTS and settings.artifact_fraction < 1 else None),
+            stim=np.sort(np.round(np.asarray(settings.stim_times_s, dtype=float) * fs).astype(np.int64)),
+            blank=int(round(settings.stim_blanking_s * fs)),
+        )
+
+    def scan(st: _State, a: int, b: int) -> _State:
+        for chunk, scale in _range_chunks(source, settings, a, b):
+            _detect_chunk(chunk, scale, sos, thr, st)
+        return st
+
+    ranges = _split(start, int(source.n_samples) if stop is None else stop,
+                    max(1, int(round(settings.chunk_s * fs))), threads() if workers is None else workers)
+    if len(ranges) == 1:
+        states = [scan(state(), *ranges[0])]
+    else:  # the FFTs and array passes release the GIL: threads share the file handle and the memory budget
+        with ThreadPoolExecutor(len(ranges), thread_name_prefix="ephystool-detect") as pool:
+            states = list(pool.map(lambda r: scan(state(), *r), ranges))
+    samples, amps = _apply_dead_time(states, n_ch, dead)
+    return Detection(samples, amps, sigma, thr.astype(np.float64), fs, int(source.n_samples), problems,
+                     sum(st.n_artifacts for st in states))
+
+
+def _split(start: int, stop: int, step: int, workers: int) -> list[tuple[int, int]]:
+    """``workers`` consecutive sample ranges cut at chunk multiples (so chunking is the same as one pass)."""
+    n_chunks = max(1, -(-(stop - start) // step))
+    k = max(1, min(int(workers), n_chunks))
+    cuts = [min(stop, start + round(n_chunks * i / k) * step) for i in range(k + 1)]
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a] or [(start, stop)]
+
+
+def _apply_dead_time(states: list[_State], n_ch: int, dead: int) -> tuple[tuple[np.ndarray, ...], ...]:
+    """Candidates of consecutive ranges joined per channel, then the dead time applied in one greedy pass
+    in time order: the same spikes whatever the number of ranges (threads) or chunks."""
+    ch = np.concatenate([np.zeros(0, np.int64), *(c for st in states for c in st.channels)])
+    t = np.concatenate([np.zeros(0, np.int64), *(t for st in states for t in st.samples)])
+    amp = np.concatenate([np.zeros(0, np.float32), *(a for st in states for a in st.amps)])
+    keep = _dead_time(ch, t, dead, np.full(n_ch, np.iinfo(np.int64).min // 2, dtype=np.int64))
+    ch, t, amp = ch[keep], t[keep], amp[keep]
+    order = np.lexsort((t, ch))
+    ch, t, amp = ch[order], t[order], amp[order].astype(np.float64)
+    bounds = np.searchsorted(ch, np.arange(n_ch + 1))
+    return (tuple(t[bounds[c]:bounds[c + 1]] for c in range(n_ch)),
+            tuple(amp[bounds[c]:bounds[c + 1]] for c in range(n_ch)))
 
 
 def _check(settings: DetectionSettings, fs: float) -> None:

@@ -10,7 +10,7 @@ import click
 @click.command(name="analyze")
 @click.argument("manifest", type=click.Path(path_type=str))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=str), help="Output folder.")
-@click.option("--jobs", type=int, default=None, help="Worker processes (default: all cores).")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: all cores); with fewer files than jobs the spare cores run as threads within a file (MEA spike detection).")
 @click.option("--scheduler", default=None, help="Dask scheduler address, or 'local' for a LocalCluster.")
 @click.option("--no-cache", is_flag=True, help="Recompute everything (ignore cached results).")
 @click.option("--no-figures", is_flag=True, help="Skip per-recording figures.")

@@ -1,4 +1,4 @@
-"""Per-recording result cache under the output folder, keyed by file hash + parameters + version."""
+"""Per-recording result cache under the output folder, keyed by file hash + parameters + version and source."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ depend on the executor or the number of workers.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -96,7 +97,9 @@ def execute(tasks: Sequence[Task], jobs: int | None = None, scheduler: str | Non
     Parameters
     ----------
     jobs : int, optional
-        Worker processes (default: all cores; 1 runs in-process).
+        Worker processes (default: all cores; 1 runs in-process). Where there are fewer tasks than
+        ``jobs`` the spare cores are given to the tasks as threads (``Task.threads``), so that one long
+        MEA recording is detected on every core.
     scheduler : str, optional
         A Dask scheduler address (``tcp://host:8786``) or ``'local'`` for a LocalCluster.
     on_done : callable, optional
@@ -106,9 +109,10 @@ def execute(tasks: Sequence[Task], jobs: int | None = None, scheduler: str | Non
     if scheduler:
         it: Iterator[TaskOutput] = _dask(tasks, scheduler, n)
     elif n <= 1 or len(tasks) <= 1:
-        it = _serial(tasks)
+        it = _serial([dataclasses.replace(t, threads=n) for t in tasks])  # one task: all cores as threads
     else:
-        it = _pool(tasks, min(n, len(tasks)))
+        spare = max(1, n // len(tasks))  # fewer tasks than workers: the spare cores become threads
+        it = _pool([dataclasses.replace(t, threads=spare) for t in tasks], min(n, len(tasks)))
     outs: list[TaskOutput] = []
     for out in it:
         if on_done is not None:

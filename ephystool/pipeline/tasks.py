@@ -7,9 +7,11 @@ on a Dask cluster. A task never raises for an expected problem: it returns the f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
+import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,7 @@ class Task:
     figures_dir: str = ""
     debug: bool = False
     spikes_dir: str = ""
+    threads: int = 1  # cores this task may use as threads (spare cores when tasks are fewer than --jobs)
 
 
 @dataclass
@@ -54,10 +57,25 @@ class TaskOutput:
     cached: bool = False
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of ephystool's own source (every ``.py`` file of the package, by relative path).
+
+    Part of the cache key, so that results computed by an edited analyzer (a development checkout,
+    a patched install) are never served from the cache; the version alone does not change on an edit.
+    """
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def task_key(task: Task, file_hashes: dict[str, str], params: dict[str, Any]) -> str:
-    """Cache key: file hashes + analysis parameters + per-row overrides + ephystool version."""
+    """Cache key: file hashes + analysis parameters + per-row overrides + ephystool version and source."""
     blob = json.dumps({"h": file_hashes, "p": params, "rows": [_row_key(r) for r in task.rows],
-                       "protocol": task.protocol, "v": __version__}, sort_keys=True, default=str)
+                       "protocol": task.protocol, "v": __version__, "code": code_digest()},
+                      sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -145,6 +163,26 @@ def _spikes(result: Any, out: str, recording: str) -> list[str]:
     return [str(csv), str(nwb)]
 
 
+#: This process's last multi-well analysis (key -> result, file hashes, figures and spike files written):
+#: a plate file listed once per well (one manifest row per well) is read, analysed and drawn once per
+#: worker rather than once per row; each row then takes its own well's metrics.
+_PLATE: dict[str, tuple[Any, dict[str, str], list[str]]] = {}
+
+
+def _plate_key(task: Task, protocol: dict[str, Any]) -> str | None:
+    """What a well row's analysis depends on (file identity, protocol content, overrides, output folders),
+    except the well and the row's labels; None for a row that names no well."""
+    row = task.rows[0]
+    if len(task.rows) != 1 or not row.get("well"):
+        return None
+    try:
+        st = os.stat(row["path"])
+    except OSError:
+        return None
+    return json.dumps([row["path"], row.get("overrides"), row.get("holding_mV"), st.st_ino, st.st_size,
+                       st.st_mtime_ns, protocol, task.figures_dir, task.spikes_dir], sort_keys=True, default=str)
+
+
 def _analyse(task: Task, out: TaskOutput) -> None:
     from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
     from ephystool.protocols import load_protocol
@@ -152,35 +190,46 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     proto = load_protocol(task.protocol)
     module = get_analyzer(proto.analysis)
     overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order")}
-    recs = [_load(r, proto.recording.mode) for r in task.rows]
-    out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
     mapping = proto.params_mapping()
     params = params_class(proto.analysis).from_protocol(mapping, overrides)
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **mapping, **overrides}
-    if len(recs) > 1:
-        if not hasattr(module, "analyze_session"):
-            raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
-                                f"{len(recs)} files in session '{task.rows[0]['overrides'].get('session')}' "
-                                "(remove the session column for these rows)", task.rows[0]["path"])
-        result = module.analyze_session(recs, params)
-    else:
-        result = module.analyze(recs[0], params)
     label = {**_label(task.rows[0]), "protocol": proto.name}
+    key = _plate_key(task, proto.to_dict())
+    if key is not None and key in _PLATE:
+        result, out.sha256, files = _PLATE[key]
+    else:
+        recs = [_load(r, proto.recording.mode) for r in task.rows]
+        out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
+        if len(recs) > 1:
+            if not hasattr(module, "analyze_session"):
+                raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
+                                    f"{len(recs)} files in session '{task.rows[0]['overrides'].get('session')}' "
+                                    "(remove the session column for these rows)", task.rows[0]["path"])
+            result = module.analyze_session(recs, params)
+        else:
+            result = module.analyze(recs[0], params)
+        files = _figures(proto.analysis, result, recs[0], task.figures_dir)
+        files += _spikes(result, task.spikes_dir, label["recording"])
+        if key is not None:
+            _PLATE.clear()  # one plate at a time: a worker takes a plate's rows in manifest order
+            _PLATE[key] = (result, out.sha256, files)
     family = OUTPUT_ANALYSIS.get(proto.analysis)
     rows, elec = _select_well(result, label.get("well", ""), task.rows[0]["path"])
     fixed = {k: v for k, v in label.items() if v not in ("", None)}  # the manifest's units win over the analyzer's
     out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in rows]
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
     out.electrodes = [{"recording": label["recording"], **r} for r in elec]
-    out.figures = _figures(proto.analysis, result, recs[0], task.figures_dir)
-    out.figures += _spikes(result, task.spikes_dir, label["recording"])
+    out.figures = list(files)
 
 
 def run_task(task: Task) -> TaskOutput:
     """Run one task; expected errors become ``output.failure`` (file, stage, message)."""
+    from ephystool.parallel import use_threads
+
     out = TaskOutput(task.index, task.rows[0]["recording"])
     try:
-        _analyse(task, out)
+        with use_threads(task.threads):
+            _analyse(task, out)
     except EphysError as exc:
         out.failure = {"recording": out.recording, "stage": type(exc).__name__, "error": str(exc)}
     except Exception as exc:  # a bug in an analyzer must not stop the batch: recorded with its traceback

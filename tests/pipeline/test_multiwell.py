@@ -13,14 +13,20 @@ AXION = "mea/axion_spikelist_csv/exampleRecording_1012016_plate1_DIV3_spike_list
 
 
 @pytest.mark.realdata
-def test_plate_rows_per_well(mea_dir: Path, tmp_path: Path) -> None:
+def test_plate_rows_per_well(mea_dir: Path, tmp_path: Path, monkeypatch) -> None:
     src = mea_dir / AXION.split("/", 1)[1]
     man = tmp_path / "manifest.csv"
     man.write_text("path,condition,well,batch,protocol\n"
                    f"{src},control,C3,b1,mea_excitotoxicity\n"
                    f"{src},mg_citrate,B2,b1,mea_excitotoxicity\n"
                    f"{src},mg_citrate,Z9,b1,mea_excitotoxicity\n")
+    from ephystool.analysis import firing_mea
+
+    calls: list[str] = []
+    real = firing_mea.analyze
+    monkeypatch.setattr(firing_mea, "analyze", lambda rec, params: calls.append(rec.path.name) or real(rec, params))
     res = run_analysis(man, tmp_path / "out", jobs=1, figures=False, progress=False)
+    assert len(calls) == 1  # the plate is analysed once for its three rows, not once per row
     assert res.n_failed == 1 and "Z9" in res.failures[0]["error"]  # a well the plate does not have
     df = pd.read_csv(tmp_path / "out" / "results.csv", keep_default_na=False)
     mfr = df[df.metric == "mean_firing_rate"]
