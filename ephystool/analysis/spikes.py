@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ephystool.analysis._spike_events import artifact_mask, blank_mask, crossings, dead_time_mask
 from ephystool.analysis._spike_filter import (
     causal_latency_s,
     design_bandpass,
@@ -203,106 +204,18 @@ def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.n
     return sigma.astype(np.float64), problems
 
 
-def _crossings(y: np.ndarray, thr: np.ndarray, polarity: str, window: int, core: tuple[int, int],
-               ) -> tuple[np.ndarray, ...]:
-    """Threshold crossings with onset in ``y[:, core[0]:core[1]]`` -> (channel, peak index, signed peak).
-
-    One comparison pass, vectorised over channels; onsets are found among the (few) supra-threshold
-    samples. An onset needs the sample before it below threshold, so a run already above threshold at
-    ``y``'s first sample has no onset here; the peak is searched in the ``window`` samples from the onset
-    (up to ``y``'s end, which may lie beyond the core).
-    """
-    t32 = thr[:, None].astype(np.float32)
-    if polarity == "negative":
-        above = y < -t32
-    elif polarity == "positive":
-        above = y > t32
-    else:
-        above = (y > t32) | (y < -t32)
-    flat = np.flatnonzero(above)
-    n = y.shape[1]
-    start = np.ones(flat.size, dtype=bool)
-    start[1:] = np.diff(flat) != 1
-    ch, idx = np.divmod(flat[start], n)
-    keep = (idx > 0) & (idx >= core[0]) & (idx < core[1])
-    ch, idx = ch[keep], idx[keep]
-    if ch.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=np.float32)
-    cols = np.minimum(idx[:, None] + np.arange(window, dtype=np.int64)[None, :], n - 1)
-    seg = y[ch[:, None], cols]
-    if polarity == "negative":
-        k = np.argmin(seg, axis=1)
-    elif polarity == "positive":
-        k = np.argmax(seg, axis=1)
-    else:
-        k = np.argmax(np.abs(seg), axis=1)
-    peak = cols[np.arange(cols.shape[0]), k]
-    return ch.astype(np.int64), peak.astype(np.int64), y[ch, peak]
-
-
-def _dead_time(ch: np.ndarray, t: np.ndarray, dead: int, last: np.ndarray) -> np.ndarray:
-    """Keep mask enforcing the dead time per channel (greedy, in time order); updates ``last`` in place."""
-    keep = np.ones(t.size, dtype=bool)
-    if t.size == 0:
-        return keep
-    order = np.lexsort((t, ch))
-    cs, ts = ch[order], t[order]
-    ok = np.ones(ts.size, dtype=bool)
-    for seg in np.split(np.arange(ts.size), np.flatnonzero(np.diff(cs)) + 1):
-        c, tt = cs[seg[0]], ts[seg]
-        if (np.diff(tt, prepend=last[c]) >= dead).all():
-            last[c] = tt[-1]
-            continue
-        prev = last[c]
-        for j, v in zip(seg, tt):
-            if v - prev >= dead:
-                prev = v
-            else:
-                ok[j] = False
-        last[c] = prev
-    keep[order] = ok
-    return keep
-
-
-def _artifacts(t: np.ndarray, window: int, need: float) -> np.ndarray:
-    """Mask of events lying in a ``window``-sample interval holding more than ``need`` events."""
-    bad = np.zeros(t.size, dtype=bool)
-    if t.size == 0:
-        return bad
-    order = np.argsort(t, kind="stable")
-    ts = t[order]
-    lo = np.arange(ts.size)
-    hi = np.searchsorted(ts, ts + window, side="right")
-    start = (hi - lo) > need
-    if start.any():
-        mark = np.zeros(ts.size + 1, dtype=np.int64)
-        np.add.at(mark, lo[start], 1)
-        np.add.at(mark, hi[start], -1)
-        bad[order] = np.cumsum(mark[:-1]) > 0
-    return bad
-
-
-def _blank(t: np.ndarray, stim: np.ndarray, width: int) -> np.ndarray:
-    """Mask of events within ``width`` samples after a stimulus sample."""
-    if stim.size == 0 or t.size == 0:
-        return np.zeros(t.size, dtype=bool)
-    k = np.searchsorted(stim, t, side="right") - 1
-    return (k >= 0) & (t - stim[np.maximum(k, 0)] <= width)
-
-
 def _detect_chunk(chunk: Chunk, scale: np.ndarray | None, sos: np.ndarray, thr: np.ndarray, st: _State) -> None:
     """Detect in one chunk; append the spikes whose peak lies in the chunk's core to ``st``."""
     found = []
     for a, b, lo, y in filtered_blocks(np.ascontiguousarray(chunk.data.T), sos, st.settings.phase, scale):
-        c, i, v = _crossings(y, thr, st.settings.polarity, st.window, (a - lo, b - lo))
+        c, i, v = crossings(y, thr, st.settings.polarity, st.window, (a - lo, b - lo))
         found.append((c, i + lo, v))  # searched while the block is hot in cache: no chunk-sized copy
     ch, idx, amp = (np.concatenate(f) for f in zip(*found))
     t = idx + (chunk.start_sample - chunk.margin_before) - st.shift
     bad = np.zeros(t.size, dtype=bool)
     if st.artifact_need is not None:
-        bad = _artifacts(t, st.artifact_window, st.artifact_need)
-    bad |= _blank(t, st.stim, st.blank)
+        bad = artifact_mask(t, st.artifact_window, st.artifact_need)
+    bad |= blank_mask(t, st.stim, st.blank)
     core_end = chunk.start_sample + chunk.data.shape[0] - chunk.margin_before - chunk.margin_after
     core = (t >= chunk.start_sample) & (t < core_end) if st.shift == 0 else _owned(chunk, idx, core_end, st)
     st.n_artifacts += int((bad & core).sum())
@@ -420,7 +333,7 @@ def _apply_dead_time(states: list[_State], n_ch: int, dead: int) -> tuple[tuple[
     ch = np.concatenate([np.zeros(0, np.int64), *(c for st in states for c in st.channels)])
     t = np.concatenate([np.zeros(0, np.int64), *(t for st in states for t in st.samples)])
     amp = np.concatenate([np.zeros(0, np.float32), *(a for st in states for a in st.amps)])
-    keep = _dead_time(ch, t, dead, np.full(n_ch, np.iinfo(np.int64).min // 2, dtype=np.int64))
+    keep = dead_time_mask(ch, t, dead, np.full(n_ch, np.iinfo(np.int64).min // 2, dtype=np.int64))
     ch, t, amp = ch[keep], t[keep], amp[keep]
     order = np.lexsort((t, ch))
     ch, t, amp = ch[order], t[order], amp[order].astype(np.float64)
@@ -470,7 +383,7 @@ def merge_detections(parts: list[Detection], dead_time_s: float) -> Detection:
     for c in range(n_ch):
         t = np.concatenate([p.samples[c] for p in parts])
         a = np.concatenate([p.amplitudes_uv[c] for p in parts])
-        keep = _dead_time(np.zeros(t.size, dtype=np.int64), t, dead, np.array([np.iinfo(np.int64).min // 2]))
+        keep = dead_time_mask(np.zeros(t.size, dtype=np.int64), t, dead, np.array([np.iinfo(np.int64).min // 2]))
         samples.append(t[keep])
         amps.append(a[keep])
     return Detection(tuple(samples), tuple(amps), first.noise_uv, first.thresholds_uv, first.sampling_rate_hz,

@@ -24,13 +24,14 @@ def command(ctx: click.Context, manifest: str, out_dir: str, jobs: int | None, s
     listed in failures.csv), 2 the manifest or an option is invalid.
     """
     from ephystool.pipeline import run_analysis
+    from ephystool.pipeline.progress import failure_line
 
     debug = bool((ctx.find_root().obj or {}).get("debug"))
     res = run_analysis(manifest, out_dir, jobs=jobs, scheduler=scheduler, use_cache=not no_cache,
                        figures=not no_figures, progress=not quiet, debug=debug)
     click.echo(f"analysed {res.n_ok}/{res.n_tasks} recording(s) ({res.n_reused} reused from cache) -> {res.out_dir}")
     for f in res.failures:
-        click.echo(f"failed: {f['recording']} [{f['stage']}]: {f['error'].splitlines()[0]}", err=True)
+        click.echo(f"failed: {failure_line(f)}", err=True)
     if res.n_failed:
         click.echo(f"{res.n_failed} recording(s) failed; see {res.out_dir / 'failures.csv'}", err=True)
         sys.exit(1)

@@ -7,7 +7,18 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["progress_bar"]
+__all__ = ["progress_bar", "failure_line"]
+
+
+def failure_line(failure: dict[str, str]) -> str:
+    """One line for a failed recording: ``RECORDING [Stage]: message``, without naming the file twice
+    (the message of an expected error starts with the file it is about)."""
+    rec, err = str(failure["recording"]), str(failure["error"]).splitlines()[0]
+    name = rec.replace("\\", "/").rsplit("/", 1)[-1]
+    head = err.split(": ", 1)[0]
+    if name and head.endswith(name):
+        return f"{head} [{failure['stage']}]: {err.split(': ', 1)[1] if ': ' in err else ''}".rstrip(": ")
+    return f"{rec} [{failure['stage']}]: {err}"
 
 
 @contextlib.contextmanager
@@ -30,7 +41,7 @@ def progress_bar(total: int, enabled: bool = True, reused: int = 0) -> Iterator[
             status = "failed" if out.failure else "ok"
             prog.update(task, advance=1, description=escape(f"{out.recording}: {status}"))
             if out.failure:
-                msg = escape(f"{out.failure['recording']}: {out.failure['error'].splitlines()[0]}")
+                msg = escape(failure_line(out.failure))
                 console.print(f"[red]failed[/red] {msg}",
                               markup=True, highlight=False, soft_wrap=True)
 
