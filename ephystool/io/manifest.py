@@ -6,8 +6,9 @@ CSV or YAML. Columns (ARCHITECTURE.md, public contract): ``path`` (relative to t
 separated by ``;``), ``stim_time_ms``, ``sweep_interval_s``, ``induction_time_min``, ``washin_time_s``,
 ``salt_mM``, ``mg_mM``, ``dosing_time_s``, ``kind`` (clamp-mode override), ``stream``, ``session``
 (files of one LTP session share it; ``order`` sorts them), ``timepoint`` (``baseline`` / ``post``: the
-two recordings of one well around an injury, e.g. ``mea_excitotoxicity``) and ``notes``. Other columns
-are kept.
+two recordings of one well around an injury, e.g. ``mea_excitotoxicity``), ``layout`` (an MEA electrode
+layout: probeinterface JSON or CSV ``electrode,x_um,y_um``, relative to the manifest; see
+:mod:`ephystool.io.layout`) and ``notes``. Other columns are kept.
 
 A YAML manifest is either a list of rows or a mapping with ``recordings:`` and optionally
 ``conditions:`` (the vocabulary) and ``design:``.
@@ -95,8 +96,9 @@ class Manifest:
     design: str | None = None
 
     def missing_files(self) -> list[ManifestRow]:
-        """Rows whose file does not exist."""
-        return [r for r in self.rows if not r.path.exists()]
+        """Rows whose file (or electrode layout file) does not exist."""
+        return [r for r in self.rows
+                if not r.path.exists() or ("layout" in r.overrides and not Path(r.overrides["layout"]).is_file())]
 
 
 def _read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -151,8 +153,11 @@ def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> Manif
     for c in ("kind", "session", "notes", "design"):
         if str(data.get(c, "")).strip():
             overrides[c] = str(data[c]).strip()
+    if str(data.get("layout", "")).strip():
+        lay = Path(str(data["layout"]).strip()).expanduser()
+        overrides["layout"] = str((lay if lay.is_absolute() else path.parent / lay).resolve())
     known = set(REQUIRED) | set(UNIT_COLUMNS) | set(NUMERIC) | {"holding_mV", "kind", "session", "notes", "design",
-                                                               "timepoint"}
+                                                               "timepoint", "layout"}
     extra = {k: str(v) for k, v in data.items() if k not in known}
     extra["_path_text"] = text
     return ManifestRow(
@@ -209,5 +214,8 @@ def read_manifest(
     man = Manifest(mpath, tuple(parsed), vocab, meta.get("design"))
     if check_files:
         for r in man.missing_files():
+            if r.path.exists():
+                raise ManifestError(f"layout file '{r.overrides['layout']}' does not exist (paths are relative to the "
+                                    "manifest)", mpath, r.row, "layout")
             raise ManifestError(f"file '{r.recording_id}' does not exist (paths are relative to the manifest)", mpath, r.row, "path")
     return man

@@ -33,6 +33,8 @@ class ResultCache:
 
         try:
             hashes = {r["recording"]: sha256_file(Path(r["path"])) for r in task.rows}
+            hashes.update({f"layout:{r['overrides']['layout']}": sha256_file(Path(r["overrides"]["layout"]))
+                           for r in task.rows if r["overrides"].get("layout")})
             params = {"protocol": load_protocol(task.protocol).to_dict(), "figures": bool(task.figures_dir)}
         except (OSError, ValueError):
             return None  # missing file or bad protocol: never cached, the task reports it

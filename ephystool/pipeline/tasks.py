@@ -89,6 +89,10 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
     kind = row["overrides"].get("kind") or (mode if mode in ("voltage_clamp", "current_clamp", "field") else None)
     opts = {"stream": int(row["overrides"]["stream"])} if "stream" in row["overrides"] else {}
     rec = load(row["path"], kind=kind, **opts)
+    if row["overrides"].get("layout"):
+        from ephystool.io.layout import apply_layout, read_layout
+
+        rec = apply_layout(rec, read_layout(row["overrides"]["layout"]), row["overrides"]["layout"])
     hold = row.get("holding_mV") or ()
     if hold:
         if rec.kind == "mea":
@@ -189,7 +193,7 @@ def _analyse(task: Task, out: TaskOutput) -> None:
 
     proto = load_protocol(task.protocol)
     module = get_analyzer(proto.analysis)
-    overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order")}
+    overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order", "layout")}
     mapping = proto.params_mapping()
     params = params_class(proto.analysis).from_protocol(mapping, overrides)
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **mapping, **overrides}
