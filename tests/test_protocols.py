@@ -57,7 +57,7 @@ PARAM_KEYS = {
     "mea_spontaneous": MEA_KEYS | {"dosing_time", "baseline_window", "treatment_window"},
     "mea_excitotoxicity": MEA_KEYS,
     "ltp_fepsp": {
-        "slope_fraction", "slope_method", "baseline_window", "post_window", "stp_window", "drift_limit",
+        "slope_fraction", "slope_method", "polarity", "baseline_window", "post_window", "stp_window", "drift_limit",
         "outlier_mad", "fibre_volley_window", "fepsp_window", "artifact_blank", "ppi", "stim_time",
         "sweep_interval",
     },

@@ -124,6 +124,14 @@ class MeasuredSession:
         t = (np.arange(n0 + n1) - n0) / fs * 1e3
         return t, (np.mean(segs, axis=0) if segs else np.full(t.size, np.nan))
 
+    def extremes(self, mask: np.ndarray) -> tuple[float, float]:
+        """Most negative and most positive points (mV) of the averaged response in the fEPSP window."""
+        t, avg = self._average(mask)
+        inside = (t >= self.windows.fepsp[0]) & (t <= self.windows.fepsp[1]) & np.isfinite(avg)
+        if not inside.any():
+            return float("nan"), float("nan")
+        return float(avg[inside].min()), float(avg[inside].max())
+
     def average_traces(self, baseline: np.ndarray, post: np.ndarray,
                        fit_ms: tuple[float, float] | None = None) -> FepspTraces:
         """Average the baseline and post sweeps and measure the averages."""
@@ -232,8 +240,11 @@ def _stimuli(rec: Recording, k: int, v: np.ndarray, fs: float, stim_ms: float | 
 
 
 def measure_recordings(recordings: Sequence[Recording], windows: ResponseWindows, stim_ms: float | None,
-                       ppi_ms: float | None, interval_s: float) -> MeasuredSession:
+                       ppi_ms: float | None, interval_s: float, sign: float = 1.0) -> MeasuredSession:
     """Measure every sweep of a session's files (fraction method) and put them on one clock.
+
+    ``sign`` -1 measures the inverted sweeps (a positive-going response made negative-going); the
+    sweeps kept for refits and averages are the inverted ones.
 
     Raises
     ------
@@ -249,7 +260,7 @@ def measure_recordings(recordings: Sequence[Recording], windows: ResponseWindows
         for k in range(rec.n_sweeps):
             sig = rec.signal(k)
             fs = float(sig.sampling_rate.rescale("Hz").magnitude)
-            v = np.asarray(sig.rescale("mV").magnitude, dtype=float).ravel()
+            v = sign * np.asarray(sig.rescale("mV").magnitude, dtype=float).ravel()
             s1, s2 = _stimuli(rec, k, v, fs, stim_ms, ppi_ms)
             m1 = measure_fepsp(v, fs, s1, windows)
             ppr = np.nan

@@ -14,9 +14,10 @@ from ephystool.analysis._fepsp import ResponseWindows
 from ephystool.analysis._signal import param_quantity, param_window
 from ephystool.errors import ProtocolError
 
-__all__ = ["LtpParams", "SLOPE_METHODS"]
+__all__ = ["LtpParams", "SLOPE_METHODS", "POLARITIES"]
 
 SLOPE_METHODS = ("fraction", "fixed_window")
+POLARITIES = ("negative", "positive")
 
 _MIN = pq.min
 _MS = pq.ms
@@ -34,6 +35,10 @@ class LtpParams:
         'fraction' or 'fixed_window'. Both fit each sweep over the 10-90 % (``slope_fraction``) window of
         the baseline average, kept for the session (a per-sweep window biases LTP by +2-3 pp at low SNR);
         'fixed_window' also uses that window on the figure's averaged traces.
+    polarity : str
+        'negative' (a negative-going fEPSP, dendritic layer: the default) or 'positive' (positive-going:
+        cell-body layer, an inverting amplifier). A positive-going session is measured on the inverted trace
+        and reported in its own sign (positive slopes); normalised measures are the same either way.
     baseline_window, post_window, stp_window : tuple of Quantity
         Windows in minutes relative to the induction (inclusive).
     drift_limit : float
@@ -58,6 +63,7 @@ class LtpParams:
 
     slope_fraction: tuple[float, float] = (0.1, 0.9)
     slope_method: str = "fraction"
+    polarity: str = "negative"
     baseline_window: tuple[pq.Quantity, pq.Quantity] = (-20.0 * _MIN, 0.0 * _MIN)
     post_window: tuple[pq.Quantity, pq.Quantity] = (50.0 * _MIN, 60.0 * _MIN)
     stp_window: tuple[pq.Quantity, pq.Quantity] = (0.0 * _MIN, 5.0 * _MIN)
@@ -101,7 +107,12 @@ class LtpParams:
             hint = difflib.get_close_matches(method, SLOPE_METHODS, n=1)
             raise ProtocolError(f"unknown slope method '{method}' (expected one of {', '.join(SLOPE_METHODS)})"
                                 + (f"; did you mean '{hint[0]}'?" if hint else ""), field="analysis_params.slope_method")
-        kw: dict[str, Any] = {"slope_fraction": (float(frac[0]), float(frac[1])), "slope_method": method}
+        polarity = str(p.get("polarity", d.polarity))
+        if polarity not in POLARITIES:
+            raise ProtocolError(f"unknown polarity '{polarity}' (expected negative or positive)",
+                                field="analysis_params.polarity")
+        kw: dict[str, Any] = {"slope_fraction": (float(frac[0]), float(frac[1])), "slope_method": method,
+                              "polarity": polarity}
         for key, unit, default in (("baseline_window", "min", ["-20 min", "0 min"]),
                                    ("post_window", "min", ["50 min", "60 min"]),
                                    ("stp_window", "min", ["0 min", "5 min"]),

@@ -244,14 +244,17 @@ def _windows(params: FiringMEAParams, t0: float, t1: float, path: Any) -> dict[s
         return out
     d = float(params.dosing_time.rescale(pq.s).magnitude)
     if not t0 < d < t1:
-        raise AnalysisError(f"dosing time {d:g} s is outside the recording ({t0:g}-{t1:g} s); "
-                            "check dosing_time / dosing_time_s", path)
+        raise AnalysisError(f"dosing time {d:g} s is outside the recording ({t0:g}-{t1:g} s); set dosing_time_s "
+                            "in the manifest, or use a protocol without dosing_time for recordings without dosing",
+                            path)
     for name, win, default in (("baseline", params.baseline_window, (t0, d)),
                                ("treatment", params.treatment_window, (d, t1))):
-        a, b = default if win is None else (d + float(win[0].rescale(pq.s)), d + float(win[1].rescale(pq.s)))
-        a, b = max(a, t0), min(b, t1)
+        want = default if win is None else (d + float(win[0].rescale(pq.s)), d + float(win[1].rescale(pq.s)))
+        a, b = max(want[0], t0), min(want[1], t1)
         if not b > a:
-            raise AnalysisError(f"{name} window lies outside the recording ({t0:g}-{t1:g} s)", path)
+            raise AnalysisError(
+                f"{name} window {want[0]:g}-{want[1]:g} s (dosing at {d:g} s) lies outside the recording "
+                f"({t0:g}-{t1:g} s); change {name}_window in the protocol or dosing_time_s in the manifest", path)
         out[name] = (a, b)
     return out
 

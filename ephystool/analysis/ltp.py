@@ -31,9 +31,9 @@ sweeps in it) raises :class:`~ephystool.errors.AnalysisError` naming the file an
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import quantities as pq
@@ -47,8 +47,9 @@ from ephystool.analysis._ltp_measure import (
     session_clock,
 )
 from ephystool.analysis._ltp_params import LtpParams
+from ephystool.analysis._ltp_series import Induction, SweepSeries, find_induction, interval_s
 from ephystool.errors import AnalysisError
-from ephystool.io.recording import Recording, Tag
+from ephystool.io.recording import Recording
 
 __all__ = [
     "NAME",
@@ -65,72 +66,6 @@ __all__ = [
 ]
 
 NAME = "ltp"
-_INDUCTION_WORDS = re.compile(r"induc|\btbs\b|theta|\bhfs\b|tetan|\bltp\b|100 ?hz|pairing", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class SweepSeries:
-    """Per-sweep measurements of one session in acquisition order: the input of the session logic.
-
-    Attributes
-    ----------
-    time_s : numpy.ndarray
-        Sweep start times on the session clock (s).
-    slope : numpy.ndarray
-        The response that is normalised (fEPSP slope in mV/ms; any per-sweep response for other readers).
-    amplitude, fibre_volley, ppr : numpy.ndarray
-        fEPSP amplitude (mV), fibre-volley amplitude (mV) and paired-pulse ratio; NaN where not measured.
-    duration_s : numpy.ndarray
-        Sweep durations (s); used to find sweeps containing the induction and non-test sweeps.
-    file_index : numpy.ndarray
-        Index into ``files`` of each sweep's file.
-    files : tuple of str
-        The session's files (names used in rows and messages).
-    slope_unit : str
-        Unit of ``slope``.
-    """
-
-    time_s: np.ndarray
-    slope: np.ndarray
-    amplitude: np.ndarray
-    fibre_volley: np.ndarray
-    ppr: np.ndarray
-    duration_s: np.ndarray
-    file_index: np.ndarray
-    files: tuple[str, ...] = ("session",)
-    slope_unit: str = "mV/ms"
-
-    @classmethod
-    def from_values(cls, time_s: Sequence[float], slope: Sequence[float], name: str = "session", **kw: object):
-        """A series from times and one response per sweep; the other measures default to NaN."""
-        t = np.asarray(time_s, dtype=float)
-        nan = np.full(t.size, np.nan)
-        return cls(
-            time_s=t,
-            slope=np.asarray(slope, dtype=float),
-            amplitude=np.asarray(kw.pop("amplitude", nan), dtype=float),
-            fibre_volley=np.asarray(kw.pop("fibre_volley", nan), dtype=float),
-            ppr=np.asarray(kw.pop("ppr", nan), dtype=float),
-            duration_s=np.asarray(kw.pop("duration_s", np.zeros(t.size)), dtype=float),
-            file_index=np.zeros(t.size, dtype=int),
-            files=(name,),
-            **kw,  # type: ignore[arg-type]
-        )
-
-
-@dataclass(frozen=True)
-class Induction:
-    """Induction time on the session clock (s) and where it came from.
-
-    ``sweeps`` are the sweeps it occupies (excluded from every window); ``sweep`` is the last sweep that
-    started at or before it (-1 when none), the sweep a tag is attached to.
-    """
-
-    time_s: float
-    source: str  # 'manifest', 'tag', 'protocol' or 'gap'
-    sweeps: tuple[int, ...] = ()
-    text: str = ""
-    sweep: int = -1
 
 
 @dataclass(frozen=True)
@@ -206,63 +141,6 @@ class LtpResult:
         return rows
 
 
-# ----------------------------------------------------------------------------- induction
-def _interval(time_s: np.ndarray, fallback_s: float) -> float:
-    d = np.diff(np.sort(time_s))
-    d = d[d > 0]
-    return float(np.median(d)) if d.size else float(fallback_s)
-
-
-def find_induction(series: SweepSeries, tags: Sequence[Tag], params: LtpParams, path: str = "") -> Induction:
-    """Find the induction time of a session (see the module docstring for the order of sources).
-
-    Parameters
-    ----------
-    series : SweepSeries
-        The session's sweeps (times on the session clock).
-    tags : sequence of Tag
-        Comment tags with times on the session clock.
-    params : LtpParams
-        ``induction_override`` (manifest), ``induction_time`` (protocol) and ``sweep_interval``.
-    path : str
-        File name for messages.
-
-    Returns
-    -------
-    Induction
-
-    Raises
-    ------
-    AnalysisError
-        If no source gives an induction time.
-    """
-    t = series.time_s
-    interval = _interval(t, float(params.sweep_interval.rescale("s").magnitude))
-    if params.induction_override is not None:
-        when, source, text = float(params.induction_override.rescale("s").magnitude), "manifest", ""
-    elif tags:
-        tag = next((g for g in tags if _INDUCTION_WORDS.search(g.text)), tags[0])
-        when, source, text = float(tag.time_s), "tag", tag.text
-    elif params.induction_time is not None:
-        when, source, text = float(params.induction_time.rescale("s").magnitude), "protocol", ""
-    else:
-        gaps = np.flatnonzero(np.diff(t) > 3.0 * interval)
-        if gaps.size == 0:
-            raise AnalysisError(
-                f"no induction found: no tag, no induction_time_min in the manifest, no induction_time in the "
-                f"protocol and no gap longer than 3 sweep intervals ({interval:g} s) between the {t.size} sweeps; "
-                "set induction_time_min in the manifest",
-                path,
-            )
-        when, source, text = float(t[gaps[0]] + interval), "gap", ""
-    dur = series.duration_s
-    typical = float(np.median(dur)) if dur.size else 0.0
-    inside = (t <= when) & (when < t + np.maximum(dur, 1e-9))
-    odd = np.abs(dur - typical) > 0.1 * typical if typical > 0 else np.zeros(t.size, bool)
-    last = int(np.searchsorted(t, when, side="right")) - 1
-    return Induction(when, source, tuple(int(k) for k in np.flatnonzero(inside | odd)), text, last)
-
-
 # ----------------------------------------------------------------------------- time course
 def _window(name: str, window: tuple[float, float], time_min: np.ndarray, usable: np.ndarray,
             interval_min: float, path: str) -> np.ndarray:
@@ -316,7 +194,7 @@ def session_time_course(series: SweepSeries, params: LtpParams, induction: Induc
         If a window is not covered by the session or the baseline slope is zero or not measurable.
     """
     t_min = (series.time_s - induction.time_s) / 60.0
-    interval_min = _interval(series.time_s, float(params.sweep_interval.rescale("s").magnitude)) / 60.0
+    interval_min = interval_s(series.time_s, float(params.sweep_interval.rescale("s").magnitude)) / 60.0
     is_ind = np.zeros(t_min.size, bool)
     is_ind[list(induction.sweeps)] = True
     finite = np.isfinite(series.slope) & ~is_ind
@@ -388,10 +266,12 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
         raise AnalysisError("an LTP session needs at least one recording")
     path = " + ".join(r.path.name for r in recordings)
     stim = params.stim_time
+    sign = -1.0 if params.polarity == "positive" else 1.0
     measured = measure_recordings(
         recordings, params.response_windows(), None if stim is None else float(stim.rescale("ms").magnitude),
         None if params.ppi is None else float(params.ppi.rescale("ms").magnitude),
-        float(params.sweep_interval.rescale("s").magnitude))
+        float(params.sweep_interval.rescale("s").magnitude), sign)
+    _check_polarity(measured, params, path)
     series = _series(measured, measured.slope, measured.ppr)
     induction = find_induction(series, measured.tags, params, path)
     first = session_time_course(series, params, induction, path)
@@ -406,7 +286,35 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
         fit_ms = None
     first = session_time_course(series, params, induction, path)
     traces = measured.average_traces(first.phase == "baseline", first.phase == "post", fit_ms)
-    return dataclasses.replace(first, traces=traces)
+    result = dataclasses.replace(first, traces=traces)
+    return result if sign > 0 else _in_own_sign(result)
+
+
+def _check_polarity(measured: MeasuredSession, params: LtpParams, path: str) -> None:
+    """A response going the other way than ``polarity`` (its opposite peak over twice the expected one)
+    would be measured on its rebound: refuse it with the setting to change."""
+    low, high = measured.extremes(np.ones(measured.slope.size, dtype=bool))  # on the (inverted) measured trace
+    if np.isfinite(low) and np.isfinite(high) and high > 2.0 * max(-low, 0.0) and high > 0:
+        other = "positive" if params.polarity == "negative" else "negative"
+        raise AnalysisError(
+            f"the averaged evoked response is {other}-going: its {other} peak ({high:.3g} mV) is more than twice "
+            f"its {params.polarity} peak ({max(-low, 0.0):.3g} mV) in the fEPSP window; set polarity: {other} "
+            "in the protocol's analysis_params", path)
+
+
+def _in_own_sign(r: LtpResult) -> LtpResult:
+    """A positive-going session measured on the inverted trace, reported in the recording's sign: slopes,
+    averaged traces and their fits flip; magnitudes, ratios and normalised values do not."""
+    def flip(m: Any) -> Any:
+        return dataclasses.replace(m, slope=-m.slope, intercept=-m.intercept)
+
+    tr = r.traces
+    if tr is not None:
+        tr = dataclasses.replace(tr, baseline=-tr.baseline, post=-tr.post, baseline_fit=flip(tr.baseline_fit),
+                                 post_fit=flip(tr.post_fit))
+    return dataclasses.replace(r, series=dataclasses.replace(r.series, slope=-r.series.slope),
+                               baseline_slope=-r.baseline_slope, traces=tr,
+                               notes=(*r.notes, "positive-going fEPSP: measured on the inverted trace"))
 
 
 def _series(m: MeasuredSession, slope: np.ndarray, ppr: np.ndarray) -> SweepSeries:

@@ -10,19 +10,60 @@ _RECORDING_EXT = {".abf", ".nwb", ".h5", ".axgd", ".axgx", ".axg", ".wcp", ".smr
                   ".raw", ".nex", ".mat", ".csv", ".gz", ".txt", ".nextimestamps"}
 
 
-def draft_rows(folder: Path, conditions: tuple[str, ...]) -> list[dict[str, str]]:
-    """One manifest row per recording file under ``folder``; condition from a matching sub-folder name."""
+def draft_rows(folder: Path, conditions: tuple[str, ...], base: Path | None = None,
+               skipped: list[Path] | None = None) -> list[dict[str, str]]:
+    """One manifest row per recording file under ``folder``; condition from a matching sub-folder name.
+
+    Paths are written relative to ``base`` (the folder the manifest is written to: manifest paths are
+    relative to the manifest), ``folder`` by default; absolute where no relative path exists. Tables and
+    text files that no reader takes are left out (and appended to ``skipped``); recordings ephystool
+    cannot read (HEKA, damaged files) are kept with a note.
+    """
+    import os
+
     from ephystool.io.manifest import normalise_condition
+
+    base = (base or folder).resolve()
 
     rows = []
     for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _RECORDING_EXT):
         if f.name.startswith(".") or f.name.endswith((".json", ".yaml", ".yml")) or f.name.startswith("manifest"):
             continue
+        problem = _readability(f)
+        if problem is None:  # a table or text file no reader takes (notes, peer outputs): not a recording
+            if skipped is not None:
+                skipped.append(f)
+            continue
         rel = f.relative_to(folder)
         cond = next((c for part in rel.parts[:-1] if (c := normalise_condition(part, conditions))), "")
-        rows.append({"path": rel.as_posix(), "condition": cond, "animal": "", "slice": "", "cell": "", "well": "",
-                     "protocol": "", "notes": "" if cond else "condition not found in folder names: fill it in"})
+        try:
+            text = Path(os.path.relpath(f.resolve(), base)).as_posix()
+        except ValueError:  # another drive (Windows)
+            text = f.resolve().as_posix()
+        rows.append({"path": text, "condition": cond, "animal": "", "slice": "", "cell": "", "well": "",
+                     "protocol": "", "notes": "; ".join(x for x in (
+                         problem, "" if cond else "condition not found in folder names: fill it in") if x)})
     return rows
+
+
+_GENERIC_EXT = {".csv", ".txt", ".gz", ".mat", ".dat", ".raw"}
+
+
+def _readability(path: Path) -> str | None:
+    """'' when a reader takes ``path`` (by content), a note when it is a recording ephystool cannot read
+    (HEKA, damaged), None when it is a generic table/text file that is not a recording at all."""
+    from ephystool.errors import EphysError, UnsupportedFormatError
+    from ephystool.io.registry import detect
+
+    try:
+        detect(path)
+    except UnsupportedFormatError as exc:
+        if "HEKA" in str(exc) or path.suffix.lower() not in _GENERIC_EXT:
+            return f"cannot be read: {getattr(exc, 'message', exc)}"
+        return None
+    except EphysError as exc:
+        return f"cannot be read: {getattr(exc, 'message', exc)}"
+    return ""
 
 
 @click.group(name="manifest")
@@ -47,7 +88,8 @@ def init(folder: Path, output: Path | None, force: bool) -> None:
     out = output or folder / "manifest.csv"
     if out.exists() and not force:
         raise ManifestError("already exists; use --force to overwrite or -o to choose another name", out)
-    rows = draft_rows(folder, DEFAULT_CONDITIONS)
+    skipped: list[Path] = []
+    rows = draft_rows(folder, DEFAULT_CONDITIONS, base=out.parent, skipped=skipped)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=["path", "condition", "animal", "slice", "cell", "well", "protocol", "notes"],
                        lineterminator="\n")
@@ -57,6 +99,9 @@ def init(folder: Path, output: Path | None, force: bool) -> None:
     missing = sum(1 for r in rows if not r["condition"])
     click.echo(f"wrote {out} with {len(rows)} recording(s); fill in animal/slice/cell/well and protocol"
                + (f"; {missing} row(s) need a condition" if missing else ""))
+    if skipped:
+        names = ", ".join(p.name for p in skipped[:6]) + (f" and {len(skipped) - 6} more" if len(skipped) > 6 else "")
+        click.echo(f"left out {len(skipped)} file(s) that no reader takes (not recordings?): {names}")
 
 
 @command.command("check")

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ephystool.compare import stats
+from ephystool.compare._power_text import DEFAULT_RATIO_MARGIN, power_text
+from ephystool.compare._resample import present_levels
 from ephystool.compare.claims import Claim, Margin
-from ephystool.compare.power import minimal_detectable_effect, n_for_power, tost_n
 from ephystool.compare.predictions import Prediction
 from ephystool.errors import EphysError
 
@@ -49,8 +50,6 @@ DEFAULT_MARGINS: dict[str, Margin] = {
     **{m: Margin(value=0.2, scale="difference", log=True) for m in
        ("mean_firing_rate", "weighted_mean_firing_rate", "burst_rate", "network_burst_rate")},
 }
-_DEFAULT_RATIO_MARGIN = Margin(value=0.2, scale="ratio")
-_POWER = 0.8
 
 
 @dataclass(frozen=True)
@@ -162,13 +161,7 @@ class ClaimTest:
 
 
 def _margin_for(claim: Claim) -> Margin:
-    return claim.margin or DEFAULT_MARGINS.get(claim.metric or "") or _DEFAULT_RATIO_MARGIN
-
-
-def present_levels(data: pd.DataFrame, levels: tuple[str, ...]) -> tuple[str, ...]:
-    """Levels that are columns of ``data`` with at least one non-blank label."""
-    return tuple(lv for lv in levels if lv in data.columns
-                 and (data[lv].notna() & data[lv].astype(str).str.strip().ne("")).any())
+    return claim.margin or DEFAULT_MARGINS.get(claim.metric or "") or DEFAULT_RATIO_MARGIN
 
 
 def _counts(data: pd.DataFrame, levels: tuple[str, ...], conds: tuple[str, str]) -> dict[str, Any]:
@@ -182,76 +175,6 @@ def _counts(data: pd.DataFrame, levels: tuple[str, ...], conds: tuple[str, str])
         counts["observations"] = len(g)
         out[c] = counts
     return out
-
-
-def _y_scale(data: pd.DataFrame, reference: str, statistic: str, log: bool) -> pd.Series:
-    y = pd.to_numeric(data["value"], errors="coerce").astype(float)
-    if log:
-        return np.log(y)
-    if statistic == "ratio":
-        ref = y[data["condition"] == reference].mean()
-        return y / ref if ref else y * np.nan
-    return y
-
-
-def _fmt_effect(y: float, statistic: str, log: bool, unit: str) -> str:
-    if log:
-        return f"{100 * (math.exp(y) - 1):+.0f} %"
-    if statistic == "ratio":
-        return f"{100 * y:+.0f} %"
-    return f"{y:+.3g} {unit}".rstrip()
-
-
-def _power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, reference: str,
-                prediction: Prediction | None, alpha: float) -> str:
-    """Minimal detectable effect and n needed at 80 % power, from the top-level unit means."""
-    present = present_levels(data, levels)
-    top = present[0] if present else None
-    y = _y_scale(data, reference, t.statistic, t.log)
-    frame = data.assign(_y=y)
-    frame = frame[np.isfinite(frame["_y"])]
-    keys = ["condition", top] if top else ["condition"]
-    means = frame.groupby(keys)["_y"].mean().reset_index() if top else frame[["condition", "_y"]]
-    var = means.groupby("condition")["_y"].var(ddof=1).dropna()
-    per = means.groupby("condition").size()
-    unit_name = f"{top}s" if top else "observations"
-    if var.empty or per.min() < 2:
-        return (f"power: cannot estimate the between-{top or 'unit'} SD with fewer than 2 {unit_name} per "
-                f"condition; record more {unit_name}")
-    sd, n = float(np.sqrt(var.mean())), int(per.min())
-    if not sd > 0:
-        return "power: no variation between units"
-    mde = minimal_detectable_effect(sd, n, alpha=alpha, power=_POWER)
-    text = (f"minimal detectable effect at 80 % power with {n} {unit_name} per condition: "
-            f"±{_fmt_effect(mde, t.statistic, t.log, t.unit).lstrip('+')}")
-    try:
-        if t.expected == "no_change" and t.margin is not None:
-            m = t.margin
-            my = math.log1p(m.value) if (m.scale == "ratio" and t.log) else m.value
-            need = tost_n(my, sd, alpha=alpha, power=_POWER)
-            text += f"; equivalence within ±{m.value:g} ({m.scale}) needs about {need} {unit_name} per condition"
-        else:
-            target, label = _target(t, prediction)
-            need = n_for_power(target, sd, alpha=alpha, power=_POWER)
-            text += (f"; detecting {_fmt_effect(target, t.statistic, t.log, t.unit).lstrip('+')} ({label}) needs "
-                     f"about {need} {unit_name} per condition")
-    except EphysError as exc:
-        text += f"; n needed not computed ({exc})"
-    return text
-
-
-def _target(t: ClaimTest, prediction: Prediction | None) -> tuple[float, str]:
-    """Effect size to power for, on the analysis scale: the prediction, else the margin."""
-    if prediction is not None and prediction.statistic == t.statistic and prediction.quantity not in (
-            "free_mg_ratio", "free_ca_ratio", "free_zn_fraction"):
-        v = prediction.value
-        y = (math.log(v) if t.log else v - 1) if t.statistic == "ratio" and v > 0 else v
-        if abs(y) > 1e-3:
-            return abs(y), "the predicted size"
-    m = t.margin or _DEFAULT_RATIO_MARGIN
-    if m.scale == "ratio":
-        return (math.log1p(m.value) if t.log else m.value), "smallest effect of interest"
-    return m.value, "smallest effect of interest"
 
 
 def run_test(data: pd.DataFrame, claim: Claim, expected: str, condition: str, reference: str,
@@ -282,7 +205,7 @@ def run_test(data: pd.DataFrame, claim: Claim, expected: str, condition: str, re
                                 seed=seed, log=m_log, n_boot=n_boot)
     except EphysError as exc:
         t.error = str(exc)
-    t.power = _power_text(data, levels, t, reference, prediction, alpha)
+    t.power = power_text(data, levels, t, reference, prediction, alpha)
     return t
 
 

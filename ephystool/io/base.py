@@ -5,8 +5,11 @@ Every loader opens files read-only and never writes next to them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,8 @@ import quantities as pq
 
 from ephystool.errors import CorruptFileError, LoadError
 
-__all__ = ["check_readable", "sha256_file", "head_bytes", "HDF5_MAGIC", "to_canonical", "is_current", "is_voltage"]
+__all__ = ["check_readable", "sha256_file", "head_bytes", "HDF5_MAGIC", "to_canonical", "is_current", "is_voltage",
+           "captured_logs"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -59,6 +63,35 @@ def sha256_file(path: Path, block: int = 1 << 20) -> str:
 
 
 _HASHES: dict[tuple[str, int, int, int], str] = {}
+
+
+@contextlib.contextmanager
+def captured_logs(*names: str) -> Iterator[list[str]]:
+    """Collect the WARNING+ log messages of library loggers (e.g. ``'neo'``) instead of printing them.
+
+    A reader's complaint about a file belongs to that file: the messages are returned for the
+    recording's ``warnings`` (``ephystool info`` shows them) rather than written to a user's terminal
+    from inside a batch, out of context.
+    """
+    messages: list[str] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(f"{record.name.split('.')[0]}: {record.getMessage()}")
+
+    handler = _Keep(logging.WARNING)
+    saved = []
+    for name in names:
+        lg = logging.getLogger(name)
+        saved.append((lg, lg.propagate))
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield messages
+    finally:
+        for lg, prop in saved:
+            lg.removeHandler(handler)
+            lg.propagate = prop
 
 
 def head_bytes(path: Path, n: int = 16) -> bytes:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ephystool.errors import CorruptFileError, MissingDependencyError
-from ephystool.io.base import head_bytes, to_canonical
+from ephystool.io.base import captured_logs, head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.recording import ChannelInfo, Recording
 
@@ -59,7 +59,7 @@ def read(path: Path, fmt: str, kind: str | None = None) -> Recording:
 
     cls = _io_class(fmt, path)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), captured_logs("neo") as reader_said:
             warnings.simplefilter("ignore")
             reader = cls(filename=str(path))
             blk = reader.read_block(signal_group_mode="split-all") if "signal_group_mode" in _params(reader) else reader.read_block()
@@ -90,7 +90,8 @@ def read(path: Path, fmt: str, kind: str | None = None) -> Recording:
         path=path, sha256=None, format=fmt, kind=guess.kind, block=block, channels=chans,
         primary=guess.primary, sweep_start_times_s=starts, holding=tuple(None for _ in segs),
         commands=tuple(None for _ in segs), epochs=tuple(() for _ in segs), stim_times_s=tuple(() for _ in segs),
-        metadata={"clamp_evidence": guess.evidence, "reader": f"neo.io.{cls.__name__}"}, warnings=guess.warnings,
+        metadata={"clamp_evidence": guess.evidence, "reader": f"neo.io.{cls.__name__}"},
+        warnings=(*guess.warnings, *dict.fromkeys(reader_said)),
     )
 
 

@@ -235,7 +235,9 @@ def run_task(task: Task) -> TaskOutput:
         with use_threads(task.threads):
             _analyse(task, out)
     except EphysError as exc:
-        out.failure = {"recording": out.recording, "stage": type(exc).__name__, "error": str(exc)}
+        # every failure line names its file: an error raised without one gets the row's file
+        named = str(exc) if getattr(exc, "path", None) else f"{task.rows[0]['path']}: {exc}"
+        out.failure = {"recording": out.recording, "stage": type(exc).__name__, "error": named}
     except Exception as exc:  # a bug in an analyzer must not stop the batch: recorded with its traceback
         tb = traceback.format_exc() if task.debug else ""
         out.failure = {"recording": out.recording, "stage": "internal error",

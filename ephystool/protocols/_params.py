@@ -154,6 +154,9 @@ class LtpParams(StrictModel):
 
     slope_fraction: tuple[Fraction, Fraction] = Field(description="fractions of the rising phase for the slope")
     slope_method: Literal["fraction", "fixed_window"] = Field(description="how the initial slope is measured")
+    polarity: Literal["negative", "positive"] = Field(
+        "negative", description="direction of the fEPSP: negative-going (dendritic layer, the usual) or positive-going "
+        "(cell-body layer, an inverting amplifier)")
     baseline_window: Window = Field(description="baseline, relative to induction")
     post_window: Window = Field(description="LTP window, relative to induction")
     stp_window: Window = Field(description="short-term potentiation window, relative to induction")

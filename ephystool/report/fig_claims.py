@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ephystool.report.figures import save_figure
+from ephystool.report.figures import legend, save_figure
 
 __all__ = ["plot_claim", "plot_claims"]
 
@@ -111,7 +111,7 @@ def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int 
     if top:
         ax.text(0.99, 0.01, f"colour: {top} ({len(units)})", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=7, color="0.4")
-    ax.legend(fontsize=7, loc="best")
+    legend(ax, fontsize=7, loc="best")
     fig.tight_layout()
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in verdict.id)
     return save_figure(fig, Path(out_dir) / f"claim_{safe}.png")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ephystool.report.figures import save_figure
+from ephystool.report.figures import legend, save_figure
 
 __all__ = ["plot_firing_cc"]
 
@@ -81,7 +81,7 @@ def plot_firing_cc(result: Any, recording: Any, out_dir: Path) -> list[Path]:
                 ax.plot([], [], " ", label=f"slope {slope:.3f} Hz/pA")
             ax.set_xlabel("step current (pA)")
             ax.set_ylabel("firing rate (Hz)")
-            ax.legend(fontsize=8, frameon=False)
+            legend(ax, fontsize=8, frameon=False)
             fig.tight_layout()
             paths.append(save_figure(fig, out_dir / "firing_cc_fi.png"))
             plt.close(fig)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ephystool.report.figures import save_figure
+from ephystool.report.figures import legend, save_figure
 
 __all__ = ["plot_ltp"]
 
@@ -34,7 +34,7 @@ def _time_course(ax: Any, result: Any) -> None:
     ax.set_title(title, fontsize=9)
     ax.set_xlabel("time from induction (min)")
     ax.set_ylabel("fEPSP slope (% of baseline)")
-    ax.legend(fontsize=7, loc="best")
+    legend(ax, fontsize=7, loc="best")
 
 
 def _traces(ax: Any, traces: Any) -> None:
@@ -55,7 +55,7 @@ def _traces(ax: Any, traces: Any) -> None:
     ax.axvline(0.0, color="0.5", lw=0.5)
     ax.set_xlabel("time from stimulus (ms)")
     ax.set_ylabel("field potential (mV, baseline-subtracted)")
-    ax.legend(fontsize=7)
+    legend(ax, fontsize=7)
 
 
 def plot_ltp(result: Any, recording: Any, out_dir: Path) -> list[Path]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ephystool.report.figures import save_figure
+from ephystool.report.figures import legend, save_figure
 
 __all__ = ["plot_nmda", "plot_nmda_iv", "plot_nmda_tonic"]
 
@@ -50,7 +50,7 @@ def plot_nmda(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     if result.rectification_index is not None:
         title += f"  RI {float(result.rectification_index):.3f}"
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="best")
+    legend(ax, fontsize=7, loc="best")
     fig.tight_layout()
     return [save_figure(fig, Path(out_dir) / f"{_stem(recording, result)}_nmda.png")]
 
@@ -73,7 +73,7 @@ def plot_nmda_iv(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     ax.set_xlabel("holding potential (mV)")
     ax.set_ylabel("NMDA current (pA)")
     ax.set_title(f"{_stem(recording, result)}  [Mg2+] {f.mg_mM:g} mM, E_rev {f.e_rev_mV:.1f} mV", fontsize=9)
-    ax.legend(fontsize=7)
+    legend(ax, fontsize=7)
     fig.tight_layout()
     return [save_figure(fig, Path(out_dir) / f"{_stem(recording, result)}_nmda_iv.png")]
 
@@ -91,7 +91,7 @@ def plot_nmda_tonic(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     ax.plot([r["sweep_time_s"] for r in rows], [r["value"] for r in rows], "o-", ms=3)
     if result.washin_time_s is not None:
         ax.axvline(result.washin_time_s, color="tab:red", lw=1, label=f"wash-in ({result.washin_source})")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
     ax.set_xlabel("time (s)")
     ax.set_ylabel(f"{key.replace('_', ' ')} (pA)")
     shift = result.values.get("holding_current_shift")

@@ -7,7 +7,7 @@ from typing import Any
 
 from ephystool.atomic import atomic_write
 
-__all__ = ["save_figure"]
+__all__ = ["legend", "save_figure"]
 
 
 def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
@@ -18,3 +18,9 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
         return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"), suffix=".png")
     finally:
         plt.close(fig)
+
+
+def legend(ax: Any, **kwargs: Any) -> None:
+    """``ax.legend(**kwargs)`` where the axes have labelled artists (matplotlib warns on an empty legend)."""
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(**kwargs)

@@ -155,6 +155,35 @@ def test_invariant_to_scaling(scale: float) -> None:
     assert float(res.baseline_slope.magnitude) == pytest.approx(scale * float(ref.baseline_slope.magnitude), rel=1e-3)
 
 
+def _inverted(rec):
+    sweeps = [-rec.signal(k).magnitude.ravel() for k in range(rec.n_sweeps)]
+    return recording_from_arrays(sweeps, rec.sampling_rate_hz, ["mV"], "field",
+                                 sweep_start_times_s=rec.sweep_start_times_s, tags=rec.tags)
+
+
+def test_positive_going_fepsp_with_polarity_positive() -> None:
+    """An inverted session (positive-going fEPSP) measured with polarity: positive gives the same LTP, STP,
+    PPR and drift, and slopes of the opposite sign (the recording's own); with the default polarity it is
+    refused with the setting to change."""
+    rec, truth = _session(9011, ltp_percent=160.0)
+    ref = ltp.analyze(rec, DEFAULT)
+    pos = ltp.analyze(_inverted(rec), ltp.LtpParams.from_protocol({"polarity": "positive"}))
+    for name in ("ltp_magnitude", "stp_magnitude", "ppr", "baseline_drift", "fibre_volley_change"):
+        assert float(getattr(pos, name).magnitude) == pytest.approx(float(getattr(ref, name).magnitude), abs=1e-9)
+    assert float(pos.baseline_slope.magnitude) == pytest.approx(-float(ref.baseline_slope.magnitude))
+    assert float(pos.baseline_slope.magnitude) > 0
+    np.testing.assert_allclose(pos.series.slope, -ref.series.slope)
+    np.testing.assert_allclose(pos.traces.baseline, -ref.traces.baseline)
+    assert pos.traces.baseline_fit.slope == pytest.approx(-ref.traces.baseline_fit.slope)
+    assert abs(float(pos.ltp_magnitude.magnitude) - truth["ltp_magnitude"]) <= 3.0
+    with pytest.raises(AnalysisError, match="positive-going.*set polarity: positive"):
+        ltp.analyze(_inverted(rec), DEFAULT)
+    with pytest.raises(AnalysisError, match="negative-going.*set polarity: negative"):
+        ltp.analyze(rec, ltp.LtpParams.from_protocol({"polarity": "positive"}))
+    with pytest.raises(ProtocolError, match="polarity"):
+        ltp.LtpParams.from_protocol({"polarity": "up"})
+
+
 # ----------------------------------------------------------------------------- contract
 def test_rows_contract_and_figures(tmp_path: Path) -> None:
     from ephystool.report.fig_ltp import plot_ltp

@@ -223,6 +223,19 @@ def test_manifest_init_drafts_conditions_from_folders(tmp_path: Path, capsys) ->
     assert (root / "manifest.csv").read_text() == before
 
 
+def test_manifest_init_elsewhere_writes_paths_relative_to_the_manifest(tmp_path: Path, capsys) -> None:
+    """``-o`` in another folder: manifest paths are relative to the manifest, so they must still resolve."""
+    root = _experiment(tmp_path / "exp")
+    out = tmp_path / "analysis" / "runs" / "manifest.csv"
+    out.parent.mkdir(parents=True)
+    main(["manifest", "init", str(root), "-o", str(out)])
+    capsys.readouterr()
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 6 and all(r["path"].startswith("../../exp/") for r in rows)
+    assert all((out.parent / r["path"]).resolve().is_file() for r in rows)
+
+
 def test_manifest_check_ok_and_missing_file(tmp_path: Path, capsys) -> None:
     root = _experiment(tmp_path / "exp")
     m = _write(root / "m.csv", HEADER + "control/cell0.abf,control,A1,S1,C1,nmda_epsc,-70\n"
@@ -240,3 +253,16 @@ def test_manifest_check_unknown_condition(tmp_path: Path, capsys) -> None:
     m = _write(tmp_path / "m.csv", HEADER + "a.abf,saline,A1,S1,C1,nmda_epsc,\n")
     line = _one_line_exit_2(["manifest", "check", str(m)], capsys)
     assert "saline" in line and "mg_aspartate" in line
+
+
+def test_manifest_init_leaves_out_tables_and_notes_unreadable_recordings(tmp_path: Path, capsys) -> None:
+    root = _experiment(tmp_path / "exp")
+    (root / "control" / "peer_outputs.csv").write_text("file,metric,value\ncell0.abf,rate,3\n")
+    (root / "control" / "rig.dat").write_bytes(b"DAT2" + bytes(200))  # a HEKA PatchMaster bundle
+    main(["manifest", "init", str(root)])
+    out = capsys.readouterr().out
+    assert "left out 1 file(s)" in out and "peer_outputs.csv" in out
+    with open(root / "manifest.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["path"]: r for r in csv.DictReader(fh)}
+    assert "control/peer_outputs.csv" not in rows
+    assert "HEKA" in rows["control/rig.dat"]["notes"] and rows["control/rig.dat"]["condition"] == "control"

@@ -1,0 +1,95 @@
+"""The power part of a verdict's reason: minimal detectable effect and the n needed at 80 % power,
+from the between-unit SD of the top-level unit means (SCIENCE.md 5)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ephystool.compare._resample import present_levels
+from ephystool.compare.claims import Margin
+from ephystool.compare.power import minimal_detectable_effect, n_for_power, tost_n
+from ephystool.compare.predictions import Prediction
+from ephystool.errors import EphysError
+
+if TYPE_CHECKING:
+    from ephystool.compare.verdicts import ClaimTest
+
+__all__ = ["POWER", "DEFAULT_RATIO_MARGIN", "fmt_effect", "power_text"]
+
+#: Default margin where a claim and its metric give none: a 20 % ratio.
+DEFAULT_RATIO_MARGIN = Margin(value=0.2, scale="ratio")
+POWER = 0.8
+
+
+def _y_scale(data: pd.DataFrame, reference: str, statistic: str, log: bool) -> pd.Series:
+    y = pd.to_numeric(data["value"], errors="coerce").astype(float)
+    if log:
+        return np.log(y)
+    if statistic == "ratio":
+        ref = y[data["condition"] == reference].mean()
+        return y / ref if ref else y * np.nan
+    return y
+
+
+def fmt_effect(y: float, statistic: str, log: bool, unit: str) -> str:
+    if log:
+        return f"{100 * (math.exp(y) - 1):+.0f} %"
+    if statistic == "ratio":
+        return f"{100 * y:+.0f} %"
+    return f"{y:+.3g} {unit}".rstrip()
+
+
+def power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, reference: str,
+                prediction: Prediction | None, alpha: float) -> str:
+    """Minimal detectable effect and n needed at 80 % power, from the top-level unit means."""
+    present = present_levels(data, levels)
+    top = present[0] if present else None
+    y = _y_scale(data, reference, t.statistic, t.log)
+    frame = data.assign(_y=y)
+    frame = frame[np.isfinite(frame["_y"])]
+    keys = ["condition", top] if top else ["condition"]
+    means = frame.groupby(keys)["_y"].mean().reset_index() if top else frame[["condition", "_y"]]
+    var = means.groupby("condition")["_y"].var(ddof=1).dropna()
+    per = means.groupby("condition").size()
+    unit_name = f"{top}s" if top else "observations"
+    if var.empty or per.min() < 2:
+        return (f"power: cannot estimate the between-{top or 'unit'} SD with fewer than 2 {unit_name} per "
+                f"condition; record more {unit_name}")
+    sd, n = float(np.sqrt(var.mean())), int(per.min())
+    if not sd > 0:
+        return "power: no variation between units"
+    mde = minimal_detectable_effect(sd, n, alpha=alpha, power=POWER)
+    text = (f"minimal detectable effect at 80 % power with {n} {unit_name} per condition: "
+            f"±{fmt_effect(mde, t.statistic, t.log, t.unit).lstrip('+')}")
+    try:
+        if t.expected == "no_change" and t.margin is not None:
+            m = t.margin
+            my = math.log1p(m.value) if (m.scale == "ratio" and t.log) else m.value
+            need = tost_n(my, sd, alpha=alpha, power=POWER)
+            text += f"; equivalence within ±{m.value:g} ({m.scale}) needs about {need} {unit_name} per condition"
+        else:
+            target, label = _target(t, prediction)
+            need = n_for_power(target, sd, alpha=alpha, power=POWER)
+            text += (f"; detecting {fmt_effect(target, t.statistic, t.log, t.unit).lstrip('+')} ({label}) needs "
+                     f"about {need} {unit_name} per condition")
+    except EphysError as exc:
+        text += f"; n needed not computed ({exc})"
+    return text
+
+
+def _target(t: ClaimTest, prediction: Prediction | None) -> tuple[float, str]:
+    """Effect size to power for, on the analysis scale: the prediction, else the margin."""
+    if prediction is not None and prediction.statistic == t.statistic and prediction.quantity not in (
+            "free_mg_ratio", "free_ca_ratio", "free_zn_fraction"):
+        v = prediction.value
+        y = (math.log(v) if t.log else v - 1) if t.statistic == "ratio" and v > 0 else v
+        if abs(y) > 1e-3:
+            return abs(y), "the predicted size"
+    m = t.margin or DEFAULT_RATIO_MARGIN
+    if m.scale == "ratio":
+        return (math.log1p(m.value) if t.log else m.value), "smallest effect of interest"
+    return m.value, "smallest effect of interest"
