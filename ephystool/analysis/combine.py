@@ -75,6 +75,7 @@ def _recovery(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for (_, _, _, _, _, metric), pair in wells.items():
         if "baseline" in pair and "post" in pair and float(pair["baseline"]["value"]) > 0:
             base = {k: pair["post"].get(k, "") for k in _KEEP}
+            base.update({k: pair["post"][k] for k in ("mg_mM", "salt_mM") if k in pair["post"]})  # the post bath
             out.append({**base, "recording": f"{pair['baseline']['recording']};{pair['post']['recording']}",
                         "analysis": "firing_mea", "metric": metric, "window": "ratio", "timepoint": "post/baseline",
                         "value": float(pair["post"]["value"]) / float(pair["baseline"]["value"]), "unit": "1",

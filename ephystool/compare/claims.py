@@ -6,7 +6,10 @@ the seed table (a parameter row x a salt column), or a mechanism-implied expecta
 cell, with the results-table names that test it (``analysis``, ``metric``, ``selectors``), the
 expectation (``increase``, ``decrease``, ``no_change`` with an equivalence margin, ``differs``,
 ``exploratory``), an optional prediction computed by :mod:`ephystool.compare.predictions`, and
-``testable: false`` with a ``reason`` where electrophysiology cannot test it. Unknown keys are errors
+``testable: false`` with a ``reason`` where electrophysiology cannot test it. A claim with ``trend``
+(a dose column, e.g. the manifest's ``mg_mM``) is a dose-response claim within ``condition``: the
+expectation is the sign of the slope of the metric against the (log) dose, not a two-group difference
+(:mod:`ephystool.compare.trend`). Unknown keys are errors
 (``extra="forbid"``); every error names the claim id and the field.
 
 The packaged file is ``ephystool/compare/claims/mg_salts.yaml``; :func:`load_claims` reads it when no
@@ -32,6 +35,7 @@ __all__ = [
     "FixedValue",
     "Margin",
     "PredictionSpec",
+    "TrendSpec",
     "default_claims_path",
     "load_claims",
     "parse_claims",
@@ -119,6 +123,14 @@ class PredictionSpec(_Strict):
         return self
 
 
+class TrendSpec(_Strict):
+    """A dose-response test: the slope of the claim's metric against ``dose`` within one condition."""
+
+    dose: str = Field(min_length=1, description="results column holding the dose (e.g. mg_mM, from the manifest)")
+    log_dose: bool = Field(True, description="regress on log(dose) (log-linear dose response)")
+    min_doses: int = Field(3, ge=2, description="distinct doses needed for a test")
+
+
 class Claim(_Strict):
     """One checkable claim (see the module docstring)."""
 
@@ -141,6 +153,7 @@ class Claim(_Strict):
     log: bool | None = None
     prediction: PredictionSpec | None = None
     unit_of_inference: Literal["animal", "batch"] = "animal"
+    trend: TrendSpec | None = None
     designs: tuple[DesignName, ...] = DESIGN_NAMES
     testable: bool = True
     reason: str | None = None
@@ -161,6 +174,8 @@ class Claim(_Strict):
             raise ValueError("a testable claim needs 'analysis' and 'metric' (results-table names)")
         if self.reference == self.condition:
             raise ValueError(f"reference equals condition ('{self.condition}')")
+        if self.trend is not None and self.expected_for("") not in ("increase", "decrease", "exploratory"):
+            raise ValueError("a trend claim expects 'increase', 'decrease' (the sign of the slope) or 'exploratory'")
         if not self.designs:
             raise ValueError("'designs' must name at least one design")
         return self

@@ -26,6 +26,8 @@ from ephystool.errors import AnalysisError, EphysError
 __all__ = ["Task", "TaskOutput", "run_task", "task_key"]
 
 UNIT_COLS = ("animal", "slice", "cell", "well", "batch", "plate")
+#: Manifest columns copied into every result row of a recording (doses of its bath).
+DOSE_COLS = ("mg_mM", "salt_mM")
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,9 @@ def _label(row: dict[str, Any]) -> dict[str, Any]:
     base.update({k: row.get(k, "") for k in UNIT_COLS})
     if row.get("timepoint"):
         base["timepoint"] = row["timepoint"]
+    for dose in DOSE_COLS:  # the bath's Mg / salt per recording: dose-response claims regress on it
+        if dose in row.get("overrides", {}):
+            base[dose] = row["overrides"][dose]
     return base
 
 

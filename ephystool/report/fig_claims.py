@@ -14,7 +14,7 @@ import pandas as pd
 
 from ephystool.report.figures import legend, save_figure
 
-__all__ = ["plot_claim", "plot_claims"]
+__all__ = ["plot_claim", "plot_claims", "plot_trend"]
 
 _VERDICT_COLOURS = {"supported": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:orange",
                     "not testable": "0.5", "no data": "0.5"}
@@ -117,6 +117,45 @@ def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int 
     return save_figure(fig, Path(out_dir) / f"claim_{safe}.png")
 
 
+def plot_trend(verdict: Any, data: pd.DataFrame, out_dir: str | Path) -> Path:
+    """A dose-response claim: each unit's value against the dose (log axes where the test is log-log),
+    coloured by top-level unit, with the fitted line of the test."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    e = verdict.effect or {}
+    top = _top_level(data)
+    units = sorted(data[top].astype(str).unique()) if top else []
+    cmap = plt.get_cmap("tab20")
+    colour = {u: cmap(i % 20) for i, u in enumerate(units)}
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    cols = [colour[str(u)] for u in data[top]] if top else ["0.3"] * len(data)
+    ax.scatter(data["dose"], data["value"], c=cols, s=22, alpha=0.85, edgecolors="none")
+    x, y = data["x"].to_numpy(float), data["y"].to_numpy(float)
+    slope = float(e.get("estimate") or np.nan)
+    if np.isfinite(slope) and x.size:
+        xs = np.linspace(x.min(), x.max(), 50)
+        ys = y.mean() + slope * (xs - x.mean())
+        dose = np.exp(xs) if str(e.get("x", "")).startswith("log(") else xs
+        ax.plot(dose, np.exp(ys) if e.get("log_scale") else ys, color="k", lw=1.5, label=f"slope {slope:.3g}")
+    if str(e.get("x", "")).startswith("log("):
+        ax.set_xscale("log")
+    if e.get("log_scale"):
+        ax.set_yscale("log")
+    unit = e.get("unit") or ""
+    ax.set_xlabel(str(e.get("dose_column") or "dose"))
+    ax.set_ylabel(f"{verdict.metric}{' (' + unit + ')' if unit else ''}")
+    ax.set_title(f"{verdict.id}: {verdict.verdict} (expected {verdict.expected} with dose)\n{verdict.analysis} "
+                 f"in {verdict.condition}; design {verdict.design}", fontsize=9,
+                 color=_VERDICT_COLOURS.get(verdict.verdict, "k"))
+    legend(ax, fontsize=7, loc="best")
+    fig.tight_layout()
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in verdict.id)
+    return save_figure(fig, Path(out_dir) / f"claim_{safe}.png")
+
+
 def plot_claims(result: Any, out_dir: str | Path) -> list[Path]:
     """One figure per claim with data in ``result`` (a :class:`~ephystool.compare.engine.CompareResult`)."""
     paths = []
@@ -124,5 +163,6 @@ def plot_claims(result: Any, out_dir: str | Path) -> list[Path]:
         data = result.data.get(v.id)
         if data is None or data.empty or v.effect is None:
             continue
-        paths.append(plot_claim(v, data, out_dir))
+        trend = v.effect.get("statistic") == "slope"
+        paths.append(plot_trend(v, data, out_dir) if trend else plot_claim(v, data, out_dir))
     return paths
