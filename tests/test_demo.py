@@ -40,8 +40,9 @@ def test_outputs_written(demo_out: Path) -> None:
     from ephystool.io.export import read_spikes_nwb
 
     nwbs = sorted((demo_out / "spikes").glob("*.nwb"))
-    assert len(nwbs) == 27 and len(read_spikes_nwb(nwbs[0])) == 60  # 9 cultures + 9 x 2 injury sessions
-    assert len(sorted((demo_out / "spikes").glob("*.csv"))) == 27
+    # 9 cultures + 9 x 2 injury sessions + 3 x 4 MgSO4 doses x 2 sessions
+    assert len(nwbs) == 51 and len(read_spikes_nwb(nwbs[0])) == 60
+    assert len(sorted((demo_out / "spikes").glob("*.csv"))) == 51
 
 
 def test_recovered_values_match_ground_truth(demo_out: Path) -> None:
@@ -70,6 +71,10 @@ def test_verdicts_match_mechanism(demo_out: Path) -> None:
     assert v["ASP-LTP-1"]["verdict"] == "supported"         # occlusion of LTP
     assert v["CIT-LTP-1"]["verdict"] == "not testable"      # BDNF is biochemistry
     assert v["ASP-NP-1"]["verdict"] == "contradicted"       # aspartate's agonist load: recovery is worse
+    assert v["CIT-NP-2"]["verdict"] == "supported"          # MgSO4 dose series: recovery rises with Mg
+    slope = v["CIT-NP-2"]["effect"]["estimate"]
+    assert v["CIT-NP-2"]["ci"][0] < _truth()["effects"]["mea_recovery_mg_exponent"]["control"] < v["CIT-NP-2"]["ci"][1]
+    assert 0.2 < slope < 0.6
     assert {x["verdict"] for x in v.values()} >= {"supported", "contradicted", "not testable"}
 
 

@@ -103,14 +103,13 @@ def prepare_trend(rows: pd.DataFrame, dose: str, levels: tuple[str, ...], log: b
     if dose not in rows.columns:
         return None, f"no data: the results have no '{dose}' column (give it per recording in the manifest)", notes
     d = rows.assign(_dose=pd.to_numeric(rows[dose], errors="coerce"), _v=pd.to_numeric(rows["value"], errors="coerce"))
-    ok = np.isfinite(d["_dose"]) & np.isfinite(d["_v"])
-    if log_dose:
-        ok &= d["_dose"] > 0
-    if log:
-        ok &= d["_v"] > 0
-    if (~ok).any():
-        notes.append(f"{int((~ok).sum())} row(s) without a usable {dose} or value "
-                     f"({'positive ' if log or log_dose else ''}numbers needed) left out")
+    has_dose = np.isfinite(d["_dose"]) & ((d["_dose"] > 0) if log_dose else True)
+    ok = has_dose & np.isfinite(d["_v"]) & ((d["_v"] > 0) if log else True)
+    if (~has_dose).any():
+        notes.append(f"{int((~has_dose).sum())} row(s) without a{' positive' if log_dose else ''} {dose} "
+                     "(recordings outside the dose series) left out")
+    if (has_dose & ~ok).any():
+        notes.append(f"{int((has_dose & ~ok).sum())} row(s) without a usable{' positive' if log else ''} value left out")
     d = d[ok]
     if d.empty:
         return None, f"no data: no rows with a {dose} value", notes

@@ -48,6 +48,10 @@ EFFECTS: dict[str, dict[str, Any]] = {
     "mea_recovery_24h": {"control": 0.6, "mg_aspartate": 0.35, "mg_citrate": 0.5,
                          "source": "[M] SCIENCE.md C6/C7: firing 24 h after 30 uM NMDA relative to baseline; "
                                    "Asp adds agonist load, citrate at equal total Mg leaves less free Mg"},
+    "mea_recovery_mg_exponent": {"control": 0.4, "doses_mM": [0.5, 1.0, 2.0, 3.0],
+                                 "source": "[M] SCIENCE.md C8: NMDA injury falls monotonically with Mg (in vivo "
+                                           "29/52/62 % protection at 2/3/4 mmol/kg, McDonald 1990); recovery = "
+                                           "control recovery x (MgSO4 / 1.3 mM)^exponent, the exponent assumed"},
 }
 
 
@@ -67,7 +71,7 @@ class Size:
 
 
 #: Recordings follow the packaged templates' requirements (rates, sweep counts and lengths), so that
-#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (under 30 MB).
+#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (about 31 MB).
 SIZES = {
     "tiny": Size(2, 1, 1, 2, 2, 2, 4.0, 60.0),
     "small": Size(4, 1, 2, 3, 3, 3, 4.0, 60.0),
@@ -289,6 +293,33 @@ def _mea_injury(b: _Builder) -> None:
                       timepoint=tp)
 
 
+def _mea_dose_series(b: _Builder) -> None:
+    """Control cultures in 0.5-3 mM MgSO4, before and 24 h after the NMDA challenge (claim CIT-NP-2).
+
+    Recorded under a lab copy of mea_excitotoxicity named ``mgso4_dose_series`` so that these wells stay
+    out of the two-group claims at the standard Mg; the manifest's ``mg_mM`` gives each well's dose.
+    """
+    from ephystool.simulate.mcs_writer import mcs60_layout
+
+    labels = [lab for lab, _, _ in mcs60_layout()]
+    spec = EFFECTS["mea_recovery_mg_exponent"]
+    for k in range(b.size.cultures):
+        batch = f"batch{k + 1}"
+        for di, dose in enumerate(spec["doses_mM"]):
+            well = f"D{di + 1}{k + 1}"
+            base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
+            rec = (EFFECTS["mea_recovery_24h"]["control"] * (dose / 1.3) ** spec["control"]
+                   * float(np.exp(b.rng.normal(0, 0.15))))
+            for tp, factor in (("baseline", 1.0), ("post", rec)):
+                trains = _mea_trains(b.rng, len(labels), 90.0, 0.0, base, factor)
+                rel = f"mea_dose_series/{batch}_{well}_{dose:g}mM_{tp}.nexTimestamps"
+                _write_nex_timestamps(b.out / rel, labels, trains)
+                b.add(rel, "control", "protocols/mgso4_dose_series_short.yaml",
+                      {"well": well, "batch": batch, "plate": f"P{k + 1}"},
+                      {"recovery_ratio_true": rec, "baseline_rate_hz": base, "mg_mM": dose} if tp == "post" else {},
+                      timepoint=tp, mg_mM=dose)
+
+
 def _write_nex_timestamps(path: Path, labels: list[str], trains: list[np.ndarray]) -> None:
     """NeuroExplorer timestamp text export: header of channel names, ragged tab-separated columns (s)."""
     n = max((t.size for t in trains), default=0)
@@ -320,7 +351,10 @@ SHORT_PROTOCOLS = {
                                                   "treatment_window": ["0.5 min", "2 min"]},
                               {"duration": "4 min"}),
     "mea_excitotoxicity_short": ("mea_excitotoxicity", {}, {"duration": "90 s"}),
+    "mgso4_dose_series_short": ("mea_excitotoxicity", {}, {"duration": "90 s"}),
 }
+#: Lab copies that are a different experiment get their own name (results and claims refer to it).
+_RENAMED = {"mgso4_dose_series_short": "mgso4_dose_series"}
 
 
 def _write_protocols(out: Path) -> None:
@@ -329,8 +363,10 @@ def _write_protocols(out: Path) -> None:
     for name, (base, params, recording) in SHORT_PROTOCOLS.items():
         data = load_protocol(base).with_overrides(params).to_dict()
         data["recording"].update(recording)
-        data["name"] = base  # a lab copy keeps the template's name: results and claims refer to it
+        data["name"] = _RENAMED.get(name, base)  # a lab copy keeps the template's name: results and claims use it
         data["title"] = f"{data['title']} (short timeline for the sample data)"
+        if name in _RENAMED:
+            data["title"] = "MgSO4 dose series (0.5-3 mM) under the NMDA challenge of mea_excitotoxicity"
         text = validate_protocol(data).to_yaml()
         write_text(out / "protocols" / f"{name}.yaml", f"# ephystool protocol new {base}, timeline shortened\n{text}")
 
@@ -379,6 +415,7 @@ def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "sma
         b.cells(lambda cond, units, a, _fn=fn: _fn(b, cond, units, a))
     _mea(b)
     _mea_injury(b)
+    _mea_dose_series(b)
     if raw_mea:
         _raw_mea(b)
     b.truth.update(seed=seed, size=size, design=design, baths=b.baths, effects=EFFECTS)
