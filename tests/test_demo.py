@@ -72,6 +72,8 @@ def test_verdicts_match_mechanism(demo_out: Path) -> None:
     assert v["CIT-LTP-1"]["verdict"] == "not testable"      # BDNF is biochemistry
     assert v["ASP-NP-1"]["verdict"] == "contradicted"       # aspartate's agonist load: recovery is worse
     assert v["CIT-NP-2"]["verdict"] == "supported"          # MgSO4 dose series: recovery rises with Mg
+    assert v["CIT-NMDA-4"]["verdict"] == "supported"        # Zn arm: citrate relieves Zn inhibition (paired)
+    assert 1.08 < v["CIT-NMDA-4"]["effect"]["estimate"] < 1.27  # simulated 0.617 / 0.528 = 1.17
     slope = v["CIT-NP-2"]["effect"]["estimate"]
     assert v["CIT-NP-2"]["ci"][0] < _truth()["effects"]["mea_recovery_mg_exponent"]["control"] < v["CIT-NP-2"]["ci"][1]
     assert 0.2 < slope < 0.6

@@ -8,7 +8,8 @@ separated by ``;``), ``stim_time_ms``, ``sweep_interval_s``, ``induction_time_mi
 (files of one LTP session share it; ``order`` sorts them), ``timepoint`` (``baseline`` / ``post``: the
 two recordings of one well around an injury, e.g. ``mea_excitotoxicity``), ``layout`` (an MEA electrode
 layout: probeinterface JSON or CSV ``electrode,x_um,y_um``, relative to the manifest; see
-:mod:`ephystool.io.layout`) and ``notes``. Other columns are kept.
+:mod:`ephystool.io.layout`) and ``notes``. Other columns (``zn_condition``, ``genotype``, ``drug``, ...)
+are kept and label every result row of the recording, so that claims can select on them.
 
 A YAML manifest is either a list of rows or a mapping with ``recordings:`` and optionally
 ``conditions:`` (the vocabulary) and ``design:``.
@@ -34,6 +35,9 @@ REQUIRED = ("path", "condition", "protocol")
 UNIT_COLUMNS = ("animal", "slice", "cell", "well", "batch", "plate")
 NUMERIC = ("stim_time_ms", "sweep_interval_s", "induction_time_min", "washin_time_s", "salt_mM", "mg_mM",
            "dosing_time_s", "order", "stream")
+#: Results-table columns written by the analyzers: a manifest label column may not take these names.
+RESERVED = frozenset({"analysis", "metric", "value", "unit", "window", "holding_mV", "sweep", "electrode",
+                      "excluded_reason", "flag", "n_sweeps", "n_outliers", "direction", "recording"})
 _ALIASES = {
     "control": "control", "ctrl": "control", "ctl": "control", "vehicle": "control", "mgso4": "control",
     "mgaspartate": "mg_aspartate", "mgasp": "mg_aspartate", "magnesiumaspartate": "mg_aspartate",
@@ -159,6 +163,10 @@ def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> Manif
     known = set(REQUIRED) | set(UNIT_COLUMNS) | set(NUMERIC) | {"holding_mV", "kind", "session", "notes", "design",
                                                                "timepoint", "layout"}
     extra = {k: str(v) for k, v in data.items() if k not in known}
+    clash = sorted(k for k in extra if k in RESERVED and str(extra[k]).strip())
+    if clash:
+        raise ManifestError(f"column '{clash[0]}' is a results-table column the analyzers write; rename it "
+                            f"(e.g. '{clash[0]}_label')", path, i, clash[0])
     extra["_path_text"] = text
     return ManifestRow(
         row=i, path=p.resolve(), condition=cond, protocol=str(data["protocol"]).strip(),

@@ -47,7 +47,9 @@ def _row_dict(r: Any) -> dict[str, Any]:
     d = dataclasses.asdict(r)
     d["path"] = str(r.path)
     d["recording"] = r.recording_id
-    d.pop("extra", None)
+    # the manifest's own columns (zn_condition, genotype, drug, ...) label every result row: claims and
+    # comparisons can select on them
+    d["labels"] = {k: v for k, v in d.pop("extra", {}).items() if not k.startswith("_") and str(v).strip()}
     return d
 
 

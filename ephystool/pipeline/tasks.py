@@ -113,7 +113,8 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
 
 
 def _label(row: dict[str, Any]) -> dict[str, Any]:
-    base = {"recording": row["recording"], "condition": row["condition"], "protocol": row["protocol"]}
+    base = {**row.get("labels", {}), "recording": row["recording"], "condition": row["condition"],
+            "protocol": row["protocol"]}
     base.update({k: row.get(k, "") for k in UNIT_COLS})
     if row.get("timepoint"):
         base["timepoint"] = row["timepoint"]
@@ -224,7 +225,10 @@ def _analyse(task: Task, out: TaskOutput) -> None:
             _PLATE[key] = (result, out.sha256, files)
     family = OUTPUT_ANALYSIS.get(proto.analysis)
     rows, elec = _select_well(result, label.get("well", ""), task.rows[0]["path"])
-    fixed = {k: v for k, v in label.items() if v not in ("", None)}  # the manifest's units win over the analyzer's
+    # the manifest's identity and units win over the analyzer's; its free label columns never replace an
+    # analyzer's own column of the same name (e.g. a 'window' column in the manifest)
+    own = ("recording", "condition", "protocol", *UNIT_COLS, "timepoint", *DOSE_COLS)
+    fixed = {k: v for k, v in label.items() if k in own and v not in ("", None)}
     out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in rows]
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
     out.electrodes = [{"recording": label["recording"], **r} for r in elec]

@@ -48,6 +48,10 @@ EFFECTS: dict[str, dict[str, Any]] = {
     "mea_recovery_24h": {"control": 0.6, "mg_aspartate": 0.35, "mg_citrate": 0.5,
                          "source": "[M] SCIENCE.md C6/C7: firing 24 h after 30 uM NMDA relative to baseline; "
                                    "Asp adds agonist load, citrate at equal total Mg leaves less free Mg"},
+    "zn_arm": {"zn_added_nM": 300.0, "glun2a_fraction": 0.5, "ic50_nM": 10.0,
+               "source": "[M] SCIENCE.md 1g/C5 and design step 5: GluN2A high-affinity Zn inhibition "
+                         "1/(1 + free Zn / IC50), IC50 10 nM, on half of the NMDA conductance; 300 nM ZnCl2 added; "
+                         "Ca/Mg-matched baths (only free Zn differs); citrate washed in on the same cell"},
     "mea_recovery_mg_exponent": {"control": 0.4, "doses_mM": [0.5, 1.0, 2.0, 3.0],
                                  "source": "[M] SCIENCE.md C8: NMDA injury falls monotonically with Mg (in vivo "
                                            "29/52/62 % protection at 2/3/4 mmol/kg, McDonald 1990); recovery = "
@@ -71,7 +75,7 @@ class Size:
 
 
 #: Recordings follow the packaged templates' requirements (rates, sweep counts and lengths), so that
-#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (about 31 MB).
+#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (about 34 MB).
 SIZES = {
     "tiny": Size(2, 1, 1, 2, 2, 2, 4.0, 60.0),
     "small": Size(4, 1, 2, 3, 3, 3, 4.0, 60.0),
@@ -171,6 +175,41 @@ def _nmda_epsc(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> N
           {"nmda_ampa_ratio": t.get("nmda_ampa_ratio"), "nmda_late_40_pA": t["nmda_late_pA"][40.0],
            "nmda_peak_m70_pA": t["nmda_peak_pA"][-70.0], "ampa_peak_m70_pA": t["ampa_peak_pA"][-70.0]},
           holding_mV=";".join(f"{v:g}" for v in arr["holding_mV"]), stim_time_ms=100)
+
+
+def _zn_arm(b: _Builder) -> None:
+    """Claim CIT-NMDA-4: NMDA EPSCs with 300 nM Zn added, control bath then citrate washed in on the same cell.
+
+    Ca/Mg-matched baths (SCIENCE.md C5): release and Mg block are the control's in both, so only the free
+    Zn differs (chemistry: 55 % of the Zn free in control aCSF, 11 % with citrate). Recorded under a lab
+    copy of nmda_epsc named ``zn_nmda_epsc`` with the manifest column ``zn_condition = zn_added``, so these
+    cells stay out of the two-group NMDA claims at ambient Zn.
+    """
+    import dataclasses
+
+    from ephystool.chemistry import condition_bath
+    from ephystool.chemistry.acsf import standard_acsf
+    from ephystool.simulate.vclamp import _to_recording, simulate_epsc_arrays
+
+    spec = EFFECTS["zn_arm"]
+    acsf = dataclasses.replace(standard_acsf(), zn_nM=spec["zn_added_nM"])
+    mg = b.baths["control"]["free_mg_mM"]
+    for a in range(b.size.animals):
+        animal, a_eff = f"znA{a + 1}", float(np.exp(b.rng.normal(0, 0.15)))
+        g = 4.0 * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
+        for cond in ("control", "mg_citrate"):
+            free_zn = condition_bath(cond, b.design, acsf=acsf).free_zn_nM
+            zn = spec["glun2a_fraction"] / (1.0 + free_zn / spec["ic50_nM"]) + 1.0 - spec["glun2a_fraction"]
+            arr = simulate_epsc_arrays((-70.0, 40.0), n_sweeps_per_holding=10, mg_mM=mg, ampa={"g_nS": 6.0 * a_eff},
+                                       nmda={"g_nS": g * zn}, duration_s=1.0, rate_hz=10000.0, amplitude_cv=0.15,
+                                       seed=b.seed())
+            rel = f"patch_zn/{animal}_c1_{cond}_zn.abf"
+            _write_abf(b.out / rel, _to_recording(arr, "epsc"), interval=10.0)
+            t = arr["truth"]
+            b.add(rel, cond, "protocols/zn_nmda_epsc.yaml", {"animal": animal, "slice": "s1", "cell": "c1"},
+                  {"free_zn_nM": free_zn, "zn_factor": zn, "nmda_peak_40_pA": t["nmda_peak_pA"][40.0]},
+                  holding_mV=";".join(f"{v:g}" for v in arr["holding_mV"]), stim_time_ms=100,
+                  zn_condition="zn_added")
 
 
 def _nmda_tonic(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
@@ -352,9 +391,12 @@ SHORT_PROTOCOLS = {
                               {"duration": "4 min"}),
     "mea_excitotoxicity_short": ("mea_excitotoxicity", {}, {"duration": "90 s"}),
     "mgso4_dose_series_short": ("mea_excitotoxicity", {}, {"duration": "90 s"}),
+    "zn_nmda_epsc": ("nmda_epsc", {}, {}),
 }
 #: Lab copies that are a different experiment get their own name (results and claims refer to it).
-_RENAMED = {"mgso4_dose_series_short": "mgso4_dose_series"}
+_RENAMED = {"mgso4_dose_series_short": "mgso4_dose_series", "zn_nmda_epsc": "zn_nmda_epsc"}
+_TITLES = {"mgso4_dose_series_short": "MgSO4 dose series (0.5-3 mM) under the NMDA challenge of mea_excitotoxicity",
+           "zn_nmda_epsc": "NMDA EPSCs with 300 nM ZnCl2 added, Ca/Mg-matched baths (Zn arm of claim CIT-NMDA-4)"}
 
 
 def _write_protocols(out: Path) -> None:
@@ -365,15 +407,15 @@ def _write_protocols(out: Path) -> None:
         data["recording"].update(recording)
         data["name"] = _RENAMED.get(name, base)  # a lab copy keeps the template's name: results and claims use it
         data["title"] = f"{data['title']} (short timeline for the sample data)"
-        if name in _RENAMED:
-            data["title"] = "MgSO4 dose series (0.5-3 mM) under the NMDA challenge of mea_excitotoxicity"
+        data["title"] = _TITLES.get(name, data["title"])
         text = validate_protocol(data).to_yaml()
-        write_text(out / "protocols" / f"{name}.yaml", f"# ephystool protocol new {base}, timeline shortened\n{text}")
+        write_text(out / "protocols" / f"{name}.yaml", f"# ephystool protocol new {base}, "
+                   f"{'renamed: a separate experiment' if name in _RENAMED else 'timeline shortened'}\n{text}")
 
 
 def _manifest_text(rows: list[dict[str, Any]]) -> str:
     cols = ["path", "condition", "animal", "slice", "cell", "well", "batch", "plate", "protocol", "timepoint", "holding_mV",
-            "stim_time_ms", "washin_time_s", "dosing_time_s", "mg_mM", "kind", "notes"]
+            "stim_time_ms", "washin_time_s", "dosing_time_s", "mg_mM", "zn_condition", "kind", "notes"]
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
@@ -416,6 +458,7 @@ def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "sma
     _mea(b)
     _mea_injury(b)
     _mea_dose_series(b)
+    _zn_arm(b)
     if raw_mea:
         _raw_mea(b)
     b.truth.update(seed=seed, size=size, design=design, baths=b.baths, effects=EFFECTS)
