@@ -29,16 +29,19 @@ def _top_level(data: pd.DataFrame) -> str | None:
     return None
 
 
-def _mean_ci(values: pd.Series, groups: pd.Series | None) -> tuple[float, float, float]:
-    """Mean of the top-level unit means with a t 95 % CI over those units."""
+def _mean_ci(values: pd.Series, groups: pd.Series | None, log: bool = False) -> tuple[float, float, float]:
+    """Mean of the top-level unit means with a t 95 % CI over those units (geometric, on the log scale,
+    for claims analysed on the log scale: the CI then stays positive and matches the statistic)."""
     from scipy import stats as sps
 
-    means = values.groupby(groups).mean().to_numpy() if groups is not None else values.to_numpy()
+    v = np.log(values) if log else values
+    means = v.groupby(groups).mean().to_numpy() if groups is not None else v.to_numpy()
     m = float(np.mean(means))
+    back = np.exp if log else (lambda x: x)
     if len(means) < 2:
-        return m, np.nan, np.nan
+        return float(back(m)), np.nan, np.nan
     half = float(sps.t.ppf(0.975, len(means) - 1) * np.std(means, ddof=1) / np.sqrt(len(means)))
-    return m, m - half, m + half
+    return float(back(m)), float(back(m - half)), float(back(m + half))
 
 
 def _draw_prediction(ax: Any, verdict: Any, ref_mean: float, x: float) -> None:
@@ -86,16 +89,26 @@ def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int 
     colour = {u: cmap(i % 20) for i, u in enumerate(units)}
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
     ref_mean = np.nan
+    xs: dict[tuple[int, str], tuple[float, float]] = {}
     for x, cond in enumerate(order):
         g = data[data["condition"] == cond]
         vals = pd.to_numeric(g["value"], errors="coerce")
         cols = [colour[str(u)] for u in g[top]] if top else ["0.3"] * len(g)
-        ax.scatter(x + rng.uniform(-0.15, 0.15, len(g)), vals, c=cols, s=22, alpha=0.85, edgecolors="none")
-        m, lo, hi = _mean_ci(vals, g[top].astype(str) if top else None)
+        jx = x + rng.uniform(-0.15, 0.15, len(g))
+        ax.scatter(jx, vals, c=cols, s=22, alpha=0.85, edgecolors="none")
+        if "pair_id" in g.columns:
+            xs.update({(x, str(p)): (float(a), float(v)) for p, a, v in zip(g["pair_id"], jx, vals, strict=True)
+                       if isinstance(p, str) and p})
+        log = bool((verdict.effect or {}).get("log_scale")) and bool((vals > 0).all())
+        m, lo, hi = _mean_ci(vals, g[top].astype(str) if top else None, log)
         ax.errorbar([x + 0.25], [m], yerr=[[m - lo], [hi - m]] if np.isfinite(lo) else None, fmt="s", color="k",
-                    capsize=4, ms=6, label="mean ± 95 % CI" if x == 0 else None)
+                    capsize=4, ms=6, label=("geometric mean" if log else "mean") + " ± 95 % CI" if x == 0 else None)
         if x == 0:
             ref_mean = m
+    for (x, pair), (a, v) in xs.items():  # paired (wash-in) units: one line per unit, the within-unit change
+        if x == 0 and (1, pair) in xs:
+            b, w = xs[(1, pair)]
+            ax.plot([a, b], [v, w], color="0.6", lw=0.8, zorder=0)
     if np.isfinite(ref_mean):
         _draw_prediction(ax, verdict, ref_mean, 1.0)
     ax.set_xticks([0, 1], order)
@@ -103,8 +116,8 @@ def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int 
     sel = ", ".join(f"{k}={v}" for k, v in verdict.selectors.items())
     unit = (verdict.effect or {}).get("unit") or ""
     ax.set_ylabel(f"{verdict.metric}{' (' + unit + ')' if unit else ''}")
-    ax.set_title(f"{verdict.id}: {verdict.verdict} (expected {verdict.expected})\n{verdict.analysis}"
-                 f"{' ' + sel if sel else ''}; design {verdict.design}", fontsize=9,
+    ax.set_title(f"{verdict.id}: {verdict.verdict} (expected {verdict.expected}); design {verdict.design}\n"
+                 f"{verdict.analysis}{' ' + sel if sel else ''}", fontsize=8,
                  color=_VERDICT_COLOURS.get(verdict.verdict, "k"))
     if (verdict.effect or {}).get("log_scale") and (pd.to_numeric(data["value"], errors="coerce") > 0).all():
         ax.set_yscale("log")
