@@ -6,11 +6,12 @@ not recorded). Decision rules (SCIENCE.md sections 3 and 5):
 
 * ``increase`` / ``decrease``: the 95 % hierarchical-bootstrap CI of the effect (ratio of means, of
   geometric means for rates and ratios; a difference for signed metrics and LTP) excludes the null in
-  the expected direction **and** the mixed-model p, Holm-adjusted across the claims tested, is below
-  alpha -> supported; the same in the opposite direction -> contradicted; otherwise inconclusive.
-  Without a mixed-model p (too few units) the CI alone decides and the reason says so.
-* ``differs``: the CI excludes the null (either side) with Holm p < alpha -> supported; equivalence
-  (TOST within the margin) -> contradicted.
+  the expected direction **and** the bootstrap p, Holm-adjusted across the claims tested, is below
+  alpha -> supported; the same in the opposite direction -> contradicted; otherwise inconclusive
+  (SCIENCE.md 3: the CI decides). The mixed-model p (also Holm-adjusted) is reported beside it; where
+  the two disagree at alpha (few top-level units) the reason says the verdict is tentative.
+* ``differs``: the CI excludes the null (either side) with Holm-adjusted bootstrap p < alpha ->
+  supported; equivalence (TOST within the margin) -> contradicted.
 * ``no_change``: TOST (90 % CI inside the margin) -> supported; the 90 % CI entirely outside the margin
   -> contradicted; otherwise inconclusive.
 * ``exploratory``: the effect is reported; the verdict is inconclusive by construction.
