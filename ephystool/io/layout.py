@@ -85,10 +85,13 @@ def _pick(header: list[str], names: tuple[str, ...]) -> str | None:
 
 
 def _read_table(path: Path) -> dict[str, tuple[float, float]]:
-    text = path.read_text(encoding="utf-8-sig")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    dialect = "excel-tab" if path.suffix.lower() == ".tsv" or (lines and "\t" in lines[0]) else "excel"
-    rows = list(csv.DictReader(lines, dialect=dialect))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        dialect = "excel-tab" if path.suffix.lower() == ".tsv" or (lines and "\t" in lines[0]) else "excel"
+        rows = list(csv.DictReader(lines, dialect=dialect))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise LoadError(f"not a text table ({type(exc).__name__}); give a CSV electrode,x_um,y_um", path) from None
     header = list(rows[0].keys()) if rows else []
     lab, x, y = _pick(header, _LABEL_COLUMNS), _pick(header, _X_COLUMNS), _pick(header, _Y_COLUMNS)
     if not rows or lab is None or x is None or y is None:

@@ -67,9 +67,10 @@ def test_csv_layout_and_missing_labels(rec, tmp_path: Path) -> None:
     ("bad2.csv", "electrode,x_um,y_um\n1,a,2\n", "line 2: position 'a'"),
     ("probe.json", '{"hello": 1}', "not a probeinterface file"),
     ("layout.xml", "<x/>", "unknown layout format"),
+    ("binary.csv", "\udcff\udcfe", "not a text table"),
 ])
 def test_bad_layout_files_are_one_line_errors(tmp_path: Path, name: str, text: str, match: str) -> None:
-    (tmp_path / name).write_text(text)
+    (tmp_path / name).write_bytes(text.encode("utf-8", "surrogateescape"))
     with pytest.raises(LoadError, match=match) as err:
         read_layout(tmp_path / name)
     assert name in str(err.value) and "\n" not in str(err.value)
