@@ -14,7 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write", "write_text", "write_json", "write_table", "remove_stale_temporaries"]
+__all__ = ["atomic_write", "write_text", "write_json", "write_table", "remove_stale_temporaries", "safe_filename"]
+
+
+def safe_filename(name: str) -> str:
+    """``name`` as one file-name component: every character but letters, digits and ``-_.`` becomes ``_``."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
 def _umask() -> int:

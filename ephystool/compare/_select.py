@@ -17,7 +17,7 @@ import pandas as pd
 from ephystool.compare._resample import present_levels
 from ephystool.compare.claims import Claim
 
-__all__ = ["LEVELS", "PAIR", "Selection", "filter_rows", "select_claim_data"]
+__all__ = ["LEVELS", "PAIR", "Selection", "filter_rows", "first_unit", "select_claim_data"]
 
 LEVELS: dict[str, tuple[str, ...]] = {"animal": ("animal", "slice", "cell"), "batch": ("batch", "plate", "well")}
 _AMBIGUOUS = ("holding_mV", "window")
@@ -43,6 +43,11 @@ class Selection:
         reasons = sorted(set(self.excluded_reasons))
         return (f"{self.n_excluded} row(s) excluded by the inclusion criteria ("
                 + "; ".join(reasons[:4]) + (" ..." if len(reasons) > 4 else "") + ")")
+
+
+def first_unit(rows: pd.DataFrame) -> str:
+    """The unit written with a claim's rows (the first non-missing ``unit``), '' when there is none."""
+    return str(rows["unit"].dropna().iloc[0]) if "unit" in rows.columns and rows["unit"].notna().any() else ""
 
 
 def _blank(col: pd.Series) -> pd.Series:
@@ -156,7 +161,7 @@ def select_claim_data(results: pd.DataFrame, claim: Claim, condition: str, refer
     rows = filter_rows(results, claim, sel)
     if rows is None:
         return sel
-    sel.unit = str(rows["unit"].dropna().iloc[0]) if "unit" in rows.columns and rows["unit"].notna().any() else ""
+    sel.unit = first_unit(rows)
     agg = _aggregate(rows, levels, sel)
     agg = agg[np.isfinite(agg["value"].to_numpy(dtype=float))]
     sel.all_conditions = agg

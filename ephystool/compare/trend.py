@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ephystool.compare._resample import present_levels
-from ephystool.compare._select import LEVELS, Selection, filter_rows
+from ephystool.compare._select import LEVELS, Selection, filter_rows, first_unit
 from ephystool.compare.claims import Claim
 from ephystool.compare.verdicts import LOG_METRICS, Verdict, _base, _n_text, simple_verdict
 
@@ -291,7 +291,7 @@ def trend_claim(claim: Claim, res: pd.DataFrame, design: str, ref: str, expected
         return simple_verdict(claim, design, ref, expected, "no data",
                               f"no data: a dose series needs {spec.min_doses} {spec.dose} values in {claim.condition}, "
                               f"the results have {found}{note}", pred)
-    unit = str(rows["unit"].dropna().iloc[0]) if "unit" in rows.columns and rows["unit"].notna().any() else ""
+    unit = first_unit(rows)
     t = run_trend(frame, expected, spec.dose, LEVELS[claim.unit_of_inference], bool(log), spec.log_dose, unit,
                   spec.min_doses, n_boot, seed)
     t.notes = sel.notes + notes + t.notes + ([note.lstrip("; ")] if note else [])

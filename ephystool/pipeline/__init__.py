@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ephystool.atomic import safe_filename
 from ephystool.pipeline.tasks import Task, TaskOutput
 
 __all__ = ["BatchResult", "build_tasks", "run_analysis", "RESULT_COLUMNS"]
@@ -68,17 +69,14 @@ def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = Fa
     base = Path(manifest.path).parent
     for i, key in enumerate(order):
         rows = sorted(groups[key], key=lambda r: (r.overrides.get("order", 0), r.row))
-        fig = str(figures_dir / _safe(rows[0].recording_id)) if figures_dir else ""
+        fig = str(figures_dir / safe_filename(rows[0].recording_id)) if figures_dir else ""
         proto = key[0]
         if proto.endswith((".yaml", ".yml")) and not Path(proto).is_absolute():
             proto = str((base / proto).resolve())  # a lab's own template, relative to the manifest
         tasks.append(Task(i, tuple(_row_dict(r) for r in rows), proto, fig, debug,
-                          str(spikes_dir / _safe(rows[0].recording_id)) if spikes_dir else ""))
+                          str(spikes_dir / safe_filename(rows[0].recording_id)) if spikes_dir else ""))
     return tasks
 
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
 def run_analysis(

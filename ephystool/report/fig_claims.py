@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ephystool.atomic import safe_filename
 from ephystool.report.figures import legend, save_figure
 
 __all__ = ["plot_claim", "plot_claims", "plot_trend"]
@@ -27,6 +28,14 @@ def _top_level(data: pd.DataFrame) -> str | None:
         if lv in data.columns and data[lv].astype(str).str.strip().ne("").any():
             return lv
     return None
+
+
+def _unit_colours(data: pd.DataFrame, plt: Any) -> tuple[str | None, list[str], dict[str, Any]]:
+    """The top-level unit column, its labels and one tab20 colour per label."""
+    top = _top_level(data)
+    units = sorted(data[top].astype(str).unique()) if top else []
+    cmap = plt.get_cmap("tab20")
+    return top, units, {u: cmap(i % 20) for i, u in enumerate(units)}
 
 
 def _mean_ci(values: pd.Series, groups: pd.Series | None, log: bool = False) -> tuple[float, float, float]:
@@ -82,11 +91,8 @@ def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int 
     import matplotlib.pyplot as plt
 
     rng = np.random.default_rng(seed)
-    top = _top_level(data)
+    top, units, colour = _unit_colours(data, plt)
     order = [verdict.reference, verdict.condition]
-    units = sorted(data[top].astype(str).unique()) if top else []
-    cmap = plt.get_cmap("tab20")
-    colour = {u: cmap(i % 20) for i, u in enumerate(units)}
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
     ref_mean = np.nan
     xs: dict[tuple[int, str], tuple[float, float]] = {}
@@ -126,8 +132,7 @@ def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int 
                 fontsize=7, color="0.4")
     legend(ax, fontsize=7, loc="best")
     fig.tight_layout()
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in verdict.id)
-    return save_figure(fig, Path(out_dir) / f"claim_{safe}.png")
+    return save_figure(fig, Path(out_dir) / f"claim_{safe_filename(verdict.id)}.png")
 
 
 def plot_trend(verdict: Any, data: pd.DataFrame, out_dir: str | Path) -> Path:
@@ -139,10 +144,7 @@ def plot_trend(verdict: Any, data: pd.DataFrame, out_dir: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     e = verdict.effect or {}
-    top = _top_level(data)
-    units = sorted(data[top].astype(str).unique()) if top else []
-    cmap = plt.get_cmap("tab20")
-    colour = {u: cmap(i % 20) for i, u in enumerate(units)}
+    top, units, colour = _unit_colours(data, plt)
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
     cols = [colour[str(u)] for u in data[top]] if top else ["0.3"] * len(data)
     ax.scatter(data["dose"], data["value"], c=cols, s=22, alpha=0.85, edgecolors="none")
@@ -165,8 +167,7 @@ def plot_trend(verdict: Any, data: pd.DataFrame, out_dir: str | Path) -> Path:
                  color=_VERDICT_COLOURS.get(verdict.verdict, "k"))
     legend(ax, fontsize=7, loc="best")
     fig.tight_layout()
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in verdict.id)
-    return save_figure(fig, Path(out_dir) / f"claim_{safe}.png")
+    return save_figure(fig, Path(out_dir) / f"claim_{safe_filename(verdict.id)}.png")
 
 
 def plot_claims(result: Any, out_dir: str | Path) -> list[Path]:
