@@ -137,8 +137,8 @@ def detect_aps(
     onsets, peaks : numpy.ndarray of int
     """
     v = np.asarray(v_mv, dtype=float)
-    dv = dvdt_mv_per_ms(v, fs_hz, smooth_hz)
     vs = v if smooth_hz is None else _smoothed(v, fs_hz, smooth_hz)
+    dv = dvdt_mv_per_ms(vs, fs_hz)  # the derivative of the smoothed trace: one low-pass, not two
     above = dv >= dvdt_threshold
     cand = np.flatnonzero(above[1:] & ~above[:-1]) + 1
     if above.size and above[0]:

@@ -290,7 +290,8 @@ def detect_stimulus(
     float or None
         Artifact onset (ms from the first sample), or None when no artifact stands out.
     """
-    dv = np.abs(np.diff(np.asarray(v, dtype=float)))
+    d = np.diff(np.asarray(v, dtype=float))
+    dv = np.abs(d)
     if dv.size < 4:
         return None
     fs_khz = fs_hz / 1000.0
@@ -302,8 +303,7 @@ def detect_stimulus(
         return None
     seg = dv[lo:hi]
     k = int(np.argmax(seg))
-    noise = robust_sd(np.diff(np.asarray(v, dtype=float)))
-    if not seg[k] > min_snr * noise:
+    if not seg[k] > min_snr * robust_sd(d):
         return None
     first = int(np.argmax(seg >= 0.5 * seg[k]))
     return (lo + first) / fs_khz

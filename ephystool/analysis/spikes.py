@@ -211,24 +211,20 @@ def _detect_chunk(chunk: Chunk, scale: np.ndarray | None, sos: np.ndarray, thr: 
         c, i, v = crossings(y, thr, st.settings.polarity, st.window, (a - lo, b - lo))
         found.append((c, i + lo, v))  # searched while the block is hot in cache: no chunk-sized copy
     ch, idx, amp = (np.concatenate(f) for f in zip(*found))
-    t = idx + (chunk.start_sample - chunk.margin_before) - st.shift
+    raw = idx + (chunk.start_sample - chunk.margin_before)  # peak sample in the recording
+    t = raw - st.shift  # causal mode: latency-corrected
     bad = np.zeros(t.size, dtype=bool)
     if st.artifact_need is not None:
         bad = artifact_mask(t, st.artifact_window, st.artifact_need)
     bad |= blank_mask(t, st.stim, st.blank)
     core_end = chunk.start_sample + chunk.data.shape[0] - chunk.margin_before - chunk.margin_after
-    core = (t >= chunk.start_sample) & (t < core_end) if st.shift == 0 else _owned(chunk, idx, core_end, st)
+    # a chunk owns the spikes whose (uncorrected) peak lies in its core, so a causal shift never drops one
+    core = (raw >= chunk.start_sample) & (raw < core_end)
     st.n_artifacts += int((bad & core).sum())
     sel = core & ~bad
     st.channels.append(ch[sel])  # the dead time is applied once over all chunks (_apply_dead_time)
     st.samples.append(t[sel])
     st.amps.append(amp[sel])
-
-
-def _owned(chunk: Chunk, idx: np.ndarray, core_end: int, st: _State) -> np.ndarray:
-    """Causal mode: ownership by the (uncorrected) peak sample, so a shift never drops a spike."""
-    raw = idx + chunk.start_sample - chunk.margin_before
-    return (raw >= chunk.start_sample) & (raw < core_end)
 
 
 @dataclass

@@ -19,6 +19,7 @@ class ResultCache:
     def __init__(self, out_dir: Path, enabled: bool = True) -> None:
         self.dir = out_dir / ".cache"
         self.enabled = enabled
+        self._keys: dict[int, str | None] = {}  # get() computed them; put() of the same task reuses them
 
     @staticmethod
     def key(task: Task) -> str | None:
@@ -44,7 +45,7 @@ class ResultCache:
         """The cached output of ``task`` or None."""
         if not self.enabled:
             return None
-        k = self.key(task)
+        k = self._keys[task.index] = self.key(task)  # loads the protocol and stats/hashes the files: once
         f = self.dir / f"{k}.json"
         if k is None or not f.is_file():
             return None
@@ -64,7 +65,7 @@ class ResultCache:
         """Store a successful output."""
         if not self.enabled or out.failure is not None:
             return
-        k = self.key(task)
+        k = self._keys.pop(task.index) if task.index in self._keys else self.key(task)
         if k is not None:
             write_json(self.dir / f"{k}.json", {k2: v for k2, v in dataclasses.asdict(out).items()
                                                if k2 not in ("index", "cached")})

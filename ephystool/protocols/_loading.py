@@ -144,10 +144,7 @@ def export_json_schema() -> dict[str, Any]:
 
 def write_json_schema(path: str | os.PathLike[str] | None = None) -> Path:
     """Write :func:`export_json_schema` to ``path`` (default: the packaged schema file), atomically."""
+    from ephystool.atomic import write_text
+
     target = Path(path) if path is not None else SCHEMA_PATH
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(export_json_schema(), indent=2, ensure_ascii=False) + "\n"
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return write_text(target, json.dumps(export_json_schema(), indent=2, ensure_ascii=False) + "\n")

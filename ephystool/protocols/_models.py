@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from ephystool.errors import ProtocolError, UnitsError
 from ephystool.protocols._params import (
+    PARAMS_BY_ANALYSIS,
     FiringCcParams,
     FiringMeaParams,
     LtpParams,
@@ -255,9 +256,8 @@ class LtpProtocol(Protocol):
     analysis_params: LtpParams
 
 
-_CLASSES = (NmdaProtocol, NmdaIvProtocol, NmdaTonicProtocol, FiringMeaProtocol, FiringCcProtocol, LtpProtocol)
 #: The analysis names a template may name.
-ANALYSES: tuple[str, ...] = ("nmda", "nmda_iv", "nmda_tonic", "firing_mea", "firing_cc", "ltp")
+ANALYSES: tuple[str, ...] = tuple(PARAMS_BY_ANALYSIS)
 AnyProtocol = Annotated[
     NmdaProtocol | NmdaIvProtocol | NmdaTonicProtocol | FiringMeaProtocol | FiringCcProtocol | LtpProtocol,
     Field(discriminator="analysis"),

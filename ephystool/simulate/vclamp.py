@@ -60,11 +60,6 @@ def _block(v_mV: float, mg_mM: float) -> float:
     return float(mg_block_fraction(v_mV, mg_mM))
 
 
-def _normalised(t_ms: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    peak = float(np.max(shape)) if shape.size else 1.0
-    return shape / peak if peak > 0 else shape
-
-
 def ampa_conductance(t_ms: np.ndarray, g_nS: float, tau_rise: float = 0.5, tau_decay: float = 6.0) -> np.ndarray:
     """Dual-exponential AMPA conductance (nS) with peak ``g_nS``; zero for t < 0."""
     t = np.asarray(t_ms, dtype=float)
