@@ -12,7 +12,7 @@ import pandas as pd
 from ephystool.compare._resample import present_levels
 from ephystool.compare.claims import Margin
 from ephystool.compare.power import minimal_detectable_effect, n_for_power, tost_n
-from ephystool.compare.predictions import Prediction
+from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
 from ephystool.errors import EphysError
 
 if TYPE_CHECKING:
@@ -83,8 +83,7 @@ def power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, refere
 
 def _target(t: ClaimTest, prediction: Prediction | None) -> tuple[float, str]:
     """Effect size to power for, on the analysis scale: the prediction, else the margin."""
-    if prediction is not None and prediction.statistic == t.statistic and prediction.quantity not in (
-            "free_mg_ratio", "free_ca_ratio", "free_zn_fraction"):
+    if prediction is not None and prediction.statistic == t.statistic and prediction.quantity not in CONTEXT_ONLY:
         v = prediction.value
         y = (math.log(v) if t.log else v - 1) if t.statistic == "ratio" and v > 0 else v
         if abs(y) > 1e-3:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "Tree", "build_tree", "present_levels", "resample_moments", "unit_codes"]
+__all__ = ["MISSING", "Tree", "build_tree", "present_levels", "resample_moments", "unit_codes", "unit_counts"]
 
 MISSING = "<missing>"
 _CHUNK_ELEMENTS = 2_000_000
@@ -47,6 +47,13 @@ def present_levels(df: pd.DataFrame, levels: tuple[str, ...] | list[str]) -> tup
     """
     return tuple(lv for lv in levels if lv in df.columns and not _is_blank(df[lv]).all())
 
+
+
+def unit_counts(df: pd.DataFrame, present: tuple[str, ...]) -> dict[str, int]:
+    """Distinct units at each of the ``present`` levels (outermost first) and the number of rows."""
+    counts = {lv: int(df[list(present[: i + 1])].drop_duplicates().shape[0]) for i, lv in enumerate(present)}
+    counts["observations"] = len(df)
+    return counts
 
 def unit_codes(df: pd.DataFrame, levels: tuple[str, ...]) -> np.ndarray:
     """Integer codes of nested units: column ``i`` identifies the unit at ``levels[i]``.

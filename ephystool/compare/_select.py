@@ -17,7 +17,7 @@ import pandas as pd
 from ephystool.compare._resample import present_levels
 from ephystool.compare.claims import Claim
 
-__all__ = ["LEVELS", "PAIR", "Selection", "filter_rows", "first_unit", "select_claim_data"]
+__all__ = ["LEVELS", "PAIR", "Selection", "filter_rows", "first_unit", "is_blank", "select_claim_data"]
 
 LEVELS: dict[str, tuple[str, ...]] = {"animal": ("animal", "slice", "cell"), "batch": ("batch", "plate", "well")}
 _AMBIGUOUS = ("holding_mV", "window")
@@ -50,7 +50,7 @@ def first_unit(rows: pd.DataFrame) -> str:
     return str(rows["unit"].dropna().iloc[0]) if "unit" in rows.columns and rows["unit"].notna().any() else ""
 
 
-def _blank(col: pd.Series) -> pd.Series:
+def is_blank(col: pd.Series) -> pd.Series:
     return col.isna() | col.astype(str).str.strip().isin(["", "nan", "None", "NaN"])
 
 
@@ -83,7 +83,7 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
         sel.missing = (f"no data: {proto}was not recorded (no rows with {where})"
                        + (f"; the metric appears under analysis {others}" if others else ""))
         return None
-    if claim.protocol and "protocol" in rows.columns and not _blank(rows["protocol"]).all():
+    if claim.protocol and "protocol" in rows.columns and not is_blank(rows["protocol"]).all():
         found = sorted(set(rows["protocol"].dropna().astype(str)))
         rows = rows[rows["protocol"].map(lambda x: _protocol_matches(x, claim.protocol))]
         if rows.empty:
@@ -99,7 +99,7 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
             sel.missing = f"no data: no rows with {key}={want!r} for {where}"
             return None
     if "excluded_reason" in rows.columns:
-        bad = ~_blank(rows["excluded_reason"])
+        bad = ~is_blank(rows["excluded_reason"])
         sel.n_excluded = int(bad.sum())
         sel.excluded_reasons = [str(r) for r in rows.loc[bad, "excluded_reason"]]
         rows = rows[~bad]
@@ -108,7 +108,7 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
             return None
     for key in _AMBIGUOUS:
         if key not in claim.selectors and key in rows.columns:
-            vals = sorted(set(rows.loc[~_blank(rows[key]), key].astype(str)))
+            vals = sorted(set(rows.loc[~is_blank(rows[key]), key].astype(str)))
             if len(vals) > 1:
                 sel.notes.append(f"rows span several {key} values {vals[:5]}: averaged within units; "
                                  f"add a '{key}' selector to the claim")
@@ -123,7 +123,7 @@ def _aggregate(rows: pd.DataFrame, levels: tuple[str, ...], sel: Selection) -> p
     if "recording" in rows.columns:
         rows[leaf] = rows[leaf].astype(object) if leaf in rows.columns else pd.Series(None, index=rows.index,
                                                                                        dtype=object)
-        no_leaf = _blank(rows[leaf])
+        no_leaf = is_blank(rows[leaf])
         if no_leaf.any():
             rows.loc[no_leaf, leaf] = "rec:" + rows.loc[no_leaf, "recording"].astype(str)
             sel.notes.append(f"{int(no_leaf.sum())} row(s) without a '{leaf}' label: each recording is one {leaf}")
@@ -132,7 +132,7 @@ def _aggregate(rows: pd.DataFrame, levels: tuple[str, ...], sel: Selection) -> p
         sel.notes.append("no unit columns (" + ", ".join(levels) + "): observations treated as independent")
         return rows[["condition", "value"]].reset_index(drop=True)
     for lv in present:
-        rows[lv] = rows[lv].where(~_blank(rows[lv]), "").astype(str)
+        rows[lv] = rows[lv].where(~is_blank(rows[lv]), "").astype(str)
     n_before = len(rows)
     agg = rows.groupby(["condition", *present], sort=False, dropna=False)["value"].mean().reset_index()
     if len(agg) < n_before:

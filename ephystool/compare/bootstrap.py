@@ -20,7 +20,7 @@ from ephystool.compare._resample import build_tree, resample_moments, unit_codes
 from ephystool.compare._table import Prepared, prepare
 from ephystool.errors import AnalysisError
 
-__all__ = ["LEVELS_PATCH", "BootstrapResult", "Stat", "hedges_g", "hierarchical_bootstrap"]
+__all__ = ["LEVELS_PATCH", "BootstrapResult", "Stat", "bootstrap_p", "hedges_g", "hierarchical_bootstrap"]
 
 Stat = Literal["ratio", "difference", "hedges_g"]
 LEVELS_PATCH = ("animal", "slice", "cell")
@@ -123,6 +123,14 @@ def _boot_note(prep: Prepared, requested: Any) -> str:
                 notes.append(f"only {k} {top} in {name}: too few top-level units, CI unreliable "
                              f"(between-{top} variation {'ignored' if k < 2 else 'underestimated'})")
     return "; ".join(notes)
+
+
+def bootstrap_p(samples: np.ndarray, value: float) -> tuple[float, float]:
+    """Bootstrap tail probabilities ``(P(s <= value), P(s >= value))`` of replicates ``samples``, each with
+    the +1 correction ((1 + count) / (n + 1)); ``min(1, 2 * min(...))`` is the two-sided p against ``value``."""
+    s = np.asarray(samples)
+    n = s.size
+    return float((1 + np.sum(s <= value)) / (n + 1)), float((1 + np.sum(s >= value)) / (n + 1))
 
 
 def percentile_result(stat: str, prep: Prepared, moments: dict, point: dict, confidence: float, requested: Any,

@@ -33,9 +33,9 @@ from ephystool.compare.claims import DESIGN_NAMES, Claim, ClaimsFile, load_claim
 from ephystool.compare.predictions import free_ions_frame, predict
 from ephystool.compare.trend import PendingTrend, trend_claim, trend_claim_verdict
 from ephystool.compare.verdicts import (
-    LOG_METRICS,
     Verdict,
     _clean,
+    claim_log,
     decide,
     run_test,
     simple_verdict,
@@ -240,7 +240,7 @@ def _one_claim(claim: Claim, res: pd.DataFrame, design: str, mg_mM: float, acsf:
     if claim.trend is not None:
         return trend_claim(claim, res, design, ref, expected, pred, note, n_boot, seed, data)
     sel = select_claim_data(res, claim, claim.condition, ref)
-    log = claim.log if claim.log is not None else claim.metric in LOG_METRICS
+    log = claim_log(claim)
     if sel.all_conditions is not None and len(sel.all_conditions):
         key = json.dumps([claim.analysis, claim.metric, dict(claim.selectors), list(claim.protocol),
                           claim.unit_of_inference, log], sort_keys=True, default=str)

@@ -25,7 +25,11 @@ from typing import Any
 from ephystool.chemistry import CONDITIONS, condition_bath, mg_block_fraction, rectification_index
 from ephystool.compare.claims import PredictionSpec
 
-__all__ = ["Ions", "Prediction", "condition_ions", "free_ions_frame", "predict", "release_factor"]
+__all__ = ["CONTEXT_ONLY", "Ions", "Prediction", "condition_ions", "free_ions_frame", "predict", "release_factor"]
+
+#: Predicted quantities that are context (a ratio of free ions), not a predicted effect size: never compared
+#: with the measured CI, powered for or drawn as the expected effect.
+CONTEXT_ONLY = frozenset({"free_mg_ratio", "free_ca_ratio", "free_zn_fraction"})
 
 _BLOCK_FITS = ((3.57, 0.062), (3.0, 0.060))
 _CHELATION_SCALE = (0.7, 1.0, 1.3)

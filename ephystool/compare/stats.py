@@ -26,6 +26,7 @@ from ephystool.compare.bootstrap import (
     LEVELS_PATCH,
     BootstrapResult,
     bootstrap_moments,
+    bootstrap_p,
     check_bootstrap_args,
     hedges_g,
     hierarchical_bootstrap,
@@ -240,9 +241,7 @@ def tost(
         raise AnalysisError(f"tost: alpha must be in (0, 0.5); got {alpha}")
     lo, hi = _bounds(margin, scale)
     boot = hierarchical_bootstrap(df, condition, reference, levels, scale, n_boot, seed, log, 1 - 2 * alpha)
-    n = len(boot.samples)
-    p_lo = (1 + np.sum(boot.samples <= lo)) / (n + 1)
-    p_hi = (1 + np.sum(boot.samples >= hi)) / (n + 1)
+    p_lo, p_hi = bootstrap_p(boot.samples, lo)[0], bootstrap_p(boot.samples, hi)[1]
     equivalent = bool(lo < boot.ci_low and boot.ci_high < hi)
     return TostResult(equivalent, boot.estimate, boot.ci_low, boot.ci_high, lo, hi, float(p_lo), float(p_hi),
                       float(max(p_lo, p_hi)), scale, alpha, boot.note)

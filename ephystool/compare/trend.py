@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ephystool.compare._resample import present_levels
-from ephystool.compare._select import LEVELS, Selection, filter_rows, first_unit
+from ephystool.compare._resample import present_levels, unit_counts
+from ephystool.compare._select import LEVELS, Selection, filter_rows, first_unit, is_blank
+from ephystool.compare.bootstrap import bootstrap_p
 from ephystool.compare.claims import Claim
-from ephystool.compare.verdicts import LOG_METRICS, Verdict, _base, _n_text, simple_verdict
+from ephystool.compare.verdicts import Verdict, _base, _n_text, claim_log, simple_verdict
 
 __all__ = ["PendingTrend", "TrendTest", "prepare_trend", "run_trend", "trend_claim", "trend_claim_verdict",
            "trend_verdict"]
@@ -116,7 +117,7 @@ def prepare_trend(rows: pd.DataFrame, dose: str, levels: tuple[str, ...], log: b
     present = present_levels(d, levels)
     keys = [*present, "_dose"]
     for lv in present:
-        d[lv] = d[lv].where(d[lv].notna(), "").astype(str)
+        d[lv] = d[lv].where(~is_blank(d[lv]), "").astype(str)  # as the two-group claims label units
     unit = d.groupby(keys, sort=True, dropna=False)["_v"].mean().reset_index()
     unit = unit.rename(columns={"_dose": "dose", "_v": "value"})
     unit["x"] = np.log(unit["dose"]) if log_dose else unit["dose"]
@@ -179,9 +180,7 @@ def run_trend(frame: pd.DataFrame, expected: str, dose: str, levels: tuple[str, 
     present = present_levels(frame, levels)
     t = TrendTest(expected=expected, dose=dose, log_dose=log_dose, log=log, unit=unit, levels=present)
     t.doses = {float(d): int(k) for d, k in frame.groupby("dose").size().items()}
-    counts: dict[str, Any] = {lv: int(frame[list(present[: i + 1])].drop_duplicates().shape[0])
-                              for i, lv in enumerate(present)}
-    t.n = {"all doses": {**counts, "observations": len(frame), "doses": len(t.doses)}}
+    t.n = {"all doses": {**unit_counts(frame, present), "doses": len(t.doses)}}
     if len(t.doses) < min_doses:
         t.error = f"{len(t.doses)} distinct {dose} value(s) ({', '.join(f'{d:g}' for d in t.doses)}); a trend needs {min_doses}"
         return t
@@ -200,8 +199,7 @@ def run_trend(frame: pd.DataFrame, expected: str, dose: str, levels: tuple[str, 
         t.error = "too few bootstrap replicates span two doses (too few clusters)"
         return t
     t.ci_low, t.ci_high = (float(v) for v in np.percentile(boots, [2.5, 97.5]))
-    t.p_boot = float(min(1.0, 2 * min((1 + np.sum(boots <= 0)) / (boots.size + 1),
-                                       (1 + np.sum(boots >= 0)) / (boots.size + 1))))
+    t.p_boot = min(1.0, 2 * min(bootstrap_p(boots, 0.0)))
     t.p_raw, t.model_ci_low, t.model_ci_high, t.method, t.method_note = _model_fit(frame, cluster)
     return t
 
@@ -282,7 +280,7 @@ def trend_claim(claim: Claim, res: pd.DataFrame, design: str, ref: str, expected
             sel.missing = f"no data: no {claim.condition} rows for {claim.analysis} / {claim.metric}"
     if rows is None or sel.missing:
         return simple_verdict(claim, design, ref, expected, "no data", sel.missing + note, pred)
-    log = claim.log if claim.log is not None else claim.metric in LOG_METRICS
+    log = claim_log(claim)
     frame, missing, notes = prepare_trend(rows, spec.dose, LEVELS[claim.unit_of_inference], bool(log), spec.log_dose)
     if frame is None:
         return simple_verdict(claim, design, ref, expected, "no data", missing + note, pred)

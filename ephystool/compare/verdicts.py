@@ -29,9 +29,10 @@ import pandas as pd
 
 from ephystool.compare import stats
 from ephystool.compare._power_text import DEFAULT_RATIO_MARGIN, power_text
-from ephystool.compare._resample import present_levels
+from ephystool.compare._resample import present_levels, unit_counts
+from ephystool.compare.bootstrap import bootstrap_p
 from ephystool.compare.claims import Claim, Margin
-from ephystool.compare.predictions import Prediction
+from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
 from ephystool.errors import EphysError
 
 __all__ = ["DEFAULT_MARGINS", "DIFFERENCE_METRICS", "LOG_METRICS", "VERDICTS", "ClaimTest", "Verdict", "decide",
@@ -154,11 +155,16 @@ class ClaimTest:
         b = self.primary
         if b is None or len(b.samples) == 0:
             return float("nan")
-        null = 1.0 if self.statistic == "ratio" else 0.0
-        n = len(b.samples)
-        lo = (1 + np.sum(b.samples <= null)) / (n + 1)
-        hi = (1 + np.sum(b.samples >= null)) / (n + 1)
-        return float(min(1.0, 2 * min(lo, hi)))
+        return min(1.0, 2 * min(bootstrap_p(b.samples, 1.0 if self.statistic == "ratio" else 0.0)))
+
+
+def claim_log(claim: Claim) -> bool:
+    """Whether a claim is analysed on the log scale: its ``log``, else its margin's, else the metric's default."""
+    if claim.log is not None:
+        return claim.log
+    if claim.margin is not None and claim.margin.log is not None:
+        return claim.margin.log
+    return (claim.metric or "") in LOG_METRICS
 
 
 def _margin_for(claim: Claim) -> Margin:
@@ -169,12 +175,7 @@ def _counts(data: pd.DataFrame, levels: tuple[str, ...], conds: tuple[str, str])
     out: dict[str, Any] = {}
     present = present_levels(data, levels)
     for c in conds:
-        g = data[data["condition"] == c]
-        counts = {}
-        for i, lv in enumerate(present):
-            counts[lv] = int(g[list(present[: i + 1])].drop_duplicates().shape[0])
-        counts["observations"] = len(g)
-        out[c] = counts
+        out[c] = unit_counts(data[data["condition"] == c], present)
     return out
 
 
@@ -188,8 +189,7 @@ def run_test(data: pd.DataFrame, claim: Claim, expected: str, condition: str, re
     """
     metric = claim.metric or ""
     statistic = "difference" if metric in DIFFERENCE_METRICS else "ratio"
-    log = claim.log if claim.log is not None else (
-        claim.margin.log if claim.margin is not None and claim.margin.log is not None else metric in LOG_METRICS)
+    log = claim_log(claim)
     t = ClaimTest(expected, statistic, bool(log), unit)
     vals = pd.to_numeric(data["value"], errors="coerce")
     if t.log and (vals <= 0).any():
@@ -337,7 +337,7 @@ def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[s
     holds = None
     if prediction is not None:
         holds = prediction.holds(b.ci_low, b.ci_high, t.statistic)
-        if prediction.quantity in ("free_mg_ratio", "free_ca_ratio", "free_zn_fraction"):
+        if prediction.quantity in CONTEXT_ONLY:
             holds = None
         side = {True: "the measured CI overlaps the predicted range (prediction holds)",
                 False: "the measured CI excludes the predicted range (prediction fails)",

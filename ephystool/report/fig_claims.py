@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ephystool.atomic import safe_filename
+from ephystool.compare.predictions import CONTEXT_ONLY
 from ephystool.report.figures import legend, save_figure
 
 __all__ = ["plot_claim", "plot_claims", "plot_trend"]
@@ -55,7 +56,7 @@ def _mean_ci(values: pd.Series, groups: pd.Series | None, log: bool = False) -> 
 
 def _draw_prediction(ax: Any, verdict: Any, ref_mean: float, x: float) -> None:
     pred = verdict.prediction
-    if not pred or pred.get("quantity") in ("free_mg_ratio", "free_ca_ratio", "free_zn_fraction"):
+    if not pred or pred.get("quantity") in CONTEXT_ONLY:
         return
     if pred["statistic"] == "ratio":
         lo, mid, hi = (ref_mean * pred[k] for k in ("low", "value", "high"))

@@ -67,8 +67,7 @@ def plot_firing_cc(result: Any, recording: Any, out_dir: Path) -> list[Path]:
         ax.set_ylabel("Vm (mV)")
     axes[-1, 0].set_xlabel("time in sweep (s)")
     fig.tight_layout()
-    paths.append(save_figure(fig, out_dir / "firing_cc_traces.png"))
-    plt.close(fig)
+    paths.append(save_figure(fig, out_dir / "firing_cc_traces.png"))  # save_figure closes it
     if result.mode == "steps":
         cur, rate = result.fi_curve()
         if cur.size:
@@ -84,5 +83,4 @@ def plot_firing_cc(result: Any, recording: Any, out_dir: Path) -> list[Path]:
             legend(ax, fontsize=8, frameon=False)
             fig.tight_layout()
             paths.append(save_figure(fig, out_dir / "firing_cc_fi.png"))
-            plt.close(fig)
     return paths

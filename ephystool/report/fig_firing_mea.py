@@ -56,9 +56,7 @@ def _raster(result: Any, stem: str, out_dir: Path) -> Path:
     axr.set_xlabel("time (s)")
     axr.set_ylabel("rate per electrode (Hz, 100 ms bins)")
     fig.tight_layout()
-    path = save_figure(fig, out_dir / f"{stem}_firing_mea_raster.png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, out_dir / f"{stem}_firing_mea_raster.png")  # save_figure closes it
 
 
 def _heatmap(result: Any, recording: Any, stem: str, out_dir: Path) -> Path:
@@ -88,9 +86,7 @@ def _heatmap(result: Any, recording: Any, stem: str, out_dir: Path) -> Path:
         ax.axis("off")
     if sc is not None:
         fig.colorbar(sc, ax=axes, shrink=0.8, label="firing rate (Hz); x = dead/saturated")
-    path = save_figure(fig, out_dir / f"{stem}_firing_mea_heatmap.png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, out_dir / f"{stem}_firing_mea_heatmap.png")
 
 
 def plot_firing_mea(result: Any, recording: Any, out_dir: Path) -> list[Path]:
