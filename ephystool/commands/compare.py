@@ -131,7 +131,7 @@ def validate(manifest: Path, out_dir: Path, claims_path: Path | None, design: st
     from ephystool import pipeline
 
     batch = pipeline.run_analysis(manifest, out_dir, jobs=jobs)
-    n_failed = getattr(batch, "n_failed", 0)
+    n_failed = batch.n_failed
     if n_failed:
         click.echo(f"{n_failed} recording(s) failed (see {out_dir / 'failures.csv'}); comparing the rest", err=True)
     if design is None:
@@ -142,14 +142,7 @@ def validate(manifest: Path, out_dir: Path, claims_path: Path | None, design: st
 
 
 def _manifest_design(manifest: Path) -> str | None:
-    """The design declared in the manifest, if the manifest reader knows one."""
-    try:
-        from ephystool.io.manifest import read_manifest
-    except ImportError:
-        return None
-    from ephystool.errors import EphysError
+    """The design declared in the manifest (its reader already validated it in run_analysis)."""
+    from ephystool.io.manifest import read_manifest
 
-    try:
-        return getattr(read_manifest(manifest), "design", None) or None
-    except EphysError:
-        return None
+    return read_manifest(manifest).design or None

@@ -27,7 +27,7 @@ def draft_rows(folder: Path, conditions: tuple[str, ...], base: Path | None = No
 
     rows = []
     for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _RECORDING_EXT):
-        if f.name.startswith(".") or f.name.endswith((".json", ".yaml", ".yml")) or f.name.startswith("manifest"):
+        if f.name.startswith(".") or f.name.startswith("manifest"):
             continue
         problem = _readability(f)
         if problem is None:  # a table or text file no reader takes (notes, peer outputs): not a recording

@@ -106,7 +106,8 @@ _VOLTAGE = {"V", "mV", "uV", "µV", "kV"}
 
 def _norm_unit(u: str) -> str:
     u = (u or "").strip().replace("µ", "u").replace("μ", "u")
-    return {"volts": "V", "volt": "V", "amperes": "A", "ampere": "A", "amps": "A"}.get(u.lower(), u)
+    # NWB writes 'volts'/'amperes', some files 'v'/'a' (in quantities 'a' would be a year)
+    return {"volts": "V", "volt": "V", "v": "V", "amperes": "A", "ampere": "A", "amps": "A", "a": "A"}.get(u.lower(), u)
 
 
 def is_current(unit: str) -> bool:

@@ -70,7 +70,10 @@ class BinarySource:
     def get_traces(self, start: int, stop: int, channels: Sequence[int] | None = None) -> np.ndarray:
         """Samples ``start:stop`` in physical units as float32."""
         raw = self._mm[start:stop] if channels is None else self._mm[start:stop, list(channels)]
-        return ((raw.astype(np.float32) - np.float32(self.offset)) * np.float32(self.gain)).astype(np.float32)
+        out = raw.astype(np.float32)  # the one copy; offset and gain applied in place
+        out -= np.float32(self.offset)
+        out *= np.float32(self.gain)
+        return out
 
 
 def read(path: Path, kind: str | None = None, sidecar: Path | None = None) -> Recording:

@@ -109,14 +109,6 @@ class MCSAnalogSource:
         self._data.read_direct(out, np.s_[:, start : start + n])
         return out, self._scale
 
-    def get_traces_channel_major(self, start: int, stop: int) -> np.ndarray:
-        """Samples ``start:stop`` in µV as float32, shape (channels, n), C-contiguous (the file's own layout)."""
-        raw = self._data[:, start:stop]
-        out = np.empty(raw.shape, dtype=np.float32)
-        np.subtract(raw, self._zero[:, None], out=out, casting="unsafe")
-        out *= self._scale[:, None]
-        return out
-
     def get_traces(self, start: int, stop: int, channels: Sequence[int] | None = None) -> np.ndarray:
         """Samples ``start:stop`` in µV as float32, shape (n, channels)."""
         raw = self._data[:, start:stop]

@@ -18,14 +18,13 @@ import numpy as np
 import quantities as pq
 
 from ephystool.errors import CorruptFileError, LoadError
-from ephystool.io.base import HDF5_MAGIC, head_bytes, to_canonical
+from ephystool.io.base import HDF5_MAGIC, _norm_unit, head_bytes, to_canonical
 from ephystool.io.recording import ChannelInfo, Electrode, Recording, analog
 
 __all__ = ["sniff", "read", "NAME", "EXTENSIONS", "NWBElectricalSource"]
 
 NAME = "nwb"
 EXTENSIONS = (".nwb",)
-_UNIT = {"volts": "V", "volt": "V", "v": "V", "amperes": "A", "ampere": "A", "a": "A"}
 
 
 def sniff(path: Path) -> bool:
@@ -47,7 +46,7 @@ def _series_array(s: Any) -> np.ndarray:
 
 
 def _unit(s: Any) -> str:
-    return _UNIT.get(str(s.unit).strip().lower(), str(s.unit))
+    return _norm_unit(str(s.unit))  # the shared unit-name table (µ -> u, 'volts' -> V, ...)
 
 
 def _sweep_key(name_series: tuple[str, Any]) -> tuple[int, str]:
@@ -107,12 +106,9 @@ def _hold(cmd: Any) -> Any:
 class NWBElectricalSource:
     """Chunked access to an NWB ``ElectricalSeries`` (µV), reading only the requested samples."""
 
-    def __init__(self, path: Path, series_name: str) -> None:
-        from pynwb import NWBHDF5IO
-
-        self._io = NWBHDF5IO(str(path), "r")
-        nwb = self._io.read()
-        s = nwb.acquisition[series_name]
+    def __init__(self, io: Any, series: Any) -> None:
+        self._io = io  # the open reader the series lives in: kept open for the lazy reads, owned from here on
+        s = series
         self._data = s.data
         self.n_samples, self.n_channels = int(s.data.shape[0]), int(s.data.shape[1])
         self.sampling_rate_hz = float(s.rate)
@@ -151,7 +147,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
         ephys = [n for n, s in nwb.acquisition.items() if isinstance(s, ElectricalSeries)]
         meta = {"session_start_time": str(nwb.session_start_time), "description": str(nwb.session_description or "")}
         if ephys and kind in (None, "mea"):
-            src = NWBElectricalSource(path, ephys[0])
+            src = NWBElectricalSource(io, nwb.acquisition[ephys[0]])  # the file is read once
             return Recording(
                 path=path, sha256=None, format="nwb", kind="mea", block=neo.Block(name=path.name),
                 channels=tuple(ChannelInfo(i, e.label, "uV", src.sampling_rate_hz) for i, e in enumerate(src.electrodes)),

@@ -106,7 +106,7 @@ def detect(path: Path) -> Reader:
         return _hdf5(path)
     if ext == ".abf":
         raise CorruptFileError("named .abf but does not start with an ABF signature: not an ABF file or damaged", path)
-    if ext in (".h5", ".hdf5", ".nwb", ".mat") and ext != ".mat":
+    if ext in (".h5", ".hdf5", ".nwb"):
         raise CorruptFileError(f"named {ext} but is not an HDF5 file (no HDF5 signature): wrong file or damaged", path)
     fmt = neo_generic.sniff_format(path)
     if fmt is not None:
