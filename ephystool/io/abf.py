@@ -112,6 +112,9 @@ def _protocol(abf: Any, n_sweeps: int, rate: float, t_starts: list[float]):
     """Command waveforms, epochs, stimulus times and holding levels per sweep from pyABF."""
     commands, epochs, stims, holding = [], [], [], []
     cmd_units = str(abf.sweepUnitsC or "")
+    unit = pq.Quantity(1.0, cmd_units.replace("µ", "u")) if cmd_units else None  # the same for every sweep
+    canonical = None if unit is None else (
+        pq.pA if unit.dimensionality.simplified == pq.pA.dimensionality.simplified else pq.mV)
     for k in range(min(n_sweeps, abf.sweepCount)):
         abf.setSweep(k)
         c = np.asarray(abf.sweepC, dtype=float)
@@ -125,16 +128,16 @@ def _protocol(abf: Any, n_sweeps: int, rate: float, t_starts: list[float]):
                         if c.size and cmd_units else None)
         epochs.append(tuple(ep))
         stims.append(tuple(st))
-        holding.append(_holding_level(abf, c, st, rate, cmd_units))
+        holding.append(_holding_level(abf, c, st, rate, cmd_units, unit, canonical))
     return commands, epochs, stims, holding
 
 
-def _holding_level(abf: Any, command: np.ndarray, stims: list[float], rate: float, units: str) -> Any:
-    """Command level at the first stimulus where the sweep has one, else the DAC holding level."""
-    if not units:
+def _holding_level(abf: Any, command: np.ndarray, stims: list[float], rate: float, units: str, unit: Any,
+                   canonical: Any) -> Any:
+    """Command level at the first stimulus where the sweep has one, else the DAC holding level, in ``canonical``
+    (pA or mV) units; ``unit`` is one of the command's ``units``."""
+    if unit is None:
         return None
-    unit = pq.Quantity(1.0, units.replace("µ", "u"))
-    canonical = pq.pA if unit.dimensionality.simplified == pq.pA.dimensionality.simplified else pq.mV
     if stims and command.size and units.strip() == "mV":
         return (float(command[min(command.size - 1, int(round(stims[0] * rate)))]) * unit).rescale(canonical)
     return (float(abf.holdingCommand[0]) * unit).rescale(canonical)
@@ -170,8 +173,9 @@ def read(path: Path, kind: str | None = None) -> Recording:
         chans.append(ChannelInfo(i, names[i], block.segments[0].analogsignals[i].dimensionality.string, rate, role))
     commands, epochs, stims, holding = _protocol(abf, len(segs), rate, starts)
     want = "pA" if guess.kind == "current_clamp" else "mV"
-    holding = [h if h is not None and h.dimensionality.simplified == pq.Quantity(1, want).dimensionality.simplified
-               else None for h in holding]
+    first = next((h for h in holding if h is not None), None)  # every level is in the same canonical unit
+    if first is not None and first.dimensionality.simplified != pq.Quantity(1, want).dimensionality.simplified:
+        holding = [None] * len(holding)
     t = np.asarray(starts, dtype=float)
     version = "abf1" if abf.abfVersion["major"] == 1 else "abf2"
     meta = {
