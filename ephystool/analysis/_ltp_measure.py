@@ -186,8 +186,9 @@ def _session_clock(recordings: Sequence[Recording], interval_s: float) -> list[t
 
 def _file_tags(rec: Recording, t_local: np.ndarray, offset: float) -> list[Tag]:
     out = []
+    no_times = _usable_times(rec) is None  # per file, not per tag
     for g in rec.tags:
-        use_sweep = _usable_times(rec) is None and g.sweep is not None and g.sweep < rec.n_sweeps
+        use_sweep = no_times and g.sweep is not None and g.sweep < rec.n_sweeps
         out.append(Tag(float(t_local[g.sweep] + offset) if use_sweep else float(g.time_s + offset), g.text, g.sweep))
     return out
 

@@ -268,14 +268,14 @@ def _analyze_sweep(recording: Any, sweep: int, stim: SweepStim, params: FiringCC
     i1 = min(v.size, int(round(stim.end_s * fs)))
     keep = (peaks >= i0) & (peaks < i1)
     feats = _ap.ap_features(v, fs, onsets[keep], peaks[keep], smooth_hz=kw["smooth_hz"], end=i1)
-    thr_times = _threshold_times(v, fs, feats, kw["smooth_hz"])
+    thr_times = _threshold_times(v, fs, feats)
     t0, t1 = i0 / fs, i1 / fs
     st = neo.SpikeTrain(feats.peak / fs * pq.s, t_start=t0 * pq.s, t_stop=t1 * pq.s)
     return SweepFiring(sweep, recording.sweep_time(sweep), (t0, t1), stim.current_pA * pq.pA, st, feats,
                        thr_times, stim.source)
 
 
-def _threshold_times(v: np.ndarray, fs: float, feats: _ap.APFeatures, smooth_hz: float | None) -> np.ndarray:
+def _threshold_times(v: np.ndarray, fs: float, feats: _ap.APFeatures) -> np.ndarray:
     """Time (s) of each AP's threshold: last sample at or below the threshold voltage before the peak."""
     out = np.empty(feats.count)
     for j in range(feats.count):

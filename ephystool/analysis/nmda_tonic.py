@@ -32,6 +32,7 @@ import numpy as np
 import quantities as pq
 
 from ephystool.analysis import _signal as sig
+from ephystool.analysis._nmda_measure import _w
 from ephystool.analysis.nmda import _check_recording
 from ephystool.errors import AnalysisError, ProtocolError
 
@@ -99,10 +100,6 @@ class NmdaTonicParams:
             min_response=sig.param_quantity(p, "min_response", "20 pA", "pA"), response_snr=float(snr),
         )
 
-
-def _w(q: pq.Quantity) -> tuple[float, float]:
-    a, b = q.rescale(pq.s).magnitude
-    return float(a), float(b)
 
 
 def washin_time(recording: Any, params: NmdaTonicParams) -> tuple[float, str]:

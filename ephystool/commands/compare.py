@@ -38,7 +38,7 @@ def read_results(results_dir: Path) -> Any:  # -> pandas.DataFrame
                         f"--out {results_dir}' first", path=results_dir)
 
 
-def _read_acsf(path: Path | None) -> Any:
+def read_acsf(path: Path | None) -> Any:
     """The aCSF of ``--acsf`` (None: the protocol's standard bath)."""
     from ephystool.chemistry import ACSF
 
@@ -106,7 +106,7 @@ def _run_compare(results: Any, out_dir: Path, claims_path: Path | None, design: 
 
     claims = load_claims(claims_path)
     result = compare(results, claims, design=design or "acute_equal_total", out_dir=out_dir, seed=seed, mg_mM=mg_mM,
-                     acsf=_read_acsf(acsf_path), n_boot=n_boot, figures=not no_figures)
+                     acsf=read_acsf(acsf_path), n_boot=n_boot, figures=not no_figures)
     print_verdicts(result)
     click.echo(f"wrote {out_dir / 'verdicts.json'}, verdicts.csv, summary.csv, design.json")
 

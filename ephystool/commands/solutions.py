@@ -13,11 +13,6 @@ _SALTS = ("mg_aspartate", "mg_citrate", "mg_hydrogen_citrate", "mgso4", "mgcl2")
 _DESIGNS = ("acute_equal_total", "acute_added", "chronic_oral")
 
 
-def _read_acsf(path: Path):  # -> ACSF
-    from ephystool.chemistry import ACSF
-
-    return ACSF.from_file(path)
-
 @click.command(name="solutions")
 @click.option("--salt", type=click.Choice(_SALTS), default="mg_citrate", show_default=True,
               help="Salt family to weigh out (all its hydrates are listed).")
@@ -32,8 +27,9 @@ def _read_acsf(path: Path):  # -> ACSF
 def command(salt: str, mg_mM: float, volume_L: float, design: str, acsf_path: Path | None, as_json: bool) -> None:
     """Print what to weigh for a Mg salt solution and the predicted free Mg, Ca and Zn."""
     from ephystool.chemistry import solution_plan
+    from ephystool.commands.compare import read_acsf
 
-    acsf = _read_acsf(acsf_path) if acsf_path is not None else None
+    acsf = read_acsf(acsf_path)
     plan = solution_plan(salt, mg_mM, volume_L, design=design, acsf=acsf)
     if as_json:
         click.echo(json.dumps(plan.as_dict(), indent=2))
