@@ -50,10 +50,10 @@ def fit_decay(s: np.ndarray, rate_hz: float, tau_guess_ms: float) -> float:
     return float(np.exp(np.log(taus[k]) + np.clip(shift, -1, 1) * step))
 
 
-def _rise_ms(s: np.ndarray, pk: int, rate_hz: float) -> float:
-    """10-90 % rise (ms) of ``s`` (baseline subtracted) ending at its peak sample ``pk``: the last
-    crossings of 10 % and 90 % before the peak, linearly interpolated."""
-    amp = s[pk]
+def _rise_ms(s: np.ndarray, pk: int, rate_hz: float, amp: float | None = None) -> float:
+    """10-90 % rise (ms) of ``s`` (baseline subtracted) ending at its peak sample ``pk`` (amplitude
+    ``amp``, default ``s[pk]``): the last crossings of 10 % and 90 % before the peak, interpolated."""
+    amp = float(s[pk]) if amp is None else amp
     if pk < 1 or amp <= 0:
         return float("nan")
     out = []
@@ -62,17 +62,19 @@ def _rise_ms(s: np.ndarray, pk: int, rate_hz: float) -> float:
         if below.size == 0:
             return float("nan")
         k = int(below[-1])
+        if k + 1 >= s.size:
+            return float("nan")
         out.append(k + (level - s[k]) / (s[k + 1] - s[k]))
     return float((out[1] - out[0]) / rate_hz * 1e3)
 
 
-def measure_events(y: np.ndarray, ys: np.ndarray, onsets: np.ndarray, g: Geometry) -> dict[str, np.ndarray]:
+def measure_events(y: np.ndarray, ys: np.ndarray, yr: np.ndarray, onsets: np.ndarray, g: Geometry) -> dict[str, np.ndarray]:
     """Amplitude, peak sample, 10-90 % rise (ms), decay tau (ms), charge (``y`` units x ms), overlap flag.
 
     Parameters
     ----------
-    y, ys : numpy.ndarray
-        The oriented trace and its boxcar-smoothed copy.
+    y, ys, yr : numpy.ndarray
+        The oriented trace, its boxcar-smoothed copy (peak) and a lightly smoothed copy (rise).
     onsets : numpy.ndarray of int
         Sorted onset samples.
     g : Geometry
@@ -102,7 +104,9 @@ def measure_events(y: np.ndarray, ys: np.ndarray, onsets: np.ndarray, g: Geometr
         s = ys[a : idx[-1] + 1] - base
         amp = float(s[pk - a])
         out["amplitude"][k], out["peak"][k], out["baseline"][k], out["overlap"][k] = amp, pk, base[pk - a], overlap
-        out["rise_ms"][k] = _rise_ms(s, pk - a, g.rate_hz)
+        # rise on the lightly smoothed trace ``yr`` (the peak boxcar would slow it)
+        pr = o + int(np.argmax(yr[o:hi]))
+        out["rise_ms"][k] = _rise_ms(yr[a : pr + 1] - base[: pr + 1 - a], pr - a, g.rate_hz)
         end_d = min(pk + g.tail, nxt)
         out["decay_ms"][k] = fit_decay(s[pk - a : end_d - a], g.rate_hz, g.tau_ms)
         end_c = min(o + g.tail, nxt)

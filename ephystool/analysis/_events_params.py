@@ -17,9 +17,9 @@ __all__ = ["EventsParams"]
 _CHOICES = {"method": ("template", "deconvolution"), "polarity": ("negative", "positive"),
             "decay_fit": ("average", "event")}
 _DURATIONS = {"template_rise": "0.5 ms", "template_decay": "4 ms", "template_baseline": "4 ms",
-              "min_interval": "1 ms", "local_baseline": "2 ms", "peak_smoothing": "0.5 ms",
+              "min_interval": "1 ms", "local_baseline": "2 ms", "peak_smoothing": "1 ms",
               "artifact_blank": "5 ms", "mask_settle": "20 ms"}
-_NUMBERS = {"threshold": 4.0, "min_amplitude_sd": 0.0}
+_NUMBERS = {"threshold": 4.0, "min_amplitude_sd": 2.0}
 
 
 def _ms(d: str) -> pq.Quantity:
@@ -45,7 +45,7 @@ class EventsParams:
     min_amplitude : Quantity
         Events smaller than this (pA in voltage clamp, mV in current clamp) are not counted.
     min_amplitude_sd : float
-        Events smaller than this many trace-noise SDs are not counted (0: off).
+        Events smaller than this many trace-noise SDs are not counted (default 2; 0: off).
     min_interval : Quantity
         Onsets closer than this are one event (ms).
     local_baseline, peak_smoothing : Quantity
@@ -71,10 +71,10 @@ class EventsParams:
     template_baseline: pq.Quantity = field(default_factory=lambda: 4.0 * pq.ms)
     threshold: float = 4.0
     min_amplitude: pq.Quantity = field(default_factory=lambda: 0.0 * pq.pA)
-    min_amplitude_sd: float = 0.0
+    min_amplitude_sd: float = 2.0
     min_interval: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
     local_baseline: pq.Quantity = field(default_factory=lambda: 2.0 * pq.ms)
-    peak_smoothing: pq.Quantity = field(default_factory=lambda: 0.5 * pq.ms)
+    peak_smoothing: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
     deconvolution_band: pq.Quantity = field(default_factory=lambda: np.array([1.0, 300.0]) * pq.Hz)
     decay_fit: str = "average"
     analysis_window: pq.Quantity | None = None

@@ -146,8 +146,10 @@ def _sweep(x: np.ndarray, rate: float, allowed_raw: np.ndarray, params: EventsPa
     d = det.detection_trace(fill, tmpl, params.method, rate, tuple(params.deconvolution_band.rescale(pq.Hz).magnitude), pre)
     idx, d_sd = det.detect(d, allowed, params.threshold, max(int(round(params.ms("min_interval") * 1e-3 * rate)), 1),
                            (g.baseline, g.tail))
-    ys = uniform_filter1d(fill, max(int(round(params.ms("peak_smoothing") * 1e-3 * rate)), 1), mode="nearest")
-    meas = measure_events(fill, ys, idx, g)
+    w = max(int(round(params.ms("peak_smoothing") * 1e-3 * rate)), 1)
+    ys = uniform_filter1d(fill, w, mode="nearest")
+    yr = uniform_filter1d(fill, max(w // 4, 1), mode="nearest")
+    meas = measure_events(fill, ys, yr, idx, g)
     free = allowed_raw.copy()
     for i in idx:
         free[max(i - g.baseline, 0) : i + g.tail] = False
@@ -163,7 +165,8 @@ def _keep(meas: dict[str, np.ndarray], noise: float, params: EventsParams, unit:
 
 
 def _iei_cv(times: list[np.ndarray]) -> float:
-    ieis = np.concatenate([np.diff(t) for t in times if t.size > 1]) if times else np.zeros(0)
+    parts = [np.diff(t) for t in times if t.size > 1]
+    ieis = np.concatenate(parts) if parts else np.zeros(0)
     return float(np.std(ieis, ddof=1) / np.mean(ieis)) if ieis.size > 2 else float("nan")
 
 

@@ -17,6 +17,7 @@ ANALYZERS: dict[str, tuple[str, str]] = {
     "firing_mea": ("ephystool.analysis.firing_mea", "FiringMEAParams"),
     "firing_cc": ("ephystool.analysis.firing_cc", "FiringCCParams"),
     "ltp": ("ephystool.analysis.ltp", "LtpParams"),
+    "events": ("ephystool.analysis.events", "EventsParams"),
 }
 
 #: The ``analysis`` value written to results.csv: the NMDA family shares one name (ARCHITECTURE.md 3).

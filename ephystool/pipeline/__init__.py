@@ -1,7 +1,7 @@
 """Batch analysis: manifest -> tasks -> (cache | pool | Dask) -> tidy tables, figures, provenance.
 
 Outputs (all written atomically) in ``out_dir``: ``results.csv`` and ``results.parquet``,
-``sweeps.csv``, ``electrodes.csv``, ``failures.csv``, ``provenance.json`` and ``figures/``.
+``sweeps.csv``, ``electrodes.csv``, ``events.csv`` (synaptic events, when any), ``failures.csv``, ``provenance.json`` and ``figures/``.
 Rows are ordered by manifest row, so the same inputs give byte-identical tables whatever the
 number of workers or the executor.
 """
@@ -24,6 +24,7 @@ RESULT_COLUMNS = ["recording", "condition", "animal", "slice", "cell", "well", "
                   "analysis", "metric", "value", "unit"]
 SWEEP_COLUMNS = ["recording", "sweep", "sweep_time_s", "analysis", "metric", "value", "unit"]
 ELECTRODE_COLUMNS = ["recording", "well", "electrode", "metric", "value", "unit"]
+EVENT_COLUMNS = ["recording", "time_s", "amplitude", "rise_ms", "decay_ms", "charge"]
 
 
 @dataclass

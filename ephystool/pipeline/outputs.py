@@ -52,10 +52,10 @@ def _combined(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def write_outputs(out: Path, manifest: Any, done: list[Any], started: str) -> dict[str, str]:
-    """Write results (CSV + Parquet), sweeps, electrodes, failures and provenance; return their paths."""
+    """Write results (CSV + Parquet), sweeps, electrodes, events (when any), failures and provenance; return their paths."""
     import pandas as pd
 
-    from ephystool.pipeline import ELECTRODE_COLUMNS, RESULT_COLUMNS, SWEEP_COLUMNS
+    from ephystool.pipeline import ELECTRODE_COLUMNS, EVENT_COLUMNS, RESULT_COLUMNS, SWEEP_COLUMNS
 
     results = [r for o in done for r in o.results]
     results += _combined(results)
@@ -69,6 +69,9 @@ def write_outputs(out: Path, manifest: Any, done: list[Any], started: str) -> di
         "failures": write_table(out / "failures.csv", pd.DataFrame([o.failure for o in done if o.failure],
                                                                     columns=["recording", "stage", "error"])),
     }
+    events = [r for o in done for r in o.events]
+    if events:  # one row per detected synaptic event (analysis 'events')
+        paths["events"] = write_table(out / "events.csv", tidy(events, EVENT_COLUMNS))
     prov = {
         "ephystool": __version__, "versions": versions(), "manifest": str(manifest.path),
         "conditions": list(manifest.conditions), "design": manifest.design,

@@ -52,6 +52,7 @@ class TaskOutput:
     results: list[dict[str, Any]] = field(default_factory=list)
     sweeps: list[dict[str, Any]] = field(default_factory=list)
     electrodes: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     failure: dict[str, str] | None = None
     sha256: dict[str, str] = field(default_factory=dict)
@@ -232,6 +233,7 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in rows]
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
     out.electrodes = [{"recording": label["recording"], **r} for r in elec]
+    out.events = [{"recording": label["recording"], **r} for r in getattr(result, "event_rows", list)()]
     out.figures = list(files)
 
 
@@ -253,5 +255,5 @@ def run_task(task: Task) -> TaskOutput:
                        "error": f"{type(exc).__name__}: {exc} (please report; rerun with --debug for the traceback)"
                        + (f"\n{tb}" if tb else "")}
     if out.failure:
-        out.results, out.sweeps, out.electrodes = [], [], []
+        out.results, out.sweeps, out.electrodes, out.events = [], [], [], []
     return out

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from ephystool.errors import ProtocolError, UnitsError
 from ephystool.protocols._params import (
     PARAMS_BY_ANALYSIS,
+    EventsParams,
     FiringCcParams,
     FiringMeaParams,
     LtpParams,
@@ -256,10 +257,18 @@ class LtpProtocol(Protocol):
     analysis_params: LtpParams
 
 
+class EventsProtocol(Protocol):
+    """Spontaneous / miniature synaptic events (``analysis: events``)."""
+
+    analysis: Literal["events"]
+    analysis_params: EventsParams
+
+
 #: The analysis names a template may name.
 ANALYSES: tuple[str, ...] = tuple(PARAMS_BY_ANALYSIS)
 AnyProtocol = Annotated[
-    NmdaProtocol | NmdaIvProtocol | NmdaTonicProtocol | FiringMeaProtocol | FiringCcProtocol | LtpProtocol,
+    NmdaProtocol | NmdaIvProtocol | NmdaTonicProtocol | FiringMeaProtocol | FiringCcProtocol | LtpProtocol
+    | EventsProtocol,
     Field(discriminator="analysis"),
 ]
 PROTOCOL_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyProtocol)

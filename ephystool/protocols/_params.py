@@ -34,6 +34,7 @@ __all__ = [
     "FiringMeaParams",
     "FiringCcParams",
     "LtpParams",
+    "EventsParams",
     "PARAMS_BY_ANALYSIS",
 ]
 
@@ -178,6 +179,32 @@ class LtpParams(StrictModel):
         return self
 
 
+class EventsParams(StrictModel):
+    """Spontaneous / miniature synaptic events: detection, kinetics, frequency (``events``)."""
+
+    method: Literal["template", "deconvolution"] | None = Field(
+        None, description="template: Clements-Bekkers optimal scaling (default); deconvolution: Pernia-Andrade 2012")
+    polarity: Literal["negative", "positive"] | None = Field(None, description="event direction (default negative, inward)")
+    template_rise: PositiveDuration | None = Field(None, description="template rise time constant (default 0.5 ms)")
+    template_decay: PositiveDuration | None = Field(None, description="template decay time constant (default 4 ms)")
+    template_baseline: Duration | None = Field(None, description="baseline before the onset in the template (4 ms)")
+    threshold: PositiveNumber | None = Field(None, description="detection threshold in noise SDs of the detection trace")
+    min_amplitude: qty("current", "nonneg") | qty("voltage", "nonneg") | None = Field(
+        None, description="smallest counted amplitude (pA, or mV in current clamp)")
+    min_amplitude_sd: Annotated[float, Field(ge=0.0)] | None = Field(
+        None, description="smallest counted amplitude in trace-noise SDs (0: off)")
+    min_interval: Duration | None = Field(None, description="onsets closer than this are one event (1 ms)")
+    local_baseline: PositiveDuration | None = Field(None, description="baseline window before each onset (2 ms)")
+    peak_smoothing: Duration | None = Field(None, description="boxcar width for the peak (1 ms)")
+    deconvolution_band: FrequencyBand | None = Field(None, description="band of the deconvolved trace (1-300 Hz)")
+    decay_fit: Literal["average", "event"] | None = Field(
+        None, description="event_decay_tau from the average event (default) or the median of per-event fits")
+    analysis_window: Window | None = Field(None, description="analysed part of each sweep, from the sweep start")
+    exclude_windows: list[Window] | None = Field(None, description="left out, from the recording start (drug wash)")
+    artifact_blank: Duration | None = Field(None, description="left out after each recorded stimulus (5 ms)")
+    mask_settle: Duration | None = Field(None, description="left out after each command-step edge (20 ms)")
+
+
 #: analysis name -> its parameter model.
 PARAMS_BY_ANALYSIS: dict[str, type[StrictModel]] = {
     "nmda": NmdaParams,
@@ -186,4 +213,5 @@ PARAMS_BY_ANALYSIS: dict[str, type[StrictModel]] = {
     "firing_mea": FiringMeaParams,
     "firing_cc": FiringCcParams,
     "ltp": LtpParams,
+    "events": EventsParams,
 }
