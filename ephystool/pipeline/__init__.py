@@ -129,6 +129,10 @@ def run_analysis(
         done += execute(todo, jobs=jobs, scheduler=scheduler, on_done=_finish)
     done.sort(key=lambda o: o.index)
     outputs = write_outputs(out, manifest, done, started)
+    if figures and "events" in outputs:  # synaptic events: distributions per condition (display only)
+        from ephystool.report.fig_events import plot_event_conditions
+
+        plot_event_conditions(outputs["events"], outputs["results_csv"], out / "figures")
     failures = [o.failure for o in done if o.failure]
     return BatchResult(out, len(tasks), len(tasks) - len(failures), len(failures),
                        sum(o.cached for o in done), failures, outputs)

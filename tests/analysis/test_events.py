@@ -174,3 +174,34 @@ def test_real_excerpt_events_and_times(realdata_dir) -> None:
         {"min_amplitude": "5 pA", "template_decay": "2 ms"})).events])
     near = [np.min(np.abs(t - x)) for x in exp["event_times_s"]]  # reference times are peaks, ours onsets
     assert max(near) < 0.005
+
+
+# ----------------------------------------------------------------------------- batch outputs
+def test_batch_writes_events_csv_results_and_figures(tmp_path) -> None:
+    """ABF files of simulated cells (control vs mg_citrate) through the pipeline with the packaged template."""
+    import pandas as pd
+
+    from ephystool.pipeline import EVENT_COLUMNS, run_analysis
+    from ephystool.simulate.abf_writer import write_abf1
+    from ephystool.simulate.events import simulate_events_cell
+
+    rng = np.random.default_rng(5)
+    lines = ["path,condition,animal,slice,cell,protocol"]
+    for cond in ("control", "mg_citrate"):
+        for cell in ("c1", "c2"):
+            rec, _ = simulate_events_cell(cond, rng=rng, duration_s=8.0, rate_hz=10000.0, control_hz=8.0)
+            x = np.asarray(rec.signal(0).magnitude, dtype=float).reshape(1, 1, -1)
+            name = f"{cond}_{cell}.abf"
+            write_abf1(tmp_path / name, x, 10000.0, ["Im"], ["pA"], holding=-70.0, gap_free=True)
+            lines.append(f"{name},{cond},{cond}_{cell},s1,{cell},sepsc_gapfree")
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = run_analysis(tmp_path / "manifest.csv", tmp_path / "out", jobs=1, progress=False)
+    assert res.n_failed == 0, res.failures
+    ev = pd.read_csv(tmp_path / "out" / "events.csv")
+    assert list(ev.columns[: len(EVENT_COLUMNS)]) == EVENT_COLUMNS
+    rows = pd.read_csv(tmp_path / "out" / "results.csv")
+    counts = rows[rows["metric"] == "event_count"].set_index("recording")["value"]
+    assert ev.groupby("recording").size().to_dict() == {k: int(v) for k, v in counts.items()}
+    assert set(rows.loc[rows["metric"] == "event_frequency", "unit"]) == {"Hz"}
+    figs = {p.name for p in (tmp_path / "out" / "figures").rglob("*.png")}
+    assert "events_by_condition.png" in figs and sum(n.endswith("_events.png") for n in figs) == 4
