@@ -7,7 +7,7 @@ SDs of the detection trace's noise on event-free stretches (:mod:`._events_detec
 analysis: time outside ``analysis_window``, command steps (test pulses) and ``mask_settle`` after
 each edge, ``artifact_blank`` after each stimulus the file records, and ``exclude_windows``.
 
-Per event (``event_rows`` -> ``events.csv``): onset time, amplitude (magnitude, from the local
+Per event (``event_rows`` -> ``events.csv``): onset time (and time to peak), amplitude (magnitude, from the local
 baseline; overlapping events from the extrapolated decay of the preceding event), 10-90 % rise,
 single-exponential decay tau, charge (:mod:`._events_measure`).
 
@@ -111,13 +111,14 @@ def _mask(recording: Any, k: int, n: int, rate: float, params: EventsParams) -> 
 
 def _erode(m: np.ndarray, before: int, after: int) -> np.ndarray:
     """Onsets allowed: the whole window ``[i - before, i + after)`` is analysed."""
-    bad = np.concatenate(([0], np.cumsum(~m)))
     n = m.size
-    i = np.arange(n)
-    lo, hi = np.clip(i - before, 0, n), np.clip(i + after, 0, n)
-    ok = (bad[hi] - bad[lo]) == 0
-    ok &= (i - before >= 0) & (i + after <= n)
-    return ok & m
+    ok = m.copy()
+    ok[: min(before, n)] = False
+    ok[max(n - after + 1, 0) :] = False
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], m.view(np.int8), [1]))))  # starts/ends of masked runs
+    for s, e in zip(edges[::2], edges[1::2], strict=True):
+        ok[max(s - after + 1, 0) : min(e + before, n)] = False
+    return ok
 
 
 def _geometry(params: EventsParams, rate: float) -> Geometry:
@@ -215,6 +216,7 @@ def analyze(recording: Any, params: EventsParams) -> EventsResult:
         t0 = recording.sweep_time(k)
         for j, i in enumerate(idx):
             events.append({"sweep": k, "time_s": t0 + i / rate, "time_in_sweep_s": i / rate,
+                           "time_to_peak_ms": (m["peak"][j] - i) / rate * 1e3,
                            "amplitude": float(m["amplitude"][j]), "rise_ms": float(m["rise_ms"][j]),
                            "decay_ms": float(m["decay_ms"][j]), "charge": float(m["charge"][j]),
                            "overlapping": bool(m["overlap"][j]), "direction": "inward" if sign < 0 else "outward",
