@@ -140,18 +140,16 @@ def detect(d: np.ndarray, allowed: np.ndarray, threshold_sd: float, distance: in
         Onset sample indices and the noise SD of ``d``.
     """
     ok = allowed & np.isfinite(d)
-    base = _median(d[ok]) if np.any(ok) else 0.0
-    sd = robust_sd(d[ok])
-    idx = np.zeros(0, dtype=int)
-    for _ in range(2):  # re-estimate the noise without the events found
-        if not np.isfinite(sd) or sd <= 0:
-            return np.zeros(0, dtype=int), float("nan")
-        idx = _peaks(d - base, allowed, threshold_sd * sd, distance)
+    if not np.any(ok):
+        return np.zeros(0, dtype=int), float("nan")
+    base, sd = _median(d[ok]), robust_sd(d[ok])
+    if np.isfinite(sd) and sd > 0:  # re-estimate the noise without the events a first pass finds
         free = ok.copy()
-        for i in idx:
+        for i in _peaks(d - base, allowed, threshold_sd * sd, distance):
             free[max(i - quiet[0], 0) : i + quiet[1]] = False
-        if free.sum() < 100:
-            break
-        base, sd = _median(d[free]), robust_sd(d[free])
-    idx = _peaks(d - base, allowed, threshold_sd * sd, distance)
-    return idx, sd
+        if free.sum() >= 100:
+            base, sd = _median(d[free]), robust_sd(d[free])
+    if not np.isfinite(sd) or sd <= 0:
+        return np.zeros(0, dtype=int), float("nan")
+    return _peaks(d - base, allowed, threshold_sd * sd, distance), sd
+

@@ -95,7 +95,7 @@ def measure_events(y: np.ndarray, ys: np.ndarray, yr: np.ndarray, onsets: np.nda
         if not overlap:
             root = pre
         tau_s = prev_tau * 1e-3 * g.rate_hz  # tau in samples
-        idx = np.arange(a, min(nxt + g.tail, y.size))
+        idx = np.arange(a, min(nxt, o + g.peak + g.tail, y.size))  # far enough for the decay and charge windows
         base = root + (pre - root) * np.exp(-(idx - t_pre) / tau_s) if overlap else np.full(idx.size, pre)
         hi = min(o + g.peak, nxt, y.size - 1)
         if hi <= o:

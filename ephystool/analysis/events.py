@@ -144,9 +144,10 @@ def _sweep(x: np.ndarray, rate: float, allowed_raw: np.ndarray, params: EventsPa
         good = np.flatnonzero(allowed_raw)
         if good.size:
             fill[~allowed_raw] = np.interp(np.flatnonzero(~allowed_raw), good, y[good])
-    d = det.detection_trace(fill, tmpl, params.method, rate, tuple(params.deconvolution_band.rescale(pq.Hz).magnitude), pre)
-    idx, d_sd = det.detect(d, allowed, params.threshold, max(int(round(params.ms("min_interval") * 1e-3 * rate)), 1),
-                           (g.baseline, g.tail))
+    band = tuple(params.deconvolution_band.rescale(pq.Hz).magnitude)
+    dist = max(int(round(params.ms("min_interval") * 1e-3 * rate)), 1)
+    d = det.detection_trace(fill, tmpl, params.method, rate, band, pre)
+    idx, d_sd = det.detect(d, allowed, params.threshold, dist, (g.baseline, g.tail))
     w = max(int(round(params.ms("peak_smoothing") * 1e-3 * rate)), 1)
     ys = uniform_filter1d(fill, w, mode="nearest")
     yr = uniform_filter1d(fill, max(w // 4, 1), mode="nearest")
