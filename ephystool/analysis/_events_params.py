@@ -18,7 +18,7 @@ _CHOICES = {"method": ("template", "deconvolution"), "polarity": ("negative", "p
             "decay_fit": ("average", "event")}
 _DURATIONS = {"template_rise": "0.5 ms", "template_decay": "4 ms", "template_baseline": "4 ms",
               "min_interval": "1 ms", "local_baseline": "2 ms", "peak_smoothing": "1 ms",
-              "artifact_blank": "5 ms", "mask_settle": "20 ms"}
+              "artifact_blank": "5 ms", "mask_settle": "100 ms"}
 _NUMBERS = {"threshold": 4.0, "min_amplitude_sd": 2.0}
 
 
@@ -80,7 +80,7 @@ class EventsParams:
     analysis_window: pq.Quantity | None = None
     exclude_windows: tuple[tuple[float, float], ...] = ()
     artifact_blank: pq.Quantity = field(default_factory=lambda: 5.0 * pq.ms)
-    mask_settle: pq.Quantity = field(default_factory=lambda: 20.0 * pq.ms)
+    mask_settle: pq.Quantity = field(default_factory=lambda: 100.0 * pq.ms)
 
     def ms(self, name: str) -> float:
         """A duration setting in ms."""

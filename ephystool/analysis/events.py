@@ -186,6 +186,17 @@ def _segments(recording: Any, x: np.ndarray, a: int, g: Geometry, idx: np.ndarra
     return out
 
 
+def _display(x: np.ndarray, rate: float, idx: np.ndarray, m: dict[str, np.ndarray], sign: float, k: int,
+             allowed: np.ndarray, seconds: float = 2.0) -> dict[str, Any]:
+    """``seconds`` of trace from 0.1 s before the first event, with its events, for the figure."""
+    a = max(int(idx[0] - 0.1 * rate), 0)
+    b = min(a + int(seconds * rate), x.size)
+    on = (idx >= a) & (idx < b)
+    return {"t": np.arange(a, b) / rate, "x": np.where(allowed[a:b], x[a:b], np.nan), "onsets": idx[on] / rate,
+            "peaks": m["peak"][on] / rate, "amps": sign * m["amplitude"][on], "baseline": sign * m["baseline"][on],
+            "sweep": k}
+
+
 def analyze(recording: Any, params: EventsParams) -> EventsResult:
     """Detect and measure spontaneous synaptic events in every sweep of one recording.
 
@@ -223,9 +234,7 @@ def analyze(recording: Any, params: EventsParams) -> EventsResult:
                            "overlapping": bool(m["overlap"][j]), "direction": "inward" if sign < 0 else "outward",
                            "amplitude_unit": unit, "charge_unit": "fC" if unit == "pA" else "mV*ms"})
         if not display and idx.size:
-            display = {"t": np.arange(x.size) / rate, "x": x, "onsets": idx / rate,
-                       "peaks": m["peak"] / rate, "amps": sign * m["amplitude"], "baseline": sign * m["baseline"],
-                       "sweep": k, "allowed": r["allowed"]}
+            display = _display(x, rate, idx, m, sign, k, r["allowed"])
     if analysed <= 0:
         raise AnalysisError("no analysable time left after the analysis window, test pulses, stimulus artefacts and "
                             "excluded windows; check analysis_window and exclude_windows", recording.path)

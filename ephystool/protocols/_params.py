@@ -202,7 +202,7 @@ class EventsParams(StrictModel):
     analysis_window: Window | None = Field(None, description="analysed part of each sweep, from the sweep start")
     exclude_windows: list[Window] | None = Field(None, description="left out, from the recording start (drug wash)")
     artifact_blank: Duration | None = Field(None, description="left out after each recorded stimulus (5 ms)")
-    mask_settle: Duration | None = Field(None, description="left out after each command-step edge (20 ms)")
+    mask_settle: Duration | None = Field(None, description="left out after each command-step edge (100 ms)")
 
 
 #: analysis name -> its parameter model.

@@ -19,23 +19,17 @@ from ephystool.report.figures import legend, save_figure
 
 __all__ = ["plot_event_conditions", "plot_events"]
 
-_SHOW_S = 2.0  # seconds of trace shown
-
-
 def _stem(recording: Any, result: Any) -> str:
     return Path(str(getattr(recording, "path", None) or result.path)).stem or "recording"
 
 
 def _trace(ax: Any, d: dict[str, Any], unit: str) -> None:
-    t, x = d["t"], np.where(d["allowed"], d["x"], np.nan)  # masked time (test pulses, windows) not drawn
-    t0 = max(float(d["onsets"][0]) - 0.1, float(t[0]))
-    m = (t >= t0) & (t < t0 + _SHOW_S)
-    ax.plot(t[m], x[m], color="0.3", lw=0.5)
-    on = (d["onsets"] >= t0) & (d["onsets"] < t0 + _SHOW_S)
-    pk = d["peaks"][on]
-    ax.plot(pk, np.interp(pk, t, x), "v" if np.mean(d["amps"]) < 0 else "^", color="tab:red", ms=4,
-            label=f"events ({int(on.sum())} shown)")
-    ax.plot(pk, d["baseline"][on], "_", color="tab:blue", ms=8, label="local baseline")
+    t, x = d["t"], d["x"]  # masked time (test pulses, excluded windows) is NaN: not drawn
+    ax.plot(t, x, color="0.3", lw=0.5)
+    pk = d["peaks"]
+    ax.plot(pk, d["baseline"] + d["amps"], "v" if np.mean(d["amps"]) < 0 else "^", color="tab:red", ms=4,
+            label=f"measured peaks ({pk.size} shown)")
+    ax.plot(pk, d["baseline"], "_", color="tab:blue", ms=8, label="local baseline")
     ax.set_xlabel(f"time in sweep {d['sweep']} (s)")
     ax.set_ylabel(unit)
     legend(ax, fontsize=7, loc="best")
