@@ -16,7 +16,9 @@ Three parts:
 3. Throughput on a 10-min, 20 kHz recording (12 M samples): samples per second of both, best of
    ``--repeat`` runs, and the detection counts.
 
-Usage: ``python benchmarks/bench_events.py [--minutes 10] [--repeat 2] [--realdata PATH]``
+4. (``--acceptance N``) the issue's synthetic acceptance with about N events per seed.
+
+Usage: ``python benchmarks/bench_events.py [--minutes 10] [--repeat 2] [--acceptance 1000] [--realdata PATH]``
 """
 
 from __future__ import annotations
@@ -105,6 +107,33 @@ def simulated(seed: int = 11) -> None:
           "(+-3 ms: it reports peaks)")
 
 
+def acceptance(n_events: int) -> None:
+    """Issue 20's synthetic acceptance at full size: 10 fresh seeds, 1-10 Hz, about ``n_events`` each."""
+    import sys
+
+    from ephystool.analysis.events import EventsParams, analyze
+    from ephystool.simulate.events import simulate_events
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "analysis"))
+    from test_events import CUT_SD, _match
+
+    print(f"\n4. acceptance, 10 seeds, about {n_events} events each (the CI test uses about 160)")
+    print("   seed  Hz  noise  recall(>=3.5SD)  precision  frequency err  median err")
+    for seed in range(10):
+        rng = np.random.default_rng(20_000 + seed)
+        f, noise = 1.0 + seed, float(rng.uniform(2.0, 3.0))
+        dur = n_events / f
+        rec, tr = simulate_events(rng=rng, duration_s=dur, frequency_hz=f, noise_rms_pA=noise, pink_fraction=0.3)
+        res = analyze(rec, EventsParams.from_protocol({"min_amplitude_sd": CUT_SD}))
+        det = np.array([e["time_s"] for e in res.events])
+        times, amps = tr["times_s"], tr["amplitudes_pA"]
+        cut = CUT_SD * res.values["event_noise_sd"]
+        ferr = res.values["event_frequency"] / (np.sum(amps >= cut) / dur) - 1
+        merr = res.values["event_amplitude_median"] / np.median(amps[amps >= cut]) - 1
+        print(f"   {seed:4d} {f:3.0f} {noise:6.2f} {_match(det, times)[amps >= CUT_SD * noise].mean():16.3f} "
+              f"{_match(times, det).mean():10.3f} {100 * ferr:+13.1f}% {100 * merr:+10.1f}%")
+
+
 def throughput(minutes: float, repeat: int) -> None:
     from ephystool.analysis.events import EventsParams, analyze
     from ephystool.simulate.events import simulate_events
@@ -130,6 +159,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--acceptance", type=int, default=0, help="also run the 10-seed acceptance with this many events")
     ap.add_argument("--realdata", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "more")
     a = ap.parse_args()
     if (a.realdata / "vc_spontaneous").is_dir():
@@ -138,6 +168,8 @@ def main() -> None:
         print(f"(no real data at {a.realdata}: part 1 skipped)")
     simulated()
     throughput(a.minutes, a.repeat)
+    if a.acceptance:
+        acceptance(a.acceptance)
 
 
 if __name__ == "__main__":
