@@ -76,8 +76,8 @@ def _units(recording: Any) -> tuple[str, Any]:
     return unit, getattr(pq, unit)
 
 
-def _mask(recording: Any, k: int, n: int, rate: float, params: EventsParams) -> np.ndarray:
-    """Samples of sweep ``k`` that are analysed (True)."""
+def _mask(recording: Any, k: int, n: int, rate: float, params: EventsParams) -> tuple[np.ndarray, str]:
+    """Samples of sweep ``k`` that are analysed (True), and where the command steps masked came from."""
     t = np.arange(n) / rate
     m = np.ones(n, dtype=bool)
     if params.analysis_window is not None:
@@ -93,12 +93,16 @@ def _mask(recording: Any, k: int, n: int, rate: float, params: EventsParams) -> 
         m &= ~off
         for e in edges:
             m[e : e + settle] = False
+        steps = (edges.size + 1) // 2
+        source = f"file command ({steps} step{'s' if steps != 1 else ''})" if steps else "file command (no step)"
     else:
+        source = "none (no command or epochs in the file)"
         hv = float(hold.magnitude) if hold is not None else None
         for e in (recording.epochs[k] if k < len(recording.epochs) else ()):
-            if hv is not None and abs(e.level - hv) > 0.5:
+            if hv is not None and e.units == str(hold.dimensionality) and abs(e.level - hv) > 0.5:
                 i0, i1 = int(round(e.start_s * rate)), int(round(e.end_s * rate))
                 m[max(i0, 0) : i1 + settle] = False
+                source = "file epochs"
     blank = int(round(params.ms("artifact_blank") * 1e-3 * rate))
     for s in (recording.stim_times_s[k] if k < len(recording.stim_times_s) else ()):
         i = int(round(s * rate))
@@ -106,7 +110,7 @@ def _mask(recording: Any, k: int, n: int, rate: float, params: EventsParams) -> 
     t0 = recording.sweep_time(k) - recording.sweep_time(0)
     for a, b in params.exclude_windows:
         m &= ~((t + t0 >= a) & (t + t0 < b))
-    return m
+    return m, source
 
 
 def _erode(m: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -209,12 +213,14 @@ def analyze(recording: Any, params: EventsParams) -> EventsResult:
     events: list[dict[str, Any]] = []
     stretches: list[np.ndarray] = []
     segs: list[np.ndarray] = []
-    analysed, noises, display = 0.0, [], {}
+    analysed, noises, display, sources = 0.0, [], {}, []
     for k in range(recording.n_sweeps):
         s = recording.signal(k)
         x = np.asarray(s.rescale(q).magnitude, dtype=float).ravel()
         rate = float(s.sampling_rate.rescale(pq.Hz))
-        r = _sweep(x, rate, _mask(recording, k, x.size, rate, params), params)
+        mask, source = _mask(recording, k, x.size, rate, params)
+        sources.append(source)
+        r = _sweep(x, rate, mask, params)
         analysed += r["allowed"].sum() / rate
         noises.append(r["noise"])
         keep = _keep(r["meas"], r["noise"], params, unit)
@@ -239,7 +245,9 @@ def analyze(recording: Any, params: EventsParams) -> EventsResult:
         raise AnalysisError("no analysable time left after the analysis window, test pulses, stimulus artefacts and "
                             "excluded windows; check analysis_window and exclude_windows", recording.path)
     avg = average_event(segs, _geometry(params, recording.sampling_rate_hz))
-    return _summarise(recording, params, events, stretches, analysed, noises, avg, unit, display)
+    res = _summarise(recording, params, events, stretches, analysed, noises, avg, unit, display)
+    res.selectors["test_pulse_mask"] = "; ".join(dict.fromkeys(sources))  # where the masked steps came from
+    return res
 
 
 def _summarise(recording: Any, params: EventsParams, events: list[dict[str, Any]], stretches: list[np.ndarray],

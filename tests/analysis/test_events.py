@@ -97,6 +97,15 @@ def test_overlapping_event_amplitude_from_the_extrapolated_decay() -> None:
     assert ev[2]["charge"] == pytest.approx(15.0 * 5.26, rel=0.05)
 
 
+def test_per_event_decay_fits() -> None:
+    x = _trace([(0.1 + 0.1 * i, 20.0) for i in range(8)], noise=1.0)
+    rec = recording_from_arrays([x], 20000.0, ["pA"], "voltage_clamp")
+    res = analyze(rec, EventsParams.from_protocol({"decay_fit": "event"}))
+    assert res.values["event_count"] == 8
+    assert res.values["event_decay_tau"] == pytest.approx(4.0, rel=0.1)  # median of the per-event fits
+    assert all(e["decay_ms"] == pytest.approx(4.0, rel=0.3) for e in res.events)
+
+
 def test_positive_polarity_and_current_clamp_psps() -> None:
     x = _trace([(0.3, 2.0), (0.7, 3.0)], sign=1.0, noise=0.05) + 90.0  # mV, around -60 + 90
     rec = recording_from_arrays([x], 20000.0, ["mV"], "current_clamp")
@@ -116,6 +125,7 @@ def test_test_pulse_stimulus_and_excluded_windows_are_masked() -> None:
                                 command_units="mV", stim_times_s=[[0.8]])
     res = analyze(rec, EventsParams())
     assert [round(e["time_s"], 2) for e in res.events] == [0.1]  # 0.45 in the pulse, 0.8 at the stimulus
+    assert res.selectors["test_pulse_mask"] == "file command (1 step)"
     full = analyze(recording_from_arrays([x], rate, ["pA"], "voltage_clamp"), EventsParams())
     assert res.values["analysed_time"] < full.values["analysed_time"] - 0.12
     ex = analyze(recording_from_arrays([_trace([(0.1, 20.0), (0.8, 20.0)], dur=1.2)], rate, ["pA"], "voltage_clamp"),
