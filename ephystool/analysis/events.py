@@ -164,9 +164,20 @@ def _sweep(x: np.ndarray, rate: float, allowed_raw: np.ndarray, params: EventsPa
     return {"idx": idx, "meas": meas, "noise": noise, "d_sd": d_sd, "allowed": allowed, "fill": fill, "g": g}
 
 
-def _keep(meas: dict[str, np.ndarray], noise: float, params: EventsParams, unit: str) -> np.ndarray:
+def _floor(params: EventsParams, unit: str, path: Any) -> float:
+    """``min_amplitude`` in the recording's unit (pA in voltage clamp, mV in current clamp)."""
+    if float(params.min_amplitude.magnitude) == 0.0:
+        return 0.0
+    try:
+        return float(params.min_amplitude.rescale(unit).magnitude)
+    except ValueError as exc:
+        raise AnalysisError(f"min_amplitude is {params.min_amplitude} but this recording measures {unit}; "
+                            f"give it in {unit} in the protocol", path) from exc
+
+
+def _keep(meas: dict[str, np.ndarray], noise: float, params: EventsParams, floor_abs: float) -> np.ndarray:
     amp = meas["amplitude"]
-    floor = max(float(params.min_amplitude.rescale(unit).magnitude), params.min_amplitude_sd * noise)
+    floor = max(floor_abs, params.min_amplitude_sd * noise)
     return np.isfinite(amp) & (amp > 0) & (amp >= floor)
 
 
@@ -223,7 +234,7 @@ def analyze(recording: Any, params: EventsParams) -> EventsResult:
         r = _sweep(x, rate, mask, params)
         analysed += r["allowed"].sum() / rate
         noises.append(r["noise"])
-        keep = _keep(r["meas"], r["noise"], params, unit)
+        keep = _keep(r["meas"], r["noise"], params, _floor(params, unit, recording.path))
         idx = r["idx"][keep]
         m = {key: v[keep] for key, v in r["meas"].items()}
         sign = -1.0 if params.polarity == "negative" else 1.0

@@ -10,7 +10,7 @@ import pytest
 import quantities as pq
 
 from ephystool.analysis.events import EventsParams, analyze
-from ephystool.errors import ProtocolError
+from ephystool.errors import AnalysisError, ProtocolError
 from ephystool.io.arrays import recording_from_arrays
 from ephystool.simulate.events import condition_frequency, event_waveform, simulate_events
 
@@ -113,6 +113,8 @@ def test_positive_polarity_and_current_clamp_psps() -> None:
     assert res.values["event_count"] == 2 and res.units["event_amplitude_median"] == "mV"
     assert analyze(rec, EventsParams.from_protocol({"polarity": "negative", "min_amplitude": "0.5 mV"})).values[
         "event_count"] == 0
+    with pytest.raises(AnalysisError, match="min_amplitude"):  # a current cut on a voltage recording
+        analyze(rec, EventsParams.from_protocol({"polarity": "positive", "min_amplitude": "5 pA"}))
 
 
 def test_test_pulse_stimulus_and_excluded_windows_are_masked() -> None:
