@@ -124,5 +124,5 @@ class EventsParams:
         if not isinstance(wins, list | tuple):
             raise ProtocolError("expected a list of windows such as [['120 s', '180 s']]",
                                 field="analysis_params.exclude_windows")
-        kw["exclude_windows"] = tuple(sig.param_window({"w": w}, "w", None, "s") for w in wins)
+        kw["exclude_windows"] = tuple(sig.param_window({"exclude_windows": w}, "exclude_windows", None, "s") for w in wins)
         return cls(**kw)
