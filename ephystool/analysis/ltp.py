@@ -47,6 +47,7 @@ from ephystool.analysis._ltp_measure import (
     session_clock,
 )
 from ephystool.analysis._ltp_params import LtpParams
+from ephystool.analysis._ltp_pathways import check_alternation
 from ephystool.analysis._ltp_series import Induction, SweepSeries, find_induction, interval_s
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Recording
@@ -272,6 +273,7 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
         None if params.ppi is None else float(params.ppi.rescale("ms").magnitude),
         float(params.sweep_interval.rescale("s").magnitude), sign)
     _check_polarity(measured, params, path)
+    check_alternation(measured.slope, path)
     series = _series(measured, measured.slope, measured.ppr)
     induction = find_induction(series, measured.tags, params, path)
     first = session_time_course(series, params, induction, path)

@@ -91,6 +91,10 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
     kind = row["overrides"].get("kind") or (mode if mode in ("voltage_clamp", "current_clamp", "field") else None)
     opts = {"stream": int(row["overrides"]["stream"])} if "stream" in row["overrides"] else {}
     rec = load(row["path"], kind=kind, **opts)
+    if "sweeps" in row["overrides"] or "channel" in row["overrides"]:  # the row's part of the file (a pathway)
+        from ephystool.io.selection import select_part
+
+        rec = select_part(rec, row["overrides"].get("sweeps"), row["overrides"].get("channel"))
     if row["overrides"].get("layout"):
         from ephystool.io.layout import apply_layout, read_layout
 
@@ -199,7 +203,8 @@ def _analyse(task: Task, out: TaskOutput) -> None:
 
     proto = load_protocol(task.protocol)
     module = get_analyzer(proto.analysis)
-    overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order", "layout")}
+    overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order", "layout",
+                                                                            "sweeps", "channel")}
     mapping = proto.params_mapping()
     params = params_class(proto.analysis).from_protocol(mapping, overrides)
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **mapping, **overrides}

@@ -37,7 +37,7 @@ from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 from ephystool.io.arrays import recording_from_arrays
 from ephystool.io.recording import Recording, Tag
 
-__all__ = ["fepsp_shape", "simulate_fepsp_session"]
+__all__ = ["fepsp_shape", "simulate_fepsp_session", "simulate_two_pathways"]
 
 
 def fepsp_shape(t_ms: np.ndarray, delay_ms: float = 2.2, tau_rise_ms: float = 1.5, tau_decay_ms: float = 6.0,
@@ -205,3 +205,72 @@ def _truth(t_ind: float, t_rel: np.ndarray, gain: np.ndarray, failures: np.ndarr
         "fibre_volley": fv_mv,
         "stim_ms": stim_ms,
     }
+
+
+def simulate_two_pathways(
+    seed: int,
+    *,
+    test_percent: float = 150.0,
+    control_percent: float = 100.0,
+    n_channels: int = 1,
+    sweep_interval_s: float = 10.0,
+    resume_after_s: float = 60.0,
+    baseline_min: float = 20.0,
+    post_min: float = 60.0,
+    n_failures: int = 2,
+    **kw: Any,
+) -> tuple[Recording, dict[str, Any]]:
+    """A two-pathway slice session: test and control inputs stimulated on alternate sweeps of one file.
+
+    Even sweeps (0, 2, ...) stimulate the test pathway (potentiated to ``test_percent``), odd sweeps the
+    control pathway (``control_percent``; 100 = an untetanised, stable input), each every
+    ``2 * sweep_interval_s``; both share the induction time and its tag. With ``n_channels=2`` every
+    sweep records two field channels: the test pathway's response appears on channel 0 (``field1``),
+    the control's on channel 1 (``field2``); the other channel of a sweep holds only noise.
+
+    Returns
+    -------
+    (Recording, dict)
+        The recording and ``{'test': truth, 'control': truth}`` as in :func:`simulate_fepsp_session`, each
+        with ``ltp_magnitude`` realised over that pathway's own sweep times.
+    """
+    period = 2.0 * sweep_interval_s
+    common = dict(baseline_min=baseline_min, post_min=post_min, sweep_interval_s=period, n_failures=n_failures, **kw)
+    test, t_truth = simulate_fepsp_session(seed, ltp_percent=test_percent, resume_after_s=resume_after_s, **common)
+    ctrl, c_truth = simulate_fepsp_session(seed + 7919, ltp_percent=control_percent, ptp_percent=control_percent,
+                                           resume_after_s=resume_after_s, **common)
+    t_ind = t_truth["induction_time_s"]
+    t_truth = _retimed(t_truth, np.asarray(test.sweep_start_times_s), t_ind)
+    c_truth = _retimed(c_truth, np.asarray(ctrl.sweep_start_times_s) + sweep_interval_s, t_ind)
+    rng = np.random.default_rng(seed + 1)
+    sweeps, times = [], []
+    for k in range(min(test.n_sweeps, ctrl.n_sweeps)):
+        for j, rec in enumerate((test, ctrl)):
+            v = np.asarray(rec.signal(k).magnitude, dtype=float).ravel()
+            if n_channels == 2:
+                quiet = rng.normal(0.0, 0.015, v.size) + float(np.median(v[:100]))
+                v = np.vstack([v, quiet] if j == 0 else [quiet, v])
+            sweeps.append(v)
+            times.append(float(rec.sweep_start_times_s[k]) + (sweep_interval_s if j else 0.0))
+    names = ["field1", "field2"] if n_channels == 2 else ["field"]
+    rec = recording_from_arrays(sweeps, float(kw.get("fs_hz", 20000.0)), ["mV"] * n_channels, "field",
+                                channel_names=names, sweep_start_times_s=np.asarray(times), tags=test.tags,
+                                name=kw.get("name", "sim_two_pathways"), metadata={"simulated": "two_pathways",
+                                                                                   "seed": seed})
+    return rec, {"test": t_truth, "control": c_truth}
+
+
+def _retimed(truth: dict[str, Any], times_s: np.ndarray, t_ind: float) -> dict[str, Any]:
+    """Truth of a pathway recomputed over its own sweep times (s) relative to the shared induction; a sweep
+    at the induction itself (``resume_after_s=0``) is potentiated and never baseline."""
+    gain = np.asarray(truth["gain"], dtype=float)
+    ok = np.ones(gain.size, bool)
+    ok[truth["failures"]] = False
+    t_rel = (times_s - t_ind) / 60.0
+
+    def mean(lo: float, hi: float) -> float:
+        m = ok & (t_rel >= lo) & (t_rel <= hi)
+        return float(np.mean(gain[m]))
+
+    base = mean(-20.0, -1e-9)
+    return {**truth, "ltp_magnitude": 100.0 * mean(50.0, 60.0) / base, "stp_magnitude": 100.0 * mean(0.0, 5.0) / base}
