@@ -39,6 +39,7 @@ import numpy as np
 import quantities as pq
 
 from ephystool.analysis._fepsp import evoked_peaks
+from ephystool.analysis._fepsp_runs import FepspRunResult, analyze_run
 from ephystool.analysis._ltp_measure import (
     FepspTraces,
     MeasuredSession,
@@ -48,7 +49,13 @@ from ephystool.analysis._ltp_measure import (
 )
 from ephystool.analysis._ltp_params import LtpParams
 from ephystool.analysis._ltp_pathways import check_alternation
-from ephystool.analysis._ltp_series import Induction, SweepSeries, find_induction, interval_s
+from ephystool.analysis._ltp_series import (
+    Induction,
+    SweepSeries,
+    find_induction,
+    interval_s,
+    no_induction_source,
+)
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Recording
 
@@ -56,6 +63,7 @@ __all__ = [
     "NAME",
     "LtpParams",
     "LtpResult",
+    "FepspRunResult",
     "SweepSeries",
     "Induction",
     "analyze",
@@ -239,7 +247,7 @@ def session_time_course(series: SweepSeries, params: LtpParams, induction: Induc
 
 
 # ----------------------------------------------------------------------------- recordings
-def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpResult:
+def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpResult | FepspRunResult:
     """Analyse an ordered list of files of one slice as one LTP session.
 
     Sweep times come from each file's recorded episode starts, continued across files (by the files'
@@ -274,7 +282,14 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
         float(params.sweep_interval.rescale("s").magnitude), sign)
     _check_polarity(measured, params, path)
     check_alternation(measured.slope, path)
+    if params.experiment in ("baseline", "input_output"):
+        return analyze_run(measured, params, path, sign=sign)
+    if params.experiment == "train":
+        raise AnalysisError("experiment 'train' is analysed per sweep by ephystool.analysis._fepsp_train", path)
     series = _series(measured, measured.slope, measured.ppr)
+    missing = no_induction_source(series, measured.tags, params)
+    if missing:  # a run without an induction: its time course and stability, flagged (no LTP number invented)
+        return analyze_run(measured, dataclasses.replace(params, experiment="baseline"), path, reason=missing, sign=sign)
     induction = find_induction(series, measured.tags, params, path)
     first = session_time_course(series, params, induction, path)
     # Both methods fit every sweep over ONE window located on the baseline average (10-90 % of its rising
@@ -323,6 +338,6 @@ def _series(m: MeasuredSession, slope: np.ndarray, ppr: np.ndarray) -> SweepSeri
     return SweepSeries(m.time_s, slope, m.amplitude, m.fibre_volley, ppr, m.duration_s, m.file_index, m.files)
 
 
-def analyze(recording: Recording, params: LtpParams) -> LtpResult:
+def analyze(recording: Recording, params: LtpParams) -> LtpResult | FepspRunResult:
     """Analyse one file as an LTP session; see :func:`analyze_session`."""
     return analyze_session([recording], params)

@@ -5,7 +5,8 @@ CSV or YAML. Columns (ARCHITECTURE.md, public contract): ``path`` (relative to t
 ``protocol`` and optional per-recording overrides ``holding_mV`` (one value, or one per sweep
 separated by ``;``), ``stim_time_ms``, ``sweep_interval_s``, ``induction_time_min``, ``washin_time_s``,
 ``salt_mM``, ``mg_mM``, ``dosing_time_s``, ``kind`` (clamp-mode override), ``stream``, ``session``
-(files of one LTP session share it; ``order`` sorts them), ``sweeps`` and ``channel`` (the part of the
+(files of one LTP session share it; ``order`` sorts them), ``stim_intensity_uA`` (input-output runs: one intensity per
+sweep or per equal block of sweeps, separated by ``;``), ``sweeps`` and ``channel`` (the part of the
 file the row analyses, e.g. one of two pathways stimulated on alternate sweeps; see
 :mod:`ephystool.io.selection`), ``pathway`` (a label: the rows of one file's pathways are kept apart), ``timepoint`` (``baseline`` / ``post``: the
 two recordings of one well around an injury, e.g. ``mea_excitotoxicity``), ``layout`` (an MEA electrode
@@ -142,11 +143,11 @@ def _float(value: Any, path: Path, row: int, col: str) -> float:
         raise ManifestError(f"'{value}' is not a number (write e.g. 100 for {col})", path, row, col) from None
 
 
-def _holding(value: Any, path: Path, row: int) -> tuple[float, ...]:
+def _holding(value: Any, path: Path, row: int, col: str = "holding_mV") -> tuple[float, ...]:
     if value is None or str(value).strip() == "":
         return ()
     parts = value if isinstance(value, list) else str(value).replace(",", ";").split(";")
-    return tuple(_float(p, path, row, "holding_mV") for p in parts if str(p).strip() != "")
+    return tuple(_float(p, path, row, col) for p in parts if str(p).strip() != "")
 
 
 def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> ManifestRow:
@@ -166,6 +167,9 @@ def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> Manif
     for c in ("kind", "session", "notes", "design"):
         if str(data.get(c, "")).strip():
             overrides[c] = str(data[c]).strip()
+    intensity = _holding(data.get("stim_intensity_uA"), path, i, "stim_intensity_uA")
+    if intensity:
+        overrides["stim_intensity_uA"] = intensity
     sweeps = parse_sweeps(data.get("sweeps"), path, i)
     if sweeps is not None:
         overrides["sweeps"] = sweeps.text
@@ -176,7 +180,8 @@ def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> Manif
         lay = Path(str(data["layout"]).strip()).expanduser()
         overrides["layout"] = str((lay if lay.is_absolute() else path.parent / lay).resolve())
     known = set(REQUIRED) | set(UNIT_COLUMNS) | set(NUMERIC) | {"holding_mV", "kind", "session", "notes", "design",
-                                                               "timepoint", "layout", "sweeps", "channel"}
+                                                               "timepoint", "layout", "sweeps", "channel",
+                                                               "stim_intensity_uA"}
     extra = {k: str(v) for k, v in data.items() if k not in known}
     clash = sorted(k for k in extra if k in RESERVED and str(extra[k]).strip())
     if clash:

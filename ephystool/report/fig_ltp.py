@@ -75,6 +75,8 @@ def plot_ltp(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     list of Path
         ``<stem>_ltp_timecourse.png`` and, when averaged traces exist, ``<stem>_ltp_traces.png``.
     """
+    if getattr(result, "induction", None) is None:  # a baseline / input-output run: its rows and sweeps.csv only
+        return []
     import matplotlib
 
     matplotlib.use("Agg")

@@ -37,7 +37,7 @@ from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 from ephystool.io.arrays import recording_from_arrays
 from ephystool.io.recording import Recording, Tag
 
-__all__ = ["fepsp_shape", "simulate_fepsp_session", "simulate_two_pathways"]
+__all__ = ["fepsp_shape", "simulate_fepsp_session", "simulate_two_pathways", "simulate_fepsp_run"]
 
 
 def fepsp_shape(t_ms: np.ndarray, delay_ms: float = 2.2, tau_rise_ms: float = 1.5, tau_decay_ms: float = 6.0,
@@ -274,3 +274,77 @@ def _retimed(truth: dict[str, Any], times_s: np.ndarray, t_ind: float) -> dict[s
 
     base = mean(-20.0, -1e-9)
     return {**truth, "ltp_magnitude": 100.0 * mean(50.0, 60.0) / base, "stp_magnitude": 100.0 * mean(0.0, 5.0) / base}
+
+
+def _unit_slope(amp_mv: float) -> float:
+    """10-90 % slope (mV/ms) of the noiseless fEPSP of amplitude ``amp_mv`` (the simulator's definition)."""
+    t = np.arange(0.0, 20.0, 0.005)
+    y = -amp_mv * fepsp_shape(t)
+    pk = int(np.argmin(y))
+    lo, hi = int(np.argmax(y <= 0.1 * y[pk])), int(np.argmax(y <= 0.9 * y[pk]))
+    return float(np.polyfit(t[lo : hi + 1], y[lo : hi + 1], 1)[0])
+
+
+def simulate_fepsp_run(
+    seed: int,
+    *,
+    n_sweeps: int = 25,
+    sweep_interval_s: float = 2.5,
+    intensities_uA: np.ndarray | None = None,
+    threshold_uA: float = 10.0,
+    reference_uA: float = 60.0,
+    drift_percent: float = 0.0,
+    fs_hz: float = 20000.0,
+    sweep_ms: float = 100.0,
+    stim_ms: float = 10.0,
+    paired: bool = True,
+    noise_mv: float | None = None,
+    name: str = "sim_fepsp_run",
+) -> tuple[Recording, dict[str, Any]]:
+    """A run without induction: a baseline (stability) run, or an input-output run when intensities are given.
+
+    Baseline: ``n_sweeps`` test pulses every ``sweep_interval_s`` (0.4 Hz; ``n_sweeps=240`` is 10 min) with
+    trial-to-trial jitter (CV 3 %) and a linear drift; noise RMS ``noise_mv`` (default drawn in 10-25 uV).
+    Input-output: sweep k is stimulated at ``intensities_uA[k]``; the fEPSP amplitude grows linearly with
+    the intensity above ``threshold_uA`` (``amp`` at ``reference_uA``) and the fibre volley in proportion to
+    the intensity (the number of recruited axons).
+
+    Returns
+    -------
+    (Recording, dict)
+        Truth: ``slope`` per sweep (mV/ms, realised, noiseless), ``baseline_slope`` (their mean),
+        ``baseline_drift`` (%), ``fibre_volley`` per sweep (mV), ``intensity`` per sweep (uA), ``io_slope``
+        (least-squares slope of the true per-sweep slopes against intensity, mV/ms per uA), ``io_slope_fv``.
+    """
+    rng = np.random.default_rng(seed)
+    amp = float(rng.uniform(0.6, 1.5))
+    fv_mv, art_mv, noise = float(rng.uniform(0.2, 0.5)), float(rng.uniform(3.0, 8.0)), float(rng.uniform(0.01, 0.025))
+    ppr = float(rng.uniform(1.3, 1.6))
+    noise = noise if noise_mv is None else float(noise_mv)
+    io = intensities_uA is not None
+    level = np.asarray(intensities_uA, dtype=float) if io else np.full(n_sweeps, reference_uA)
+    n_sw = level.size
+    times = np.arange(n_sw) * sweep_interval_s
+    frac = times / max(times[-1], 1e-9) - 0.5
+    gain = np.clip((level - threshold_uA) / (reference_uA - threshold_uA), 0.0, None)
+    gain = gain * (1.0 + drift_percent / 100.0 * frac) * (1.0 + 0.03 * rng.standard_normal(n_sw))
+    fv = fv_mv * level / reference_uA
+    n = int(round(sweep_ms * fs_hz / 1e3))
+    t_ms = np.arange(n) / fs_hz * 1e3
+    shape, shape2 = fepsp_shape(t_ms - stim_ms), fepsp_shape(t_ms - stim_ms - 50.0)
+    sweeps = []
+    for g, f in zip(gain, fv):
+        v = _sweep(t_ms - stim_ms, shape, g, f, art_mv, amp)
+        if paired:
+            v += _sweep(t_ms - stim_ms - 50.0, shape2, g * ppr, f, art_mv, amp)
+        w = uniform_filter1d(rng.standard_normal(n), 3)
+        sweeps.append(v + noise * w / w.std() + rng.normal(0.0, 0.1))
+    slope = gain * _unit_slope(amp)
+    rec = recording_from_arrays(sweeps, fs_hz, ["mV"], "field", channel_names=["field"], sweep_start_times_s=times,
+                                name=name, metadata={"simulated": "fepsp_run", "seed": seed})
+    truth = {"slope": slope, "baseline_slope": float(np.mean(slope)), "baseline_drift": float(drift_percent),
+             "fibre_volley": fv, "intensity": level, "ppr": ppr, "fepsp_amplitude": amp}
+    if io:
+        truth["io_slope"] = float(np.polyfit(level, slope, 1)[0])
+        truth["io_slope_fv"] = float(np.polyfit(fv, slope, 1)[0])
+    return rec, truth
