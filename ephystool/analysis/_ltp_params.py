@@ -60,6 +60,8 @@ class LtpParams:
         Protocol induction time from the first sweep (min); a tag in the file wins over it.
     induction_override : Quantity or None
         The manifest's ``induction_time_min``: wins over every other source.
+    induction_duration : Quantity
+        Length of the induction (min; e.g. 15 min of 1 Hz LFS): windows after it count from its end.
     experiment : str
         'ltp' or 'ltd' (an induction; ``ltp_magnitude`` or ``ltd_magnitude``), 'baseline' (a stability
         run: time course and stability metrics, no induction), 'input_output' (an I/O curve over
@@ -92,6 +94,7 @@ class LtpParams:
     sweep_interval: pq.Quantity = field(default_factory=lambda: 20.0 * pq.s)
     induction_time: pq.Quantity | None = None
     induction_override: pq.Quantity | None = None
+    induction_duration: pq.Quantity = field(default_factory=lambda: 0.0 * _MIN)
     experiment: str = "ltp"
     intensities: tuple[float, ...] = ()
     intensity_unit: str = "uA"
@@ -154,6 +157,9 @@ class LtpParams:
         kw["stim_time"] = param_quantity(p, "stim_time", "10 ms", "ms")
         kw["sweep_interval"] = param_quantity(p, "sweep_interval", "20 s", "s") or 20.0 * pq.s
         kw["induction_time"] = param_quantity(p, "induction_time", None, "min")
+        kw["induction_duration"] = param_quantity(p, "induction_duration", "0 min", "min") or 0.0 * _MIN
+        if kw["induction_duration"] < 0:
+            raise ProtocolError("the induction duration cannot be negative", field="analysis_params.induction_duration")
         for key, name, unit in (("stim_time_ms", "stim_time", _MS), ("sweep_interval_s", "sweep_interval", pq.s),
                                  ("induction_time_min", "induction_override", _MIN)):
             value = (overrides or {}).get(key)

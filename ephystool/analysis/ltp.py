@@ -22,6 +22,13 @@ feed it too:
   (% change, 0 = constant input); ``ppr`` is the mean baseline paired-pulse ratio (slope 2 / slope 1).
   A session whose drift exceeds ``drift_limit`` is flagged: every row carries ``flag`` and
   ``excluded_reason``, which the comparison step uses to leave it out.
+* **LTD** (``experiment: ltd``, template ``ltd_fepsp``: low-frequency stimulation, e.g. 900 pulses at
+  1 Hz; Dudek & Bear, PNAS 89:4363, 1992) uses the same windows and reports the post-window mean as
+  ``ltd_magnitude`` (% of baseline; 70 = a 30 % depression). A long induction has an
+  ``induction_duration``: the induction time is its start, windows after it count from its end, and
+  sweeps recorded during it are induction sweeps.
+* **No induction** (no source at all) or ``experiment: baseline`` / ``input_output``: see
+  :mod:`ephystool.analysis._fepsp_runs` (time course, stability, I/O curve; no magnitude invented).
 
 Windows are inclusive at both ends, in minutes relative to the induction. A window the session does
 not reach (its far end more than 1.5 sweep intervals beyond the recorded sweeps, or fewer than 3 usable
@@ -100,6 +107,12 @@ class LtpResult:
     excluded_reason: str = ""
     traces: FepspTraces | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    experiment: str = "ltp"  # 'ltd': the post-window magnitude is reported as ltd_magnitude
+
+    @property
+    def ltd_magnitude(self) -> pq.Quantity:
+        """The post-window magnitude under its LTD name (the same number as ``ltp_magnitude``)."""
+        return self.ltp_magnitude
 
     @property
     def n_outliers(self) -> int:
@@ -111,7 +124,7 @@ class LtpResult:
         w = self.windows_min
         fmt = "{:g}-{:g} min".format
         spec = [
-            ("ltp_magnitude", self.ltp_magnitude, "%", fmt(*w["post"]), self.n_sweeps["post"]),
+            (f"{self.experiment}_magnitude", self.ltp_magnitude, "%", fmt(*w["post"]), self.n_sweeps["post"]),
             ("stp_magnitude", self.stp_magnitude, "%", fmt(*w["stp"]), self.n_sweeps["stp"]),
             ("baseline_slope", self.baseline_slope, self.series.slope_unit, fmt(*w["baseline"]),
              self.n_sweeps["baseline"]),
@@ -203,8 +216,11 @@ def session_time_course(series: SweepSeries, params: LtpParams, induction: Induc
         If a window is not covered by the session or the baseline slope is zero or not measurable.
     """
     t_min = (series.time_s - induction.time_s) / 60.0
+    dur = float(params.induction_duration.rescale("min").magnitude)
+    during = (t_min >= 0) & (t_min < dur)  # sweeps recorded during a long induction (1 Hz LFS)
+    t_min = np.where(t_min >= dur, t_min - dur, t_min)  # after the induction: minutes from its end
     interval_min = interval_s(series.time_s, float(params.sweep_interval.rescale("s").magnitude)) / 60.0
-    is_ind = np.zeros(t_min.size, bool)
+    is_ind = during.copy()
     is_ind[list(induction.sweeps)] = True
     finite = np.isfinite(series.slope) & ~is_ind
     outlier = running_outliers(series.slope, t_min, finite, (t_min >= 0).astype(int), params.outlier_mad)
@@ -234,6 +250,7 @@ def session_time_course(series: SweepSeries, params: LtpParams, induction: Induc
     phase[is_ind] = "induction"
     return LtpResult(
         source=path,
+        experiment=params.experiment,
         ltp_magnitude=mean_in(norm, masks["post"]) * pq.percent,
         stp_magnitude=mean_in(norm, masks["stp"]) * pq.percent,
         baseline_slope=base_mean * pq.dimensionless if series.slope_unit != "mV/ms" else base_mean * pq.mV / pq.ms,

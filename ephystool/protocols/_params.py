@@ -169,6 +169,8 @@ class LtpParams(StrictModel):
     stim_time: Duration = Field(description="first stimulus from the start of each sweep")
     sweep_interval: PositiveDuration = Field(description="time between sweeps")
     induction_time: Duration | None = Field(None, description="from the first sweep; default: detected")
+    induction_duration: Duration | None = Field(
+        None, description="length of a long induction (1 Hz LFS: 15 min); windows after it count from its end")
     experiment: Literal["ltp", "ltd", "baseline", "input_output", "train"] | None = Field(
         None, description="ltp (default) / ltd (an induction, windows relative to it), baseline (stability run, no "
         "induction), input_output (stimulus intensities vary), train (several stimuli per sweep)")

@@ -37,7 +37,8 @@ from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 from ephystool.io.arrays import recording_from_arrays
 from ephystool.io.recording import Recording, Tag
 
-__all__ = ["fepsp_shape", "simulate_fepsp_session", "simulate_two_pathways", "simulate_fepsp_run"]
+__all__ = ["fepsp_shape", "simulate_fepsp_session", "simulate_two_pathways", "simulate_fepsp_run",
+           "simulate_ltd_session"]
 
 
 def fepsp_shape(t_ms: np.ndarray, delay_ms: float = 2.2, tau_rise_ms: float = 1.5, tau_decay_ms: float = 6.0,
@@ -260,9 +261,10 @@ def simulate_two_pathways(
     return rec, {"test": t_truth, "control": c_truth}
 
 
-def _retimed(truth: dict[str, Any], times_s: np.ndarray, t_ind: float) -> dict[str, Any]:
+def _retimed(truth: dict[str, Any], times_s: np.ndarray, t_ind: float, shift_min: float = 0.0) -> dict[str, Any]:
     """Truth of a pathway recomputed over its own sweep times (s) relative to the shared induction; a sweep
-    at the induction itself (``resume_after_s=0``) is potentiated and never baseline."""
+    at the induction itself (``resume_after_s=0``) is potentiated and never baseline. ``shift_min``: the
+    windows after the induction count from its end (a long induction such as 15 min of 1 Hz LFS)."""
     gain = np.asarray(truth["gain"], dtype=float)
     ok = np.ones(gain.size, bool)
     ok[truth["failures"]] = False
@@ -273,7 +275,25 @@ def _retimed(truth: dict[str, Any], times_s: np.ndarray, t_ind: float) -> dict[s
         return float(np.mean(gain[m]))
 
     base = mean(-20.0, -1e-9)
-    return {**truth, "ltp_magnitude": 100.0 * mean(50.0, 60.0) / base, "stp_magnitude": 100.0 * mean(0.0, 5.0) / base}
+    return {**truth, "ltp_magnitude": 100.0 * mean(50.0 + shift_min, 60.0 + shift_min) / base,
+            "stp_magnitude": 100.0 * mean(shift_min, 5.0 + shift_min) / base}
+
+
+def simulate_ltd_session(seed: int, *, ltd_percent: float = 70.0, std_percent: float = 55.0, lfs_min: float = 15.0,
+                         **kw: Any) -> tuple[Recording, dict[str, Any]]:
+    """An LTD session: 20 min baseline, low-frequency stimulation (900 pulses at 1 Hz: ``lfs_min`` = 15 min,
+    no test pulses, tagged 'LFS 1 Hz' at its start), test pulses from 1 min after its end for 62 min.
+
+    The response is depressed to ``std_percent`` at the LFS onset and recovers (tau 3 min) to the lasting
+    ``ltd_percent``. The truth's ``ltd_magnitude`` (= ``ltp_magnitude``) and ``stp_magnitude`` are the
+    realised mean gain ratios over 50-60 and 0-5 min after the END of the LFS (the ``ltd_fepsp`` windows).
+    """
+    kw.setdefault("tag", "LFS 1 Hz")
+    rec, truth = simulate_fepsp_session(seed, ltp_percent=ltd_percent, ptp_percent=std_percent,
+                                        resume_after_s=60.0 * lfs_min + 60.0, post_min=lfs_min + 62.0, **kw)
+    truth = _retimed(truth, np.asarray(rec.sweep_start_times_s), truth["induction_time_s"], shift_min=lfs_min)
+    truth["ltd_magnitude"] = truth["ltp_magnitude"]
+    return rec, truth
 
 
 def _unit_slope(amp_mv: float) -> float:
