@@ -23,6 +23,7 @@ from ephystool.analysis._fepsp import (
     measure_fepsp,
     slope_in_window,
 )
+from ephystool.analysis._fepsp_units import field_channel, field_trace_mv
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Recording, Tag
 
@@ -241,11 +242,13 @@ def _stimuli(rec: Recording, k: int, v: np.ndarray, fs: float, stim_ms: float | 
 
 
 def measure_recordings(recordings: Sequence[Recording], windows: ResponseWindows, stim_ms: float | None,
-                       ppi_ms: float | None, interval_s: float, sign: float = 1.0) -> MeasuredSession:
+                       ppi_ms: float | None, interval_s: float, sign: float = 1.0,
+                       signal_unit: str | None = None) -> MeasuredSession:
     """Measure every sweep of a session's files (fraction method) and put them on one clock.
 
     ``sign`` -1 measures the inverted sweeps (a positive-going response made negative-going); the
-    sweeps kept for refits and averages are the inverted ones.
+    sweeps kept for refits and averages are the inverted ones. ``signal_unit`` declares the unit of a
+    field channel the file labels wrongly (:mod:`ephystool.analysis._fepsp_units`).
 
     Raises
     ------
@@ -258,10 +261,10 @@ def measure_recordings(recordings: Sequence[Recording], windows: ResponseWindows
         if rec.kind not in ("field", "current_clamp") or rec.mea is not None:
             raise AnalysisError(f"LTP needs a field (or current-clamp) recording in mV; this one is {rec.kind}; "
                                 "set kind: field in the manifest if the header is wrong", rec.path)
+        chan = field_channel(rec, signal_unit)
         for k in range(rec.n_sweeps):
-            sig = rec.signal(k)
-            fs = float(sig.sampling_rate.rescale("Hz").magnitude)
-            v = sign * np.asarray(sig.rescale("mV").magnitude, dtype=float).ravel()
+            fs = float(rec.signal(k).sampling_rate.rescale("Hz").magnitude)
+            v = sign * field_trace_mv(rec, k, chan)
             s1, s2 = _stimuli(rec, k, v, fs, stim_ms, ppi_ms)
             m1 = measure_fepsp(v, fs, s1, windows)
             ppr = np.nan

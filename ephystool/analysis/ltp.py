@@ -47,6 +47,7 @@ import quantities as pq
 
 from ephystool.analysis._fepsp import evoked_peaks
 from ephystool.analysis._fepsp_runs import FepspRunResult, analyze_run
+from ephystool.analysis._fepsp_train import FepspTrainResult, analyze_train
 from ephystool.analysis._ltp_measure import (
     FepspTraces,
     MeasuredSession,
@@ -71,6 +72,7 @@ __all__ = [
     "LtpParams",
     "LtpResult",
     "FepspRunResult",
+    "FepspTrainResult",
     "SweepSeries",
     "Induction",
     "analyze",
@@ -264,7 +266,7 @@ def session_time_course(series: SweepSeries, params: LtpParams, induction: Induc
 
 
 # ----------------------------------------------------------------------------- recordings
-def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpResult | FepspRunResult:
+def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpResult | FepspRunResult | FepspTrainResult:
     """Analyse an ordered list of files of one slice as one LTP session.
 
     Sweep times come from each file's recorded episode starts, continued across files (by the files'
@@ -291,18 +293,18 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
     if not recordings:
         raise AnalysisError("an LTP session needs at least one recording")
     path = " + ".join(r.path.name for r in recordings)
+    if params.experiment == "train":
+        return analyze_train(recordings, params)
     stim = params.stim_time
     sign = -1.0 if params.polarity == "positive" else 1.0
     measured = measure_recordings(
         recordings, params.response_windows(), None if stim is None else float(stim.rescale("ms").magnitude),
         None if params.ppi is None else float(params.ppi.rescale("ms").magnitude),
-        float(params.sweep_interval.rescale("s").magnitude), sign)
+        float(params.sweep_interval.rescale("s").magnitude), sign, params.signal_unit)
     _check_polarity(measured, params, path)
     check_alternation(measured.slope, path)
     if params.experiment in ("baseline", "input_output"):
         return analyze_run(measured, params, path, sign=sign)
-    if params.experiment == "train":
-        raise AnalysisError("experiment 'train' is analysed per sweep by ephystool.analysis._fepsp_train", path)
     series = _series(measured, measured.slope, measured.ppr)
     missing = no_induction_source(series, measured.tags, params)
     if missing:  # a run without an induction: its time course and stability, flagged (no LTP number invented)
@@ -355,6 +357,6 @@ def _series(m: MeasuredSession, slope: np.ndarray, ppr: np.ndarray) -> SweepSeri
     return SweepSeries(m.time_s, slope, m.amplitude, m.fibre_volley, ppr, m.duration_s, m.file_index, m.files)
 
 
-def analyze(recording: Recording, params: LtpParams) -> LtpResult | FepspRunResult:
+def analyze(recording: Recording, params: LtpParams) -> LtpResult | FepspRunResult | FepspTrainResult:
     """Analyse one file as an LTP session; see :func:`analyze_session`."""
     return analyze_session([recording], params)
