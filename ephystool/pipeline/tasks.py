@@ -122,6 +122,9 @@ def _label(row: dict[str, Any]) -> dict[str, Any]:
     base.update({k: row.get(k, "") for k in UNIT_COLS})
     if row.get("timepoint"):
         base["timepoint"] = row["timepoint"]
+    for part in ("sweeps", "channel"):  # the part of the file this row analyses (one pathway)
+        if part in row.get("overrides", {}):
+            base[part] = row["overrides"][part]
     for dose in DOSE_COLS:  # the bath's Mg / salt per recording: dose-response claims regress on it
         if dose in row.get("overrides", {}):
             base[dose] = row["overrides"][dose]
@@ -210,11 +213,14 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **mapping, **overrides}
     label = {**_label(task.rows[0]), "protocol": proto.name}
     key = _plate_key(task, proto.to_dict())
+    file_sweeps: list[int] = []
     if key is not None and key in _PLATE:
         result, out.sha256, files = _PLATE[key]
     else:
         recs = [_load(r, proto.recording.mode) for r in task.rows]
         out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
+        if len(recs) == 1:
+            file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
         if len(recs) > 1:
             if not hasattr(module, "analyze_session"):
                 raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
@@ -236,6 +242,9 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     fixed = {k: v for k, v in label.items() if k in own and v not in ("", None)}
     out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in rows]
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
+    if file_sweeps:  # a row that selects sweeps: each sweep's index in the file beside its index in the row
+        out.sweeps = [{**r, "file_sweep": file_sweeps[r["sweep"]]} if isinstance(r.get("sweep"), int)
+                      and r["sweep"] < len(file_sweeps) else r for r in out.sweeps]
     out.electrodes = [{"recording": label["recording"], **r} for r in elec]
     out.figures = list(files)
 

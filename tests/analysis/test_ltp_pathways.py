@@ -176,3 +176,7 @@ def test_pipeline_two_pathways_of_one_abf(tmp_path: Path) -> None:
     assert len(side) == 1 and side.iloc[0]["pathway"] == "S1 test"
     assert float(side.iloc[0]["value"]) == pytest.approx(float(mag.loc["S2 control", "value"]))
     assert set(df.recording) == {"two.abf [S1 test]", "two.abf [S2 control]"}
+    assert set(df.sweeps) == {"even", "1::2"}
+    sw = pd.read_csv(tmp_path / "out" / "sweeps.csv", keep_default_na=False)
+    ctrl = sw[(sw.recording == "two.abf [S2 control]") & (sw.metric == "fepsp_slope")]
+    assert (ctrl.file_sweep == 2 * ctrl.sweep + 1).all()
