@@ -302,7 +302,8 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
         None if params.ppi is None else float(params.ppi.rescale("ms").magnitude),
         float(params.sweep_interval.rescale("s").magnitude), sign, params.signal_unit)
     _check_polarity(measured, params, path)
-    check_alternation(measured.slope, path)
+    if params.experiment != "input_output":  # an I/O run may interleave intensities on purpose
+        check_alternation(measured.slope, path)
     if params.experiment in ("baseline", "input_output"):
         return analyze_run(measured, params, path, sign=sign)
     series = _series(measured, measured.slope, measured.ppr)

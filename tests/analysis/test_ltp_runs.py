@@ -70,6 +70,15 @@ def test_input_output_slope_within_5_percent(seed: int) -> None:
     assert rows["io_slope"]["unit"] == "mV/ms/uA" and rows["io_slope"]["intensity_source"] == "manifest"
 
 
+def test_input_output_with_interleaved_intensities() -> None:
+    levels = np.tile([20.0, 80.0], 10)  # alternating low / high: not mistaken for two pathways
+    rec, truth = _run(25, intensities_uA=levels, threshold_uA=5.0, noise_mv=0.01)
+    res = ltp.analyze(rec, LtpParams.from_protocol({"experiment": "input_output"}, {"stim_intensity_uA": tuple(levels)}))
+    assert res.metrics["io_slope"][0] == pytest.approx(truth["io_slope"], rel=0.05)
+    with pytest.raises(AnalysisError, match="alternate between two responses"):
+        ltp.analyze(rec, BASELINE)
+
+
 def test_input_output_intensities_from_the_protocol_in_volts() -> None:
     rec, truth = _run(24, intensities_uA=np.array(LEVELS), threshold_uA=5.0)
     params = LtpParams.from_protocol({"experiment": "input_output",
