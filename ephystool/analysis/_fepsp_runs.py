@@ -23,6 +23,7 @@ median of their neighbours (baseline runs; within each intensity level for I/O r
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,7 @@ class FepspRunResult:
     excluded_reason: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     traces: Any = None
+    channel: dict = field(default_factory=dict)  # the field channel read and its unit
 
     @property
     def n_outliers(self) -> int:
@@ -69,7 +71,7 @@ class FepspRunResult:
     def rows(self) -> list[dict]:
         """Tidy rows for results.csv (NaN metrics left out)."""
         common = {"analysis": NAME, "experiment": self.experiment, "n_outliers": self.n_outliers, "flag": self.flag,
-                  "excluded_reason": self.excluded_reason, "n_sweeps": int(np.sum(~self.outlier))}
+                  "excluded_reason": self.excluded_reason, "n_sweeps": int(np.sum(~self.outlier)), **self.channel}
         if self.intensity_source:
             common["intensity_source"] = self.intensity_source
         rows = [{**common, "metric": m, "value": float(v), "unit": u, "window": "whole run"}
@@ -176,7 +178,8 @@ def analyze_run(measured: MeasuredSession, params: LtpParams, path: str, reason:
     outlier = running_outliers(slope, t_min, usable, groups, params.outlier_mad) | ~usable
     series = SweepSeries(measured.time_s, sign * slope, measured.amplitude, measured.fibre_volley, ppr,
                          measured.duration_s, measured.file_index, measured.files)
-    return _result(series, t_min, outlier, intensity, params, path, reason)
+    return dataclasses.replace(_result(series, t_min, outlier, intensity, params, path, reason),
+                               channel=measured.channel)
 
 
 def _result(series: SweepSeries, t_min: np.ndarray, outlier: np.ndarray, intensity: np.ndarray, params: LtpParams,

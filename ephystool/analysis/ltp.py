@@ -110,6 +110,7 @@ class LtpResult:
     traces: FepspTraces | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     experiment: str = "ltp"  # 'ltd': the post-window magnitude is reported as ltd_magnitude
+    channel: dict = field(default_factory=dict)  # the field channel read and its unit (stated in every row)
 
     @property
     def ltd_magnitude(self) -> pq.Quantity:
@@ -144,7 +145,7 @@ class LtpResult:
                 "analysis": NAME, "metric": metric, "value": value, "unit": unit, "window": window,
                 "n_sweeps": int(n), "n_outliers": self.n_outliers, "induction_time_s": self.induction.time_s,
                 "induction_source": self.induction.source, "flag": self.flag,
-                "excluded_reason": self.excluded_reason,
+                "excluded_reason": self.excluded_reason, **self.channel,
             })
         return rows
 
@@ -323,7 +324,7 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
         fit_ms = None
     first = session_time_course(series, params, induction, path)
     traces = measured.average_traces(first.phase == "baseline", first.phase == "post", fit_ms)
-    result = dataclasses.replace(first, traces=traces)
+    result = dataclasses.replace(first, traces=traces, channel=measured.channel)
     return result if sign > 0 else _in_own_sign(result)
 
 

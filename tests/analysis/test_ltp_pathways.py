@@ -96,6 +96,8 @@ def test_each_pathway_within_3pp(n_channels: int) -> None:
         res = ltp.analyze(select_part(rec, sweeps, channel), PARAMS)
         assert abs(float(res.ltp_magnitude.magnitude) - truth[pathway]["ltp_magnitude"]) <= 3.0, pathway
         assert res.flag == ""
+        row = next(r for r in res.rows() if r["metric"] == "ltp_magnitude")
+        assert row["channel"] == ("field" if n_channels == 1 else f"field{channel + 1}")
     assert truth["test"]["ltp_magnitude"] > 140 and abs(truth["control"]["ltp_magnitude"] - 100) < 5
 
 

@@ -68,6 +68,7 @@ def test_input_output_slope_within_5_percent(seed: int) -> None:
     assert np.median(np.abs(res.series.slope[big] / truth["slope"][big] - 1)) <= 0.03
     rows = {r["metric"]: r for r in res.rows()}
     assert rows["io_slope"]["unit"] == "mV/ms/uA" and rows["io_slope"]["intensity_source"] == "manifest"
+    assert (rows["io_slope"]["channel"], rows["io_slope"]["signal_unit_source"]) == ("field", "file")
 
 
 def test_input_output_with_interleaved_intensities() -> None:
