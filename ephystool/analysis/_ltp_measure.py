@@ -11,7 +11,7 @@ the previous file's last sweep; a file without usable times gets ``sweep_interva
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -23,6 +23,7 @@ from ephystool.analysis._fepsp import (
     measure_fepsp,
     slope_in_window,
 )
+from ephystool.analysis._fepsp_units import field_channel, field_trace_mv
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Recording, Tag
 
@@ -69,6 +70,8 @@ class MeasuredSession:
         Sampling rate of each sweep (Hz).
     windows : ResponseWindows
         The windows used.
+    channel : dict
+        The field channel read and its unit (:meth:`FieldChannel.statement` of the first file).
     """
 
     time_s: np.ndarray
@@ -84,6 +87,7 @@ class MeasuredSession:
     sweeps: tuple[np.ndarray, ...]
     rates: np.ndarray
     windows: ResponseWindows
+    channel: dict = field(default_factory=dict)
 
     def fixed_window(self, baseline: np.ndarray) -> tuple[float, float]:
         """The fraction-method fit window of the averaged baseline response (ms after the stimulus)."""
@@ -241,11 +245,13 @@ def _stimuli(rec: Recording, k: int, v: np.ndarray, fs: float, stim_ms: float | 
 
 
 def measure_recordings(recordings: Sequence[Recording], windows: ResponseWindows, stim_ms: float | None,
-                       ppi_ms: float | None, interval_s: float, sign: float = 1.0) -> MeasuredSession:
+                       ppi_ms: float | None, interval_s: float, sign: float = 1.0,
+                       signal_unit: str | None = None) -> MeasuredSession:
     """Measure every sweep of a session's files (fraction method) and put them on one clock.
 
     ``sign`` -1 measures the inverted sweeps (a positive-going response made negative-going); the
-    sweeps kept for refits and averages are the inverted ones.
+    sweeps kept for refits and averages are the inverted ones. ``signal_unit`` declares the unit of a
+    field channel the file labels wrongly (:mod:`ephystool.analysis._fepsp_units`).
 
     Raises
     ------
@@ -254,14 +260,16 @@ def measure_recordings(recordings: Sequence[Recording], windows: ResponseWindows
     """
     cols: dict[str, list] = {k: [] for k in ("t", "dur", "file", "slope", "amp", "fv", "ppr", "stim", "v", "fs")}
     tags: list[Tag] = []
+    statement: dict = {}
     for j, (rec, (t_local, off)) in enumerate(zip(recordings, _session_clock(recordings, interval_s))):
         if rec.kind not in ("field", "current_clamp") or rec.mea is not None:
             raise AnalysisError(f"LTP needs a field (or current-clamp) recording in mV; this one is {rec.kind}; "
                                 "set kind: field in the manifest if the header is wrong", rec.path)
+        chan = field_channel(rec, signal_unit)
+        statement = statement or chan.statement()
         for k in range(rec.n_sweeps):
-            sig = rec.signal(k)
-            fs = float(sig.sampling_rate.rescale("Hz").magnitude)
-            v = sign * np.asarray(sig.rescale("mV").magnitude, dtype=float).ravel()
+            fs = float(rec.signal(k).sampling_rate.rescale("Hz").magnitude)
+            v = sign * field_trace_mv(rec, k, chan)
             s1, s2 = _stimuli(rec, k, v, fs, stim_ms, ppi_ms)
             m1 = measure_fepsp(v, fs, s1, windows)
             ppr = np.nan
@@ -277,7 +285,7 @@ def measure_recordings(recordings: Sequence[Recording], windows: ResponseWindows
     arr = {k: np.asarray(cols[k], dtype=float) for k in ("t", "dur", "slope", "amp", "fv", "ppr", "fs")}
     return MeasuredSession(arr["t"], arr["dur"], np.asarray(cols["file"], dtype=int),
                            tuple(r.path.name for r in recordings), tuple(tags), arr["slope"], arr["amp"], arr["fv"],
-                           arr["ppr"], tuple(cols["stim"]), tuple(cols["v"]), arr["fs"], windows)
+                           arr["ppr"], tuple(cols["stim"]), tuple(cols["v"]), arr["fs"], windows, statement)
 
 
 # ----------------------------------------------------------------------------- outliers

@@ -14,10 +14,11 @@ from ephystool.analysis._fepsp import ResponseWindows
 from ephystool.analysis._signal import param_quantity, param_window
 from ephystool.errors import ProtocolError
 
-__all__ = ["LtpParams", "SLOPE_METHODS", "POLARITIES"]
+__all__ = ["LtpParams", "SLOPE_METHODS", "POLARITIES", "EXPERIMENTS"]
 
 SLOPE_METHODS = ("fraction", "fixed_window")
 POLARITIES = ("negative", "positive")
+EXPERIMENTS = ("ltp", "ltd", "baseline", "input_output", "train")
 
 _MIN = pq.min
 _MS = pq.ms
@@ -59,6 +60,22 @@ class LtpParams:
         Protocol induction time from the first sweep (min); a tag in the file wins over it.
     induction_override : Quantity or None
         The manifest's ``induction_time_min``: wins over every other source.
+    induction_duration : Quantity
+        Length of the induction (min; e.g. 15 min of 1 Hz LFS): windows after it count from its end.
+    experiment : str
+        'ltp' or 'ltd' (an induction; ``ltp_magnitude`` or ``ltd_magnitude``), 'baseline' (a stability
+        run: time course and stability metrics, no induction), 'input_output' (an I/O curve over
+        ``intensities``) or 'train' (several stimuli per sweep; see :mod:`ephystool.analysis._fepsp_train`).
+    intensities : tuple of float
+        Stimulus intensity per sweep, or per equal block of consecutive sweeps (``intensity_unit``).
+    intensity_unit, intensity_source : str
+        'uA' or 'V'; where the intensities came from ('manifest' or 'protocol'; '' when none).
+    train_pulses : int or None
+        Stimuli per sweep of a train (None: the file's stimulus times, else one).
+    train_interval : Quantity or None
+        Interval between a train's stimuli (ms).
+    signal_unit : str or None
+        Unit of a field channel the file labels with no or a wrong unit ('mV', 'uV', 'V').
     """
 
     slope_fraction: tuple[float, float] = (0.1, 0.9)
@@ -77,6 +94,14 @@ class LtpParams:
     sweep_interval: pq.Quantity = field(default_factory=lambda: 20.0 * pq.s)
     induction_time: pq.Quantity | None = None
     induction_override: pq.Quantity | None = None
+    induction_duration: pq.Quantity = field(default_factory=lambda: 0.0 * _MIN)
+    experiment: str = "ltp"
+    intensities: tuple[float, ...] = ()
+    intensity_unit: str = "uA"
+    intensity_source: str = ""
+    train_pulses: int | None = None
+    train_interval: pq.Quantity | None = None
+    signal_unit: str | None = None
 
     @classmethod
     def from_protocol(cls, analysis_params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> LtpParams:
@@ -132,6 +157,9 @@ class LtpParams:
         kw["stim_time"] = param_quantity(p, "stim_time", "10 ms", "ms")
         kw["sweep_interval"] = param_quantity(p, "sweep_interval", "20 s", "s") or 20.0 * pq.s
         kw["induction_time"] = param_quantity(p, "induction_time", None, "min")
+        kw["induction_duration"] = param_quantity(p, "induction_duration", "0 min", "min") or 0.0 * _MIN
+        if kw["induction_duration"] < 0:
+            raise ProtocolError("the induction duration cannot be negative", field="analysis_params.induction_duration")
         for key, name, unit in (("stim_time_ms", "stim_time", _MS), ("sweep_interval_s", "sweep_interval", pq.s),
                                  ("induction_time_min", "induction_override", _MIN)):
             value = (overrides or {}).get(key)
@@ -146,6 +174,7 @@ class LtpParams:
                     or (key != "induction_time_min" and value <= 0):
                 raise ProtocolError(f"expected a finite number, got {value!r}", field=key)
             kw[name] = float(value) * unit
+        kw.update(_run_design(p, overrides or {}))
         if not kw["sweep_interval"] > 0:
             raise ProtocolError("the sweep interval must be positive", field="analysis_params.sweep_interval")
         return cls(**kw)
@@ -166,3 +195,48 @@ class LtpParams:
             artifact_blank=ms(self.artifact_blank),
             fraction=self.slope_fraction,
         )
+
+
+def _run_design(p: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``experiment``, stimulus intensities (manifest ``stim_intensity_uA`` wins over the protocol's
+    ``stim_intensities``), train and signal-unit settings."""
+    kw: dict[str, Any] = {}
+    experiment = str(p.get("experiment", "ltp"))
+    if experiment not in EXPERIMENTS:
+        hint = difflib.get_close_matches(experiment, EXPERIMENTS, n=1)
+        raise ProtocolError(f"unknown experiment '{experiment}' (expected one of {', '.join(EXPERIMENTS)})"
+                            + (f"; did you mean '{hint[0]}'?" if hint else ""), field="analysis_params.experiment")
+    kw["experiment"] = experiment
+    manifest = overrides.get("stim_intensity_uA")
+    listed = p.get("stim_intensities")
+    if manifest:
+        kw.update(intensities=tuple(float(x) for x in manifest), intensity_unit="uA", intensity_source="manifest")
+    elif listed:
+        if not isinstance(listed, list | tuple):
+            raise ProtocolError(f"expected a list such as ['20 uA', '40 uA'], got {listed!r}",
+                                field="analysis_params.stim_intensities")
+        kw.update(_intensities(listed))
+    pulses = p.get("train_pulses")
+    if pulses is not None:
+        if not isinstance(pulses, int) or isinstance(pulses, bool) or pulses < 1:
+            raise ProtocolError(f"expected a positive whole number, got {pulses!r}", field="analysis_params.train_pulses")
+        kw["train_pulses"] = pulses
+    kw["train_interval"] = param_quantity(p, "train_interval", None, "ms")
+    unit = p.get("signal_unit")
+    if unit is not None:
+        if unit not in ("mV", "uV", "V"):
+            raise ProtocolError(f"expected mV, uV or V, got {unit!r}", field="analysis_params.signal_unit")
+        kw["signal_unit"] = str(unit)
+    return kw
+
+
+def _intensities(listed: list[Any]) -> dict[str, Any]:
+    """Protocol intensities: all currents (uA) or all voltages (V)."""
+    field_name = "analysis_params.stim_intensities"
+    for unit in ("uA", "V"):
+        try:
+            values = tuple(float(param_quantity({"x": v}, "x", None, unit).magnitude) for v in listed)
+        except ProtocolError:
+            continue
+        return {"intensities": values, "intensity_unit": unit, "intensity_source": "protocol"}
+    raise ProtocolError(f"expected currents ('50 uA') or voltages ('5 V') of one kind, got {listed!r}", field=field_name)

@@ -14,7 +14,7 @@ from ephystool.analysis._ltp_params import LtpParams
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Tag
 
-__all__ = ["SweepSeries", "Induction", "find_induction", "interval_s"]
+__all__ = ["SweepSeries", "Induction", "find_induction", "interval_s", "no_induction_source"]
 
 _INDUCTION_WORDS = re.compile(r"induc|\btbs\b|theta|\bhfs\b|tetan|\bltp\b|100 ?hz|pairing", re.IGNORECASE)
 
@@ -89,6 +89,19 @@ def interval_s(time_s: np.ndarray, fallback_s: float) -> float:
     d = np.diff(np.sort(time_s))
     d = d[d > 0]
     return float(np.median(d)) if d.size else float(fallback_s)
+
+
+def no_induction_source(series: SweepSeries, tags: Sequence[Tag], params: LtpParams) -> str:
+    """Why a session has no induction (no manifest time, tag, protocol time or gap), or '' when it has one."""
+    if params.induction_override is not None or tags or params.induction_time is not None:
+        return ""
+    t = series.time_s
+    interval = interval_s(t, float(params.sweep_interval.rescale("s").magnitude))
+    if np.any(np.diff(t) > 3.0 * interval):
+        return ""
+    return (f"no induction found (no tag, no induction_time_min in the manifest, no induction_time in the protocol, no "
+            f"gap over 3 sweep intervals): analysed as a baseline run, no {params.experiment}_magnitude; set "
+            "induction_time_min if there was one")
 
 
 def find_induction(series: SweepSeries, tags: Sequence[Tag], params: LtpParams, path: str = "") -> Induction:

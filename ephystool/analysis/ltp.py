@@ -22,6 +22,13 @@ feed it too:
   (% change, 0 = constant input); ``ppr`` is the mean baseline paired-pulse ratio (slope 2 / slope 1).
   A session whose drift exceeds ``drift_limit`` is flagged: every row carries ``flag`` and
   ``excluded_reason``, which the comparison step uses to leave it out.
+* **LTD** (``experiment: ltd``, template ``ltd_fepsp``: low-frequency stimulation, e.g. 900 pulses at
+  1 Hz; Dudek & Bear, PNAS 89:4363, 1992) uses the same windows and reports the post-window mean as
+  ``ltd_magnitude`` (% of baseline; 70 = a 30 % depression). A long induction has an
+  ``induction_duration``: the induction time is its start, windows after it count from its end, and
+  sweeps recorded during it are induction sweeps.
+* **No induction** (no source at all) or ``experiment: baseline`` / ``input_output``: see
+  :mod:`ephystool.analysis._fepsp_runs` (time course, stability, I/O curve; no magnitude invented).
 
 Windows are inclusive at both ends, in minutes relative to the induction. A window the session does
 not reach (its far end more than 1.5 sweep intervals beyond the recorded sweeps, or fewer than 3 usable
@@ -39,6 +46,8 @@ import numpy as np
 import quantities as pq
 
 from ephystool.analysis._fepsp import evoked_peaks
+from ephystool.analysis._fepsp_runs import FepspRunResult, analyze_run
+from ephystool.analysis._fepsp_train import FepspTrainResult, analyze_train
 from ephystool.analysis._ltp_measure import (
     FepspTraces,
     MeasuredSession,
@@ -47,7 +56,14 @@ from ephystool.analysis._ltp_measure import (
     session_clock,
 )
 from ephystool.analysis._ltp_params import LtpParams
-from ephystool.analysis._ltp_series import Induction, SweepSeries, find_induction, interval_s
+from ephystool.analysis._ltp_pathways import check_alternation
+from ephystool.analysis._ltp_series import (
+    Induction,
+    SweepSeries,
+    find_induction,
+    interval_s,
+    no_induction_source,
+)
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Recording
 
@@ -55,6 +71,8 @@ __all__ = [
     "NAME",
     "LtpParams",
     "LtpResult",
+    "FepspRunResult",
+    "FepspTrainResult",
     "SweepSeries",
     "Induction",
     "analyze",
@@ -91,6 +109,13 @@ class LtpResult:
     excluded_reason: str = ""
     traces: FepspTraces | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    experiment: str = "ltp"  # 'ltd': the post-window magnitude is reported as ltd_magnitude
+    channel: dict = field(default_factory=dict)  # the field channel read and its unit (stated in every row)
+
+    @property
+    def ltd_magnitude(self) -> pq.Quantity:
+        """The post-window magnitude under its LTD name (the same number as ``ltp_magnitude``)."""
+        return self.ltp_magnitude
 
     @property
     def n_outliers(self) -> int:
@@ -102,7 +127,7 @@ class LtpResult:
         w = self.windows_min
         fmt = "{:g}-{:g} min".format
         spec = [
-            ("ltp_magnitude", self.ltp_magnitude, "%", fmt(*w["post"]), self.n_sweeps["post"]),
+            (f"{self.experiment}_magnitude", self.ltp_magnitude, "%", fmt(*w["post"]), self.n_sweeps["post"]),
             ("stp_magnitude", self.stp_magnitude, "%", fmt(*w["stp"]), self.n_sweeps["stp"]),
             ("baseline_slope", self.baseline_slope, self.series.slope_unit, fmt(*w["baseline"]),
              self.n_sweeps["baseline"]),
@@ -120,7 +145,7 @@ class LtpResult:
                 "analysis": NAME, "metric": metric, "value": value, "unit": unit, "window": window,
                 "n_sweeps": int(n), "n_outliers": self.n_outliers, "induction_time_s": self.induction.time_s,
                 "induction_source": self.induction.source, "flag": self.flag,
-                "excluded_reason": self.excluded_reason,
+                "excluded_reason": self.excluded_reason, **self.channel,
             })
         return rows
 
@@ -194,8 +219,11 @@ def session_time_course(series: SweepSeries, params: LtpParams, induction: Induc
         If a window is not covered by the session or the baseline slope is zero or not measurable.
     """
     t_min = (series.time_s - induction.time_s) / 60.0
+    dur = float(params.induction_duration.rescale("min").magnitude)
+    during = (t_min >= 0) & (t_min < dur)  # sweeps recorded during a long induction (1 Hz LFS)
+    t_min = np.where(t_min >= dur, t_min - dur, t_min)  # after the induction: minutes from its end
     interval_min = interval_s(series.time_s, float(params.sweep_interval.rescale("s").magnitude)) / 60.0
-    is_ind = np.zeros(t_min.size, bool)
+    is_ind = during.copy()
     is_ind[list(induction.sweeps)] = True
     finite = np.isfinite(series.slope) & ~is_ind
     outlier = running_outliers(series.slope, t_min, finite, (t_min >= 0).astype(int), params.outlier_mad)
@@ -225,6 +253,7 @@ def session_time_course(series: SweepSeries, params: LtpParams, induction: Induc
     phase[is_ind] = "induction"
     return LtpResult(
         source=path,
+        experiment=params.experiment,
         ltp_magnitude=mean_in(norm, masks["post"]) * pq.percent,
         stp_magnitude=mean_in(norm, masks["stp"]) * pq.percent,
         baseline_slope=base_mean * pq.dimensionless if series.slope_unit != "mV/ms" else base_mean * pq.mV / pq.ms,
@@ -238,7 +267,7 @@ def session_time_course(series: SweepSeries, params: LtpParams, induction: Induc
 
 
 # ----------------------------------------------------------------------------- recordings
-def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpResult:
+def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpResult | FepspRunResult | FepspTrainResult:
     """Analyse an ordered list of files of one slice as one LTP session.
 
     Sweep times come from each file's recorded episode starts, continued across files (by the files'
@@ -265,14 +294,23 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
     if not recordings:
         raise AnalysisError("an LTP session needs at least one recording")
     path = " + ".join(r.path.name for r in recordings)
+    if params.experiment == "train":
+        return analyze_train(recordings, params)
     stim = params.stim_time
     sign = -1.0 if params.polarity == "positive" else 1.0
     measured = measure_recordings(
         recordings, params.response_windows(), None if stim is None else float(stim.rescale("ms").magnitude),
         None if params.ppi is None else float(params.ppi.rescale("ms").magnitude),
-        float(params.sweep_interval.rescale("s").magnitude), sign)
+        float(params.sweep_interval.rescale("s").magnitude), sign, params.signal_unit)
     _check_polarity(measured, params, path)
+    if params.experiment != "input_output":  # an I/O run may interleave intensities on purpose
+        check_alternation(measured.slope, path)
+    if params.experiment in ("baseline", "input_output"):
+        return analyze_run(measured, params, path, sign=sign)
     series = _series(measured, measured.slope, measured.ppr)
+    missing = no_induction_source(series, measured.tags, params)
+    if missing:  # a run without an induction: its time course and stability, flagged (no LTP number invented)
+        return analyze_run(measured, dataclasses.replace(params, experiment="baseline"), path, reason=missing, sign=sign)
     induction = find_induction(series, measured.tags, params, path)
     first = session_time_course(series, params, induction, path)
     # Both methods fit every sweep over ONE window located on the baseline average (10-90 % of its rising
@@ -286,7 +324,7 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
         fit_ms = None
     first = session_time_course(series, params, induction, path)
     traces = measured.average_traces(first.phase == "baseline", first.phase == "post", fit_ms)
-    result = dataclasses.replace(first, traces=traces)
+    result = dataclasses.replace(first, traces=traces, channel=measured.channel)
     return result if sign > 0 else _in_own_sign(result)
 
 
@@ -321,6 +359,6 @@ def _series(m: MeasuredSession, slope: np.ndarray, ppr: np.ndarray) -> SweepSeri
     return SweepSeries(m.time_s, slope, m.amplitude, m.fibre_volley, ppr, m.duration_s, m.file_index, m.files)
 
 
-def analyze(recording: Recording, params: LtpParams) -> LtpResult:
+def analyze(recording: Recording, params: LtpParams) -> LtpResult | FepspRunResult | FepspTrainResult:
     """Analyse one file as an LTP session; see :func:`analyze_session`."""
     return analyze_session([recording], params)

@@ -5,7 +5,10 @@ CSV or YAML. Columns (ARCHITECTURE.md, public contract): ``path`` (relative to t
 ``protocol`` and optional per-recording overrides ``holding_mV`` (one value, or one per sweep
 separated by ``;``), ``stim_time_ms``, ``sweep_interval_s``, ``induction_time_min``, ``washin_time_s``,
 ``salt_mM``, ``mg_mM``, ``dosing_time_s``, ``kind`` (clamp-mode override), ``stream``, ``session``
-(files of one LTP session share it; ``order`` sorts them), ``timepoint`` (``baseline`` / ``post``: the
+(files of one LTP session share it; ``order`` sorts them), ``stim_intensity_uA`` (input-output runs: one intensity per
+sweep or per equal block of sweeps, separated by ``;``), ``sweeps`` and ``channel`` (the part of the
+file the row analyses, e.g. one of two pathways stimulated on alternate sweeps; see
+:mod:`ephystool.io.selection`), ``pathway`` (a label: the rows of one file's pathways are kept apart), ``timepoint`` (``baseline`` / ``post``: the
 two recordings of one well around an injury, e.g. ``mea_excitotoxicity``), ``layout`` (an MEA electrode
 layout: probeinterface JSON or CSV ``electrode,x_um,y_um``, relative to the manifest; see
 :mod:`ephystool.io.layout`) and ``notes``. Other columns (``zn_condition``, ``genotype``, ``drug``, ...)
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ephystool.errors import ManifestError
+from ephystool.io.selection import parse_channel, parse_sweeps
 
 __all__ = [
     "DEFAULT_CONDITIONS", "REQUIRED", "NUMERIC", "ManifestRow", "Manifest", "normalise_condition", "read_manifest",
@@ -82,8 +86,14 @@ class ManifestRow:
 
     @property
     def recording_id(self) -> str:
-        """A stable, readable id: the path as written in the manifest."""
-        return str(self.extra.get("_path_text", self.path.name))
+        """A stable, readable id: the path as written in the manifest, then the row's part of the file
+        (``pathway``, else its ``sweeps``/``channel``) in brackets, so two pathways of one file stay apart."""
+        text = str(self.extra.get("_path_text", self.path.name))
+        part = str(self.extra.get("pathway", "")).strip()
+        if not part:
+            bits = [f"{c} {self.overrides[c]}" for c in ("sweeps", "channel") if c in self.overrides]
+            part = ", ".join(bits)
+        return f"{text} [{part}]" if part else text
 
     def units(self) -> dict[str, str]:
         """The experimental-unit columns of this row."""
@@ -133,11 +143,11 @@ def _float(value: Any, path: Path, row: int, col: str) -> float:
         raise ManifestError(f"'{value}' is not a number (write e.g. 100 for {col})", path, row, col) from None
 
 
-def _holding(value: Any, path: Path, row: int) -> tuple[float, ...]:
+def _holding(value: Any, path: Path, row: int, col: str = "holding_mV") -> tuple[float, ...]:
     if value is None or str(value).strip() == "":
         return ()
     parts = value if isinstance(value, list) else str(value).replace(",", ";").split(";")
-    return tuple(_float(p, path, row, "holding_mV") for p in parts if str(p).strip() != "")
+    return tuple(_float(p, path, row, col) for p in parts if str(p).strip() != "")
 
 
 def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> ManifestRow:
@@ -157,11 +167,21 @@ def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> Manif
     for c in ("kind", "session", "notes", "design"):
         if str(data.get(c, "")).strip():
             overrides[c] = str(data[c]).strip()
+    intensity = _holding(data.get("stim_intensity_uA"), path, i, "stim_intensity_uA")
+    if intensity:
+        overrides["stim_intensity_uA"] = intensity
+    sweeps = parse_sweeps(data.get("sweeps"), path, i)
+    if sweeps is not None:
+        overrides["sweeps"] = sweeps.text
+    channel = parse_channel(data.get("channel"), path, i)
+    if channel is not None:
+        overrides["channel"] = channel
     if str(data.get("layout", "")).strip():
         lay = Path(str(data["layout"]).strip()).expanduser()
         overrides["layout"] = str((lay if lay.is_absolute() else path.parent / lay).resolve())
     known = set(REQUIRED) | set(UNIT_COLUMNS) | set(NUMERIC) | {"holding_mV", "kind", "session", "notes", "design",
-                                                               "timepoint", "layout"}
+                                                               "timepoint", "layout", "sweeps", "channel",
+                                                               "stim_intensity_uA"}
     extra = {k: str(v) for k, v in data.items() if k not in known}
     clash = sorted(k for k in extra if k in RESERVED and str(extra[k]).strip())
     if clash:
@@ -214,9 +234,15 @@ def read_manifest(
         if not isinstance(raw, dict):
             raise ManifestError("each row must be a mapping of column to value", mpath, i)
         r = _row(raw, i, mpath, vocab)
-        key = (r.path, r.condition, r.protocol, r.holding_mV, r.overrides.get("stream"), r.well, r.timepoint)
+        key = (r.path, r.condition, r.protocol, r.holding_mV, r.overrides.get("stream"), r.well, r.timepoint,
+               r.overrides.get("sweeps"), r.overrides.get("channel"))
         if key in seen:
-            raise ManifestError(f"duplicate of row {seen[key]} (same file, condition, protocol and well)", mpath, i)
+            first = parsed[seen[key] - 1]
+            if first.extra.get("pathway", "").strip() != r.extra.get("pathway", "").strip():
+                raise ManifestError(f"rows {seen[key]} and {i} label two pathways of one file but select the same "
+                                    "sweeps and channel; set sweeps (e.g. even / odd) or channel", mpath, i, "sweeps")
+            raise ManifestError(f"duplicate of row {seen[key]} (same file, condition, protocol, well, sweeps and "
+                                "channel)", mpath, i)
         seen[key] = i
         parsed.append(r)
     man = Manifest(mpath, tuple(parsed), vocab, meta.get("design"))

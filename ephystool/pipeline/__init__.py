@@ -57,11 +57,12 @@ def _row_dict(r: Any) -> dict[str, Any]:
 
 def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = False,
                 spikes_dir: Path | None = None) -> list[Task]:
-    """One task per manifest row; rows sharing a ``session`` (and protocol) form one ordered task."""
-    groups: dict[tuple[str, str], list[Any]] = {}
-    order: list[tuple[str, str]] = []
+    """One task per manifest row; rows sharing a ``session``, protocol and ``pathway`` form one ordered task
+    (two pathways of one slice are two sessions)."""
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    order: list[tuple[str, str, str]] = []
     for r in manifest.rows:
-        key = (r.protocol, str(r.overrides.get("session") or f"\0row{r.row}"))
+        key = (r.protocol, str(r.overrides.get("session") or f"\0row{r.row}"), str(r.extra.get("pathway", "")).strip())
         if key not in groups:
             groups[key] = []
             order.append(key)

@@ -92,6 +92,10 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
     kind = row["overrides"].get("kind") or (mode if mode in ("voltage_clamp", "current_clamp", "field") else None)
     opts = {"stream": int(row["overrides"]["stream"])} if "stream" in row["overrides"] else {}
     rec = load(row["path"], kind=kind, **opts)
+    if "sweeps" in row["overrides"] or "channel" in row["overrides"]:  # the row's part of the file (a pathway)
+        from ephystool.io.selection import select_part
+
+        rec = select_part(rec, row["overrides"].get("sweeps"), row["overrides"].get("channel"))
     if row["overrides"].get("layout"):
         from ephystool.io.layout import apply_layout, read_layout
 
@@ -119,6 +123,9 @@ def _label(row: dict[str, Any]) -> dict[str, Any]:
     base.update({k: row.get(k, "") for k in UNIT_COLS})
     if row.get("timepoint"):
         base["timepoint"] = row["timepoint"]
+    for part in ("sweeps", "channel"):  # the part of the file this row analyses (one pathway)
+        if part in row.get("overrides", {}):
+            base[part] = row["overrides"][part]
     for dose in DOSE_COLS:  # the bath's Mg / salt per recording: dose-response claims regress on it
         if dose in row.get("overrides", {}):
             base[dose] = row["overrides"][dose]
@@ -200,17 +207,21 @@ def _analyse(task: Task, out: TaskOutput) -> None:
 
     proto = load_protocol(task.protocol)
     module = get_analyzer(proto.analysis)
-    overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order", "layout")}
+    overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order", "layout",
+                                                                            "sweeps", "channel")}
     mapping = proto.params_mapping()
     params = params_class(proto.analysis).from_protocol(mapping, overrides)
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **mapping, **overrides}
     label = {**_label(task.rows[0]), "protocol": proto.name}
     key = _plate_key(task, proto.to_dict())
+    file_sweeps: list[int] = []
     if key is not None and key in _PLATE:
         result, out.sha256, files = _PLATE[key]
     else:
         recs = [_load(r, proto.recording.mode) for r in task.rows]
         out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
+        if len(recs) == 1:
+            file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
         if len(recs) > 1:
             if not hasattr(module, "analyze_session"):
                 raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
@@ -232,6 +243,9 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     fixed = {k: v for k, v in label.items() if k in own and v not in ("", None)}
     out.results = [{**label, **r, **fixed, **({"analysis": family} if family else {})} for r in rows]
     out.sweeps = [{"recording": label["recording"], **r} for r in getattr(result, "sweep_rows", list)()]
+    if file_sweeps:  # a row that selects sweeps: each sweep's index in the file beside its index in the row
+        out.sweeps = [{**r, "file_sweep": file_sweeps[r["sweep"]]} if isinstance(r.get("sweep"), int)
+                      and r["sweep"] < len(file_sweeps) else r for r in out.sweeps]
     out.electrodes = [{"recording": label["recording"], **r} for r in elec]
     out.events = [{"recording": label["recording"], **r} for r in getattr(result, "event_rows", list)()]
     out.figures = list(files)

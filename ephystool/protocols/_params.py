@@ -170,6 +170,17 @@ class LtpParams(StrictModel):
     stim_time: Duration = Field(description="first stimulus from the start of each sweep")
     sweep_interval: PositiveDuration = Field(description="time between sweeps")
     induction_time: Duration | None = Field(None, description="from the first sweep; default: detected")
+    induction_duration: Duration | None = Field(
+        None, description="length of a long induction (1 Hz LFS: 15 min); windows after it count from its end")
+    experiment: Literal["ltp", "ltd", "baseline", "input_output", "train"] | None = Field(
+        None, description="ltp (default) / ltd (an induction, windows relative to it), baseline (stability run, no "
+        "induction), input_output (stimulus intensities vary), train (several stimuli per sweep)")
+    stim_intensities: list[str] | None = Field(
+        None, description="input-output: one stimulus intensity per sweep, or per equal block of sweeps ('50 uA')")
+    train_pulses: Annotated[int, Field(ge=1)] | None = Field(None, description="stimuli per sweep in a train")
+    train_interval: PositiveDuration | None = Field(None, description="interval between the stimuli of a train")
+    signal_unit: Literal["mV", "uV", "V"] | None = Field(
+        None, description="unit of a field channel the file labels with no or a wrong unit (e.g. pA)")
 
     @model_validator(mode="after")
     def _fractions(self) -> LtpParams:

@@ -28,7 +28,7 @@ def _time_course(ax: Any, result: Any) -> None:
                 color="tab:red", label=f"excluded ({result.n_outliers})")
     ax.axvline(0.0, color="tab:purple", lw=1.2, label=f"induction ({result.induction.source})")
     ax.axhline(100.0, color="0.4", lw=0.6, ls="--")
-    title = f"LTP {float(result.ltp_magnitude.magnitude):.0f} %, STP {float(result.stp_magnitude.magnitude):.0f} %"
+    title = f"{getattr(result, 'experiment', 'ltp').upper()} {float(result.ltp_magnitude.magnitude):.0f} %, STP {float(result.stp_magnitude.magnitude):.0f} %"
     if result.flag:
         title += f"  [flagged: {result.excluded_reason}]"
     ax.set_title(title, fontsize=9)
@@ -75,6 +75,8 @@ def plot_ltp(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     list of Path
         ``<stem>_ltp_timecourse.png`` and, when averaged traces exist, ``<stem>_ltp_traces.png``.
     """
+    if getattr(result, "induction", None) is None:  # a baseline / input-output run: its rows and sweeps.csv only
+        return []
     import matplotlib
 
     matplotlib.use("Agg")

@@ -37,7 +37,8 @@ from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 from ephystool.io.arrays import recording_from_arrays
 from ephystool.io.recording import Recording, Tag
 
-__all__ = ["fepsp_shape", "simulate_fepsp_session"]
+__all__ = ["fepsp_shape", "simulate_fepsp_session", "simulate_two_pathways", "simulate_fepsp_run",
+           "simulate_ltd_session"]
 
 
 def fepsp_shape(t_ms: np.ndarray, delay_ms: float = 2.2, tau_rise_ms: float = 1.5, tau_decay_ms: float = 6.0,
@@ -205,3 +206,165 @@ def _truth(t_ind: float, t_rel: np.ndarray, gain: np.ndarray, failures: np.ndarr
         "fibre_volley": fv_mv,
         "stim_ms": stim_ms,
     }
+
+
+def simulate_two_pathways(
+    seed: int,
+    *,
+    test_percent: float = 150.0,
+    control_percent: float = 100.0,
+    n_channels: int = 1,
+    sweep_interval_s: float = 10.0,
+    resume_after_s: float = 60.0,
+    baseline_min: float = 20.0,
+    post_min: float = 60.0,
+    n_failures: int = 2,
+    **kw: Any,
+) -> tuple[Recording, dict[str, Any]]:
+    """A two-pathway slice session: test and control inputs stimulated on alternate sweeps of one file.
+
+    Even sweeps (0, 2, ...) stimulate the test pathway (potentiated to ``test_percent``), odd sweeps the
+    control pathway (``control_percent``; 100 = an untetanised, stable input), each every
+    ``2 * sweep_interval_s``; both share the induction time and its tag. With ``n_channels=2`` every
+    sweep records two field channels: the test pathway's response appears on channel 0 (``field1``),
+    the control's on channel 1 (``field2``); the other channel of a sweep holds only noise.
+
+    Returns
+    -------
+    (Recording, dict)
+        The recording and ``{'test': truth, 'control': truth}`` as in :func:`simulate_fepsp_session`, each
+        with ``ltp_magnitude`` realised over that pathway's own sweep times.
+    """
+    period = 2.0 * sweep_interval_s
+    common = dict(baseline_min=baseline_min, post_min=post_min, sweep_interval_s=period, n_failures=n_failures, **kw)
+    test, t_truth = simulate_fepsp_session(seed, ltp_percent=test_percent, resume_after_s=resume_after_s, **common)
+    ctrl, c_truth = simulate_fepsp_session(seed + 7919, ltp_percent=control_percent, ptp_percent=control_percent,
+                                           resume_after_s=resume_after_s, **common)
+    t_ind = t_truth["induction_time_s"]
+    t_truth = _retimed(t_truth, np.asarray(test.sweep_start_times_s), t_ind)
+    c_truth = _retimed(c_truth, np.asarray(ctrl.sweep_start_times_s) + sweep_interval_s, t_ind)
+    rng = np.random.default_rng(seed + 1)
+    sweeps, times = [], []
+    for k in range(min(test.n_sweeps, ctrl.n_sweeps)):
+        for j, rec in enumerate((test, ctrl)):
+            v = np.asarray(rec.signal(k).magnitude, dtype=float).ravel()
+            if n_channels == 2:
+                quiet = rng.normal(0.0, 0.015, v.size) + float(np.median(v[:100]))
+                v = np.vstack([v, quiet] if j == 0 else [quiet, v])
+            sweeps.append(v)
+            times.append(float(rec.sweep_start_times_s[k]) + (sweep_interval_s if j else 0.0))
+    names = ["field1", "field2"] if n_channels == 2 else ["field"]
+    rec = recording_from_arrays(sweeps, float(kw.get("fs_hz", 20000.0)), ["mV"] * n_channels, "field",
+                                channel_names=names, sweep_start_times_s=np.asarray(times), tags=test.tags,
+                                name=kw.get("name", "sim_two_pathways"), metadata={"simulated": "two_pathways",
+                                                                                   "seed": seed})
+    return rec, {"test": t_truth, "control": c_truth}
+
+
+def _retimed(truth: dict[str, Any], times_s: np.ndarray, t_ind: float, shift_min: float = 0.0) -> dict[str, Any]:
+    """Truth of a pathway recomputed over its own sweep times (s) relative to the shared induction; a sweep
+    at the induction itself (``resume_after_s=0``) is potentiated and never baseline. ``shift_min``: the
+    windows after the induction count from its end (a long induction such as 15 min of 1 Hz LFS)."""
+    gain = np.asarray(truth["gain"], dtype=float)
+    ok = np.ones(gain.size, bool)
+    ok[truth["failures"]] = False
+    t_rel = (times_s - t_ind) / 60.0
+
+    def mean(lo: float, hi: float) -> float:
+        m = ok & (t_rel >= lo) & (t_rel <= hi)
+        return float(np.mean(gain[m]))
+
+    base = mean(-20.0, -1e-9)
+    return {**truth, "ltp_magnitude": 100.0 * mean(50.0 + shift_min, 60.0 + shift_min) / base,
+            "stp_magnitude": 100.0 * mean(shift_min, 5.0 + shift_min) / base}
+
+
+def simulate_ltd_session(seed: int, *, ltd_percent: float = 70.0, std_percent: float = 55.0, lfs_min: float = 15.0,
+                         **kw: Any) -> tuple[Recording, dict[str, Any]]:
+    """An LTD session: 20 min baseline, low-frequency stimulation (900 pulses at 1 Hz: ``lfs_min`` = 15 min,
+    no test pulses, tagged 'LFS 1 Hz' at its start), test pulses from 1 min after its end for 62 min.
+
+    The response is depressed to ``std_percent`` at the LFS onset and recovers (tau 3 min) to the lasting
+    ``ltd_percent``. The truth's ``ltd_magnitude`` (= ``ltp_magnitude``) and ``stp_magnitude`` are the
+    realised mean gain ratios over 50-60 and 0-5 min after the END of the LFS (the ``ltd_fepsp`` windows).
+    """
+    kw.setdefault("tag", "LFS 1 Hz")
+    rec, truth = simulate_fepsp_session(seed, ltp_percent=ltd_percent, ptp_percent=std_percent,
+                                        resume_after_s=60.0 * lfs_min + 60.0, post_min=lfs_min + 62.0, **kw)
+    truth = _retimed(truth, np.asarray(rec.sweep_start_times_s), truth["induction_time_s"], shift_min=lfs_min)
+    truth["ltd_magnitude"] = truth["ltp_magnitude"]
+    return rec, truth
+
+
+def _unit_slope(amp_mv: float) -> float:
+    """10-90 % slope (mV/ms) of the noiseless fEPSP of amplitude ``amp_mv`` (the simulator's definition)."""
+    t = np.arange(0.0, 20.0, 0.005)
+    y = -amp_mv * fepsp_shape(t)
+    pk = int(np.argmin(y))
+    lo, hi = int(np.argmax(y <= 0.1 * y[pk])), int(np.argmax(y <= 0.9 * y[pk]))
+    return float(np.polyfit(t[lo : hi + 1], y[lo : hi + 1], 1)[0])
+
+
+def simulate_fepsp_run(
+    seed: int,
+    *,
+    n_sweeps: int = 25,
+    sweep_interval_s: float = 2.5,
+    intensities_uA: np.ndarray | None = None,
+    threshold_uA: float = 10.0,
+    reference_uA: float = 60.0,
+    drift_percent: float = 0.0,
+    fs_hz: float = 20000.0,
+    sweep_ms: float = 100.0,
+    stim_ms: float = 10.0,
+    paired: bool = True,
+    noise_mv: float | None = None,
+    name: str = "sim_fepsp_run",
+) -> tuple[Recording, dict[str, Any]]:
+    """A run without induction: a baseline (stability) run, or an input-output run when intensities are given.
+
+    Baseline: ``n_sweeps`` test pulses every ``sweep_interval_s`` (0.4 Hz; ``n_sweeps=240`` is 10 min) with
+    trial-to-trial jitter (CV 3 %) and a linear drift; noise RMS ``noise_mv`` (default drawn in 10-25 uV).
+    Input-output: sweep k is stimulated at ``intensities_uA[k]``; the fEPSP amplitude grows linearly with
+    the intensity above ``threshold_uA`` (``amp`` at ``reference_uA``) and the fibre volley in proportion to
+    the intensity (the number of recruited axons).
+
+    Returns
+    -------
+    (Recording, dict)
+        Truth: ``slope`` per sweep (mV/ms, realised, noiseless), ``baseline_slope`` (their mean),
+        ``baseline_drift`` (%), ``fibre_volley`` per sweep (mV), ``intensity`` per sweep (uA), ``io_slope``
+        (least-squares slope of the true per-sweep slopes against intensity, mV/ms per uA), ``io_slope_fv``.
+    """
+    rng = np.random.default_rng(seed)
+    amp = float(rng.uniform(0.6, 1.5))
+    fv_mv, art_mv, noise = float(rng.uniform(0.2, 0.5)), float(rng.uniform(3.0, 8.0)), float(rng.uniform(0.01, 0.025))
+    ppr = float(rng.uniform(1.3, 1.6))
+    noise = noise if noise_mv is None else float(noise_mv)
+    io = intensities_uA is not None
+    level = np.asarray(intensities_uA, dtype=float) if io else np.full(n_sweeps, reference_uA)
+    n_sw = level.size
+    times = np.arange(n_sw) * sweep_interval_s
+    frac = times / max(times[-1], 1e-9) - 0.5
+    gain = np.clip((level - threshold_uA) / (reference_uA - threshold_uA), 0.0, None)
+    gain = gain * (1.0 + drift_percent / 100.0 * frac) * (1.0 + 0.03 * rng.standard_normal(n_sw))
+    fv = fv_mv * level / reference_uA
+    n = int(round(sweep_ms * fs_hz / 1e3))
+    t_ms = np.arange(n) / fs_hz * 1e3
+    shape, shape2 = fepsp_shape(t_ms - stim_ms), fepsp_shape(t_ms - stim_ms - 50.0)
+    sweeps = []
+    for g, f in zip(gain, fv):
+        v = _sweep(t_ms - stim_ms, shape, g, f, art_mv, amp)
+        if paired:
+            v += _sweep(t_ms - stim_ms - 50.0, shape2, g * ppr, f, art_mv, amp)
+        w = uniform_filter1d(rng.standard_normal(n), 3)
+        sweeps.append(v + noise * w / w.std() + rng.normal(0.0, 0.1))
+    slope = gain * _unit_slope(amp)
+    rec = recording_from_arrays(sweeps, fs_hz, ["mV"], "field", channel_names=["field"], sweep_start_times_s=times,
+                                name=name, metadata={"simulated": "fepsp_run", "seed": seed})
+    truth = {"slope": slope, "baseline_slope": float(np.mean(slope)), "baseline_drift": float(drift_percent),
+             "fibre_volley": fv, "intensity": level, "ppr": ppr, "fepsp_amplitude": amp}
+    if io:
+        truth["io_slope"] = float(np.polyfit(level, slope, 1)[0])
+        truth["io_slope_fv"] = float(np.polyfit(fv, slope, 1)[0])
+    return rec, truth

@@ -111,11 +111,14 @@ def test_induction_sweep_excluded() -> None:
     assert abs(float(res.ltp_magnitude.magnitude) - truth["ltp_magnitude"]) <= 3.0
 
 
-def test_no_induction_and_too_short_raise() -> None:
+def test_no_induction_is_a_flagged_run_and_too_short_raises() -> None:
+    # issue 19: a session without any induction source was refused; it now gives its time course and
+    # stability metrics, flagged 'no_induction' (excluded from comparisons), and no LTP number
     rec, _ = simulate_fepsp_session(9007, tag=None, resume_after_s=20.0, name="nogap.abf")
-    with pytest.raises(AnalysisError, match="no induction found") as err:
-        ltp.analyze(rec, DEFAULT)
-    assert "nogap.abf" in str(err.value)
+    res = ltp.analyze(rec, DEFAULT)
+    assert res.flag == "no_induction" and "no induction found" in res.excluded_reason
+    assert "ltp_magnitude" not in {r["metric"] for r in res.rows()}
+    assert all(r["excluded_reason"] for r in res.rows())
     short, _ = simulate_fepsp_session(9008, post_min=30.0, name="short.abf")
     with pytest.raises(AnalysisError, match="post window") as err:
         ltp.analyze(short, DEFAULT)
