@@ -73,6 +73,9 @@ class NmdaIvParams(NmdaParams):
     delta_init: Annotated[float, Field(gt=0.0, le=1.0)] = Field(description="initial electrical distance")
     erev_init: Voltage = Field(description="initial reversal potential")
     temperature_C: float | None = Field(None, description="bath temperature in degC for delta (default 22)")
+    iv_measure: Literal["template", "window"] | None = Field(
+        None, description="I-V point: whole-trace template fit (default) or window mean at the common peak latency")
+    iv_window: PositiveDuration | None = Field(None, description="width of the I-V latency window (default 10 ms)")
 
 
 class NmdaTonicParams(StrictModel):
