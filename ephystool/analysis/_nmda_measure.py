@@ -137,12 +137,19 @@ def _decay(avg: np.ndarray, rate: float, start: int, d: int, params: Any) -> tup
 
 
 def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: Any, n: int, n_excl: int,
-                  ppr: float | None) -> GroupMeasure:
-    """Measure the averaged EPSC ``avg`` (pA, stimulus at sample ``i_pre``) recorded at ``v`` mV."""
+                  ppr: float | None, skip_s: float = 0.0) -> GroupMeasure:
+    """Measure the averaged EPSC ``avg`` (pA, stimulus at sample ``i_pre``) recorded at ``v`` mV.
+
+    ``skip_s``: the stimulus artefact lasts this long (s); the EPSC peak is a local extreme after it
+    (0 when the window holds none: the average is a failure).
+    """
+    from ephystool.analysis._nmda_stim import pulse_amplitude
+
     d = direction_of(avg, rate, i_pre, v, params)
     t0 = i_pre / rate
-    a0, a1 = _w(params.ampa_window)
-    epsc = abs(sig.peak_in_window(avg, rate, t0 + a0, t0 + a1, d, 2e-4)[1])
+    b0, b1 = _w(params.baseline_window)
+    noise = float(np.std(avg[sig.window_slice(len(avg), rate, t0 + b0, t0 + b1)]))
+    epsc = pulse_amplitude(avg, rate, t0, t0 + skip_s, params, d, noise, 0.0) or 0.0
     l0, l1 = _w(params.nmda_late_window)
     c0, c1 = _w(params.charge_window)
     late = abs(sig.window_mean(avg, rate, t0 + l0, t0 + l1))

@@ -45,6 +45,10 @@ class NmdaParams(StrictModel):
     """Evoked AMPA/NMDA EPSCs in voltage clamp (analysis ``nmda``)."""
 
     stim_time: Duration = Field(description="stimulus time from the start of each sweep")
+    stim_match: PositiveDuration | None = Field(
+        None, description="stim_time is used only this close to a detected artefact (default 1 ms)")
+    min_epsc: qty("current", "pos") | None = Field(
+        None, description="an evoked EPSC must stand out by this much, else the pulse is a failure (default 5 pA)")
     baseline_window: Window = Field(description="baseline, relative to the stimulus")
     artifact_blank: Duration = Field(description="samples blanked after the stimulus artifact")
     ampa_window: Window = Field(description="AMPA peak search at the AMPA holding, relative to the stimulus")

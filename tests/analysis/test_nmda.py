@@ -95,7 +95,7 @@ def test_stimulus_detected_from_artifact() -> None:
     rec = recording_from_arrays(arr["sweeps"], arr["rate_hz"], ["pA"], "voltage_clamp",
                                 holding=[v * pq.mV for v in arr["holding_mV"]])
     res = nmda.analyze(rec, nmda.NmdaParams(stim_time=None))
-    assert res.stim_source == "artifact"
+    assert res.stim_source == "detected"
     assert float(_rows(res)[("ampa_peak", -70.0)]) == pytest.approx(arr["truth"]["ampa_peak_pA"][-70.0], rel=0.05)
 
 
@@ -166,7 +166,7 @@ def test_15804044_paired_light_epscs_match_peer() -> None:
     # the peer's definition: baseline 5 ms before each light onset, peak 1-30 ms after
     params = nmda.NmdaParams.from_protocol({"baseline_window": ["-5 ms", "0 ms"], "ampa_window": ["1 ms", "30 ms"]})
     res = nmda.analyze(rec, params)
-    assert res.stim_source == "channel 'Light'"
+    assert res.stim_source == "file (channel 'Light')"
     ref = {}
     with open(REALDATA / "patchclamp" / "reference_peer_outputs.csv", newline="") as fh:
         for row in csv.DictReader(fh):
