@@ -4,7 +4,12 @@ Definitions (times relative to the stimulus; amplitudes are magnitudes, the sign
 
 * ``epsc_peak``: extreme in ``ampa_window`` (on the trace smoothed over 0.2 ms).
 * ``ampa_peak``: ``epsc_peak`` of a mixed EPSC at a negative holding potential.
-* ``nmda_late``: mean over ``nmda_late_window`` (the standard +40 mV NMDA measure).
+* ``nmda_late``: mean over ``nmda_late_window`` (the standard +40 mV NMDA measure). For a mixed EPSC at a
+  negative potential the AMPA current still flowing in that window is subtracted: one exponential plus a
+  constant (the slow NMDA current) is fitted to the decay from the AMPA peak to the end of ``ampa_window``
+  and its exponential extrapolated over ``nmda_late_window``; ``ampa_residual_fraction`` is that residual
+  over the uncorrected late mean (Hestrin et al. 1990 J Physiol 422:203: the slow component of the mixed
+  EPSC at negative potentials is NMDA-mediated once AMPA has decayed).
 * ``nmda_peak``: isolated NMDA EPSC (AMPA receptors blocked): extreme in ``nmda_peak_window`` (mean over
   1 ms); mixed EPSC at a positive potential: the late component (= ``nmda_late``).
 * ``nmda_charge``: integral over ``charge_window`` (pC); isolated EPSCs and mixed EPSCs at positive potentials.
@@ -82,6 +87,7 @@ class GroupMeasure:
     fit_start_ms: float | None
     peak_ms: float | None = None
     note: str = ""
+    ampa_residual_fraction: float | None = None
 
     def rows(self, analysis: str) -> list[dict[str, Any]]:
         """Tidy rows of this group."""
@@ -98,7 +104,9 @@ class GroupMeasure:
         add("ampa_peak", self.ampa_peak, "pA")
         late_note = "mixed EPSC: late component (mean of nmda_late_window)" if self.component == "mixed" else ""
         add("nmda_peak", self.nmda_peak, "pA", late_note)
-        add("nmda_late", self.nmda_late, "pA")
+        res_note = "" if self.ampa_residual_fraction is None else "residual AMPA (fitted decay) subtracted"
+        add("nmda_late", self.nmda_late, "pA", res_note)
+        add("ampa_residual_fraction", self.ampa_residual_fraction, "1", "AMPA share of the uncorrected late mean")
         add("nmda_charge", self.nmda_charge, "pC")
         add("nmda_rise_10_90", self.nmda_rise_10_90, "ms")
         add("nmda_decay_tau_w", self.nmda_decay_tau_w, "ms", self.note)
@@ -136,6 +144,28 @@ def _decay(avg: np.ndarray, rate: float, start: int, d: int, params: Any) -> tup
     return one, two, tau_w, note
 
 
+def _late_minus_ampa(avg: np.ndarray, rate: float, i_pre: int, d: int, params: Any, late: float, skip_s: float
+                     ) -> tuple[float | None, float | None]:
+    """Late mean of a mixed EPSC at a negative potential minus the extrapolated AMPA decay (pA), and its share."""
+    t0 = i_pre / rate
+    a0, a1 = _w(params.ampa_window)
+    l0, l1 = _w(params.nmda_late_window)
+    i0 = i_pre + int(round(max(a0, skip_s) * rate))
+    i1 = i_pre + int(round(a1 * rate))
+    if i1 - i0 < 8:
+        return None, None
+    ip = i0 + int(np.argmax(d * avg[i0:i1]))
+    y = d * avg[ip : i_pre + int(round(l0 * rate))]
+    t = np.arange(y.size) / rate * 1e3
+    fit = sig.fit_exponential_decay(t, y, 1, offset=True)
+    if not fit.ok or fit.amplitudes[0] <= 0:
+        return None, None
+    sl = sig.window_slice(len(avg), rate, t0 + l0, t0 + l1)
+    tl = (np.arange(sl.start, sl.stop) - ip) / rate * 1e3
+    residual = float(np.mean(fit.amplitudes[0] * np.exp(-tl / fit.taus[0])))
+    return late - residual, (residual / late if late > 0 else None)
+
+
 def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: Any, n: int, n_excl: int,
                   ppr: float | None, skip_s: float = 0.0) -> GroupMeasure:
     """Measure the averaged EPSC ``avg`` (pA, stimulus at sample ``i_pre``) recorded at ``v`` mV.
@@ -156,7 +186,7 @@ def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: An
     isolated = bool(params.isolated_nmda)
     ampa = nmda_peak = nmda_late = chg = rise = None
     one = two = tau_w = None
-    note, fit_start, peak_ms = "", None, None
+    note, fit_start, peak_ms, residual = "", None, None, None
     if isolated or d > 0:
         nmda_late = late
         chg = abs(sig.charge(avg, rate, t0 + c0, t0 + c1))
@@ -173,6 +203,8 @@ def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: An
         fit_start = (start - i_pre) / rate * 1e3
     else:
         ampa = epsc
+        signed_late = d * sig.window_mean(avg, rate, t0 + l0, t0 + l1)
+        nmda_late, residual = _late_minus_ampa(avg, rate, i_pre, d, params, signed_late, skip_s)
     q = (lambda x, u: None if x is None or not np.isfinite(x) else x * u)  # noqa: E731
     return GroupMeasure(
         holding_mV=v, component="isolated" if isolated else "mixed", direction="inward" if d < 0 else "outward",
@@ -180,4 +212,5 @@ def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: An
         nmda_late=q(nmda_late, pq.pA), nmda_charge=q(chg, pq.pA * pq.s), nmda_rise_10_90=q(rise, pq.ms),
         fit_single=one, fit_double=two, nmda_decay_tau_w=q(tau_w, pq.ms), ppr=ppr,
         t_ms=(np.arange(avg.size) - i_pre) / rate * 1e3, trace_pA=avg, fit_start_ms=fit_start, peak_ms=peak_ms, note=note,
+        ampa_residual_fraction=residual,
     )

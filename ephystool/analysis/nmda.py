@@ -94,7 +94,7 @@ class NmdaResult:
         for metric, q in (("nmda_ampa_ratio", self.nmda_ampa_ratio), ("nmda_rectification_index", self.rectification_index)):
             if q is not None:
                 out.append({"analysis": NAME, "metric": metric, "value": float(q), "unit": "1", "holding_mV": None,
-                            "holding_pair_mV": pair, "component": "isolated" if "rect" in metric else "mixed",
+                            "holding_pair_mV": pair, "component": _component(metric, self.params),
                             "n_sweeps": sum(g.n_sweeps for g in self.groups), "note": ""})
         note = "; ".join(self.notes)
         return [dict(r, stim_source=self.stim_source, note="; ".join(x for x in (r.get("note"), note) if x))
@@ -295,6 +295,12 @@ def _rs_check(recording: Any, data: list[dict], params: NmdaParams, rows: list[d
                      "note": f"series resistance changed by more than {params.rs_change_limit:.0%}" if flag else ""})
 
 
+def _component(metric: str, params: NmdaParams) -> str:
+    if "rect" not in metric:
+        return "mixed"
+    return "isolated" if params.isolated_nmda else "late"
+
+
 def _find(measures: Sequence[GroupMeasure], v: pq.Quantity) -> GroupMeasure | None:
     target = float(v.rescale(pq.mV).magnitude)
     for g in measures:
@@ -311,8 +317,15 @@ def _ratio(measures: Sequence[GroupMeasure], params: NmdaParams) -> pq.Quantity 
 
 
 def _rect(measures: Sequence[GroupMeasure], params: NmdaParams) -> pq.Quantity | None:
+    """|I(ampa_holding)| / I(nmda_holding): isolated peaks, or (mixed EPSCs) the late components."""
     a, n = _find(measures, params.ampa_holding), _find(measures, params.nmda_holding)
-    if not params.isolated_nmda or a is None or n is None or n.peak_ms is None:
+    if a is None or n is None:
+        return None
+    if not params.isolated_nmda:
+        if a.nmda_late is None or n.nmda_late is None or float(n.nmda_late) <= 0:
+            return None
+        return (a.nmda_late / n.nmda_late).simplified
+    if n.peak_ms is None:
         return None
     i_pos, i_neg = n.mean_at(n.peak_ms), a.mean_at(n.peak_ms)
     return i_neg / i_pos * pq.dimensionless if i_pos > 0 else None
