@@ -14,10 +14,11 @@ Definitions (times relative to the stimulus; amplitudes are magnitudes, the sign
   1 ms); mixed EPSC at a positive potential: the late component (= ``nmda_late``).
 * ``nmda_charge``: integral over ``charge_window`` (pC); isolated EPSCs and mixed EPSCs at positive potentials.
 * ``nmda_rise_10_90``: 10-90 % rise from the stimulus to the NMDA peak (isolated EPSCs only).
-* decay: one and two exponentials fitted from the NMDA peak (mixed: from the start of ``nmda_late_window``,
-  where the AMPA current is over) over ``decay_fit_window``; ``nmda_decay_tau_w`` is the amplitude-weighted
-  tau of the two-exponential fit (amplitudes at the fit start), or the single tau when the double fit fails
-  or has a negative component.
+* decay: one and two exponentials fitted over ``decay_fit_window`` after the NMDA peak (mixed: after the
+  start of ``nmda_late_window``, where the AMPA current is over); ``nmda_decay_tau_w`` is the tau of the
+  two-exponential fit weighted by its amplitudes **extrapolated back to the NMDA peak** (mixed: to the start
+  of the late window), so it does not depend on where the fit starts; the single tau when the double fit
+  fails or has a negative component.
 """
 
 from __future__ import annotations
@@ -136,7 +137,10 @@ def _decay(avg: np.ndarray, rate: float, start: int, d: int, params: Any) -> tup
     two = sig.fit_exponential_decay(t, y, 2)
     note = ""
     if two.ok and min(two.amplitudes) > 0 and two.r2 >= one.r2:
-        tau_w = two.tau_w
+        # amplitudes extrapolated back to the reference point (the NMDA peak, or the late window's start):
+        # tau_w then does not depend on where inside the decay the fit starts
+        a = np.asarray(two.amplitudes) * np.exp(f0 * 1e3 / np.asarray(two.taus))
+        tau_w = float(np.sum(a * np.asarray(two.taus)) / np.sum(a))
     elif one.ok:
         tau_w, note = one.taus[0], "single-exponential decay (double fit failed or not better)"
     else:

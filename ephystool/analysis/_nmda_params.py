@@ -48,6 +48,8 @@ class NmdaParams:
     outlier_mad: float = 5.0
     rs_change_limit: float = 0.2
     test_pulse_window: pq.Quantity | None = None
+    test_pulse_amplitude: pq.Quantity | None = None
+    access_resistance_max: pq.Quantity | None = field(default_factory=lambda: 25.0 * pq.MOhm)
     mg_mM: pq.Quantity | None = None
 
     @classmethod
@@ -84,6 +86,8 @@ class NmdaParams:
             outlier_mad=_number(p.get("outlier_mad", 5), "outlier_mad"),
             rs_change_limit=_number(p.get("rs_change_limit", 0.2), "rs_change_limit"),
             test_pulse_window=None if tp is None else _ms(sig.param_window(p, "test_pulse_window", tp, "ms")),
+            test_pulse_amplitude=sig.param_quantity(p, "test_pulse_amplitude", None, "mV"),
+            access_resistance_max=sig.param_quantity(p, "access_resistance_max", "25 MOhm", "MOhm"),
             mg_mM=mg,
         )
 

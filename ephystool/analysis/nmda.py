@@ -10,8 +10,9 @@ subtracted. Sweeps are grouped by holding potential; failures (amplitude < 3 x b
 group's EPSC is well resolved) and outliers (``outlier_mad`` x MAD from the group median) are excluded
 and counted; the accepted sweeps are averaged and measured (see :mod:`ephystool.analysis._nmda_measure`
 for the definitions). Amplitudes are magnitudes (>= 0) with the direction (inward/outward) in its own
-column. Series resistance is followed from a test pulse (``test_pulse_window`` or a short command step
-in the epochs) and sweeps whose Rs changed by more than ``rs_change_limit`` are flagged.
+column. Access resistance, input resistance and holding current come from each sweep's test pulse where
+the file (or, confirmed by its transients, the protocol) has one; a recording that fails the template's
+criteria carries an ``excluded_reason`` on every row (:mod:`ephystool.analysis._nmda_access`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 import quantities as pq
 
 from ephystool.analysis import _signal as sig
+from ephystool.analysis._nmda_access import AccessResult, access
 from ephystool.analysis._nmda_measure import GroupMeasure, measure_group, sweep_amplitude
 from ephystool.analysis._nmda_params import NmdaParams
 from ephystool.analysis._nmda_stim import pulse_amplitude, stimulus_times
@@ -55,20 +57,6 @@ def _holdings(recording: Any, params: NmdaParams) -> tuple[list[float], list[str
     return out, notes
 
 
-def _test_pulse(recording: Any, sweep: int, params: NmdaParams, first_stim: float) -> tuple[float, float] | None:
-    if params.test_pulse_window is not None:
-        a, b = _s(params.test_pulse_window)
-        return float(a), float(b)
-    eps = recording.epochs[sweep] if sweep < len(recording.epochs) else ()
-    hold = recording.holding_at(sweep)
-    hv = None if hold is None else float(hold.rescale(pq.mV).magnitude)
-    for e in eps:
-        if e.units == "mV" and 0 < e.end_s - e.start_s < 0.2 and e.end_s <= first_stim and hv is not None:
-            if abs(e.level - hv) > 0.5:
-                return e.start_s, e.end_s
-    return None
-
-
 # ----------------------------------------------------------------------------- result
 @dataclass(frozen=True)
 class NmdaResult:
@@ -86,6 +74,12 @@ class NmdaResult:
     stim_source: str
     params: NmdaParams
     notes: tuple[str, ...] = ()
+    access: AccessResult | None = None
+
+    @property
+    def excluded_reason(self) -> str:
+        """Why the inclusion criteria exclude this recording ('' = included)."""
+        return self.access.excluded_reason if self.access is not None else ""
 
     def rows(self) -> list[dict[str, Any]]:
         """Tidy recording-level rows (``analysis, metric, value, unit, holding_mV, direction, component, ...``)."""
@@ -96,13 +90,16 @@ class NmdaResult:
                 out.append({"analysis": NAME, "metric": metric, "value": float(q), "unit": "1", "holding_mV": None,
                             "holding_pair_mV": pair, "component": _component(metric, self.params),
                             "n_sweeps": sum(g.n_sweeps for g in self.groups), "note": ""})
-        note = "; ".join(self.notes)
-        return [dict(r, stim_source=self.stim_source, note="; ".join(x for x in (r.get("note"), note) if x))
-                for r in out]
+        if self.access is not None:
+            out += [dict(r) for r in self.access.rows]
+        note = "; ".join(self.notes + ((self.access.note,) if self.access is not None and self.access.note else ()))
+        return [dict(r, stim_source=self.stim_source, excluded_reason=self.excluded_reason,
+                     note="; ".join(x for x in (r.get("note"), note) if x)) for r in out]
 
     def sweep_rows(self) -> list[dict[str, Any]]:
         """Tidy per-sweep rows (``sweep, sweep_time_s, analysis, metric, value, unit`` + selectors)."""
-        return [dict(r, analysis=NAME) for r in self.sweeps]
+        extra = self.access.sweep_rows if self.access is not None else ()
+        return [dict(r, analysis=NAME) for r in (*self.sweeps, *extra)]
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -184,10 +181,9 @@ def analyze(recording: Any, params: NmdaParams) -> NmdaResult:
     if not measures:
         raise AnalysisError("no sweep passed the failure/outlier rules; check the stimulus time and windows",
                             recording.path)
-    _rs_check(recording, data, params, sweep_rows)
     warn = tuple(sorted({d["warning"] for d in data if d["warning"]}))
     return NmdaResult(str(recording.path), tuple(measures), tuple(sweep_rows), _ratio(measures, params),
-                      _rect(measures, params), data[0]["source"], params, warn)
+                      _rect(measures, params), data[0]["source"], params, warn, access(recording, data, params))
 
 
 def _select(data: list[dict], ks: list[int], v: float, params: NmdaParams, i_pre: int, rate: float
@@ -272,27 +268,6 @@ def _sweep_rows(recording: Any, k: int, d: dict, v: float, status: str, params: 
     name = "nmda_peak" if params.isolated_nmda else ("ampa_peak" if v < 0 else "nmda_late")
     rows.append(dict(common, metric=name, value=amp, unit="pA", stimulus=1))
     return rows
-
-
-def _rs_check(recording: Any, data: list[dict], params: NmdaParams, rows: list[dict]) -> None:
-    peaks = {}
-    for k, d in enumerate(data):
-        tp = _test_pulse(recording, k, params, d["stims"][0])
-        if tp is None:
-            continue
-        rate, x = d["rate"], d["raw"]
-        pre = sig.window_mean(x, rate, max(tp[0] - 0.005, 0.0), tp[0]) if tp[0] > 1.0 / rate else float(x[0])
-        seg = np.abs(x[sig.window_slice(len(x), rate, tp[0], min(tp[0] + 0.003, tp[1]))] - pre)
-        peaks[k] = float(np.max(seg)) if seg.size else float("nan")
-    if not peaks:
-        return
-    ref = peaks[min(peaks)]
-    for k, pk in peaks.items():
-        change = ref / pk - 1.0 if pk > 0 else float("nan")
-        flag = bool(abs(change) > params.rs_change_limit)
-        rows.append({"sweep": k, "sweep_time_s": recording.sweep_time(k), "metric": "rs_change", "value": 100.0 * change,
-                     "unit": "%", "holding_mV": None, "rs_flag": flag,
-                     "note": f"series resistance changed by more than {params.rs_change_limit:.0%}" if flag else ""})
 
 
 def _component(metric: str, params: NmdaParams) -> str:

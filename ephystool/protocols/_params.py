@@ -63,6 +63,10 @@ class NmdaParams(StrictModel):
     outlier_mad: PositiveNumber = Field(description="sweeps further than this many MADs are excluded")
     rs_change_limit: Fraction = Field(description="largest allowed relative change of series resistance")
     test_pulse_window: Window | None = Field(None, description="seal test pulse, from the sweep start")
+    test_pulse_amplitude: Voltage | None = Field(
+        None, description="size of the test pulse in test_pulse_window (used only where the file has no epochs)")
+    access_resistance_max: qty("resistance", "pos") | None = Field(
+        None, description="largest access resistance (default 25 MOhm, the template's inclusion criterion)")
     mg_mM: Annotated[float, Field(ge=0.0)] | None = Field(
         None, description="free bath Mg in mM; left out: computed from the bath composition"
     )
