@@ -7,8 +7,10 @@ where the recorded current shows the step's two capacitive transients, of opposi
 (``protocol``; its size from ``test_pulse_amplitude``). A window without a test pulse is never measured.
 
 Membrane test (voltage step dV through Ra onto Rm || Cm): ``I(t) - I0 = dIss + (dV/Ra - dIss) exp(-t/tau)``
-from the step onset. One exponential plus a constant is fitted from the transient's peak to the step's
-end and extrapolated to the onset: ``Ra = dV / I(0+)``, ``Rin = dV / dIss`` (= Ra + Rm; reported where
+from the step onset. One exponential plus a constant is fitted from where the transient has fallen to 90 %
+of its peak to the step's end and extrapolated back to the peak (the amplifier's filter rounds and delays
+the onset; extrapolating to the nominal onset would overstate the current), as pyABF's memtest does:
+``Ra = dV / I(peak)``, ``Rin = dV / dIss`` (= Ra + Rm; reported where
 ``dIss`` exceeds 3 baseline SDs), ``holding_current = I0`` (mean of the 5 ms before the step).
 
 Criteria (the template's inclusion section, mirrored in ``analysis_params``): the median Ra must not exceed
@@ -62,13 +64,14 @@ def membrane_test(x: np.ndarray, rate: float, start: float, end: float, dv_mV: f
     seg = x[sig.window_slice(len(x), rate, start, end)] - i0
     d = np.sign(dv_mV)
     k = int(np.argmax(d * seg[: max(int(0.002 * rate), 2)]))
-    y = d * seg[k : max(len(seg) - int(0.0005 * rate), k + 8)]
+    z = d * seg[k : max(len(seg) - int(0.0005 * rate), k + 8)]
+    j = int(np.argmax(z < 0.9 * z[0])) if np.any(z < 0.9 * z[0]) else 0  # past the filter-rounded peak
+    y = z[j:]
     t = np.arange(y.size) / rate * 1e3
     fit = sig.fit_exponential_decay(t, y, 1, offset=True)
     if not fit.ok or fit.amplitudes[0] <= 0:
         return None
-    tau = fit.taus[0]
-    i_on = fit.amplitudes[0] * np.exp(k / rate * 1e3 / tau) + fit.offset
+    i_on = fit.amplitudes[0] * np.exp(j / rate * 1e3 / fit.taus[0]) + fit.offset  # back to the peak
     ra = abs(dv_mV) / i_on * 1e3  # mV / pA = GOhm -> MOhm
     rin = abs(dv_mV) / fit.offset * 1e3 if fit.offset > 3 * sd else None
     return float(ra), (None if rin is None else float(rin)), i0

@@ -33,7 +33,7 @@ def test_access_resistance_rising_40_percent_excludes_the_cell_and_the_claim_lea
     rising, _ = simulate_epsc_sweeps(seed=1672, rs_MOhm=[15.0] * 6 + [21.0] * 6, n_sweeps_per_holding=6)
     ok, bad = nmda.analyze(stable, nmda.NmdaParams()), nmda.analyze(rising, nmda.NmdaParams())
     assert ok.excluded_reason == "" and _access(ok)["access_resistance"] == pytest.approx(15.0, rel=0.05)
-    assert "access resistance changed by 40% (> 20%)" in bad.excluded_reason
+    assert re.search(r"access resistance changed by (38|39|40|41|42)% \(> 20%\)", bad.excluded_reason)
     assert all(r["excluded_reason"] == bad.excluded_reason for r in bad.rows())
     assert _access(bad)["access_resistance_change"] == pytest.approx(0.4, abs=0.05)
     high, _ = simulate_epsc_sweeps(seed=1673, rs_MOhm=31.0, n_sweeps_per_holding=3)
@@ -94,3 +94,22 @@ def test_criteria_defaults_are_the_templates_inclusion_criteria() -> None:
         assert float(p.access_resistance_max.rescale(pq.MOhm)) == pytest.approx(
             float(pq.Quantity(*str(crit["access_resistance"].max).split()).rescale(pq.MOhm)))
         assert p.rs_change_limit == pytest.approx(float(crit["access_resistance_change"].max))
+
+
+@pytest.mark.realdata
+def test_membrane_test_on_the_model_cell_file(realdata_dir) -> None:
+    """2018_11_16_sh_0006.abf (PROVENANCE: Ra 14.98, Rm 509.8 MOhm, holding -119.7 pA before the tag)."""
+    from ephystool.analysis._nmda_access import membrane_test
+    from ephystool.io import load
+
+    rec = load(realdata_dir / "patchclamp" / "2018_11_16_sh_0006.abf")
+    hold = float(rec.holding_at(0).rescale(pq.mV).magnitude)
+    step = next(e for e in rec.epochs[0] if abs(e.level - hold) > 0.5)
+    got = []
+    for k in range(0, 36, 5):  # before the drug tag
+        x = np.asarray(rec.signal(k).magnitude).ravel()
+        got.append(membrane_test(x, float(rec.signal(k).sampling_rate.rescale("Hz")), step.start_s, step.end_s,
+                                 step.level - hold))
+    ra, rin, ih = (np.mean([g[i] for g in got]) for i in range(3))
+    assert ra == pytest.approx(14.98, rel=0.05) and rin == pytest.approx(509.8, rel=0.05)
+    assert ih == pytest.approx(-119.7, abs=2.0)
