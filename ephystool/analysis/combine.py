@@ -30,7 +30,7 @@ def _from_iv(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if r.get("metric") == "nmda_iv_current" and r.get("holding_mV") is not None:
             by_rec[str(r["recording"])].append(r)
     for rec_rows in by_rec.values():
-        base = {k: rec_rows[0].get(k, "") for k in _KEEP}
+        base = {k: rec_rows[0].get(k, "") for k in (*_KEEP, "excluded_reason")}
         pts = {round(float(r["holding_mV"])): float(r["value"]) for r in rec_rows}
         for v, i in sorted(pts.items()):
             out.append({**base, "analysis": "nmda", "metric": "nmda_peak", "value": abs(i), "unit": "pA",

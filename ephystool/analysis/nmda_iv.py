@@ -188,7 +188,8 @@ class NmdaIvResult:
         """Tidy rows: fit parameters with ``ci_low``/``ci_high`` and the I-V points (``nmda_iv_current``, signed)."""
         f = self.fit
         n = int(sum(self.n_sweeps))
-        common = {"analysis": NAME, "holding_mV": None, "n_sweeps": n, "mg_mM": f.mg_mM, "component": "isolated"}
+        common = {"analysis": NAME, "holding_mV": None, "n_sweeps": n, "mg_mM": f.mg_mM, "component": "isolated",
+                  "excluded_reason": self.epsc.excluded_reason if self.epsc is not None else ""}
         out = [
             dict(common, metric="mg_block_kd0", value=f.kd0_mM, unit="mM", ci_low=f.kd0_ci[0], ci_high=f.kd0_ci[1]),
             dict(common, metric="mg_block_delta", value=f.delta, unit="1", ci_low=f.delta_ci[0], ci_high=f.delta_ci[1]),

@@ -113,3 +113,17 @@ def test_membrane_test_on_the_model_cell_file(realdata_dir) -> None:
     ra, rin, ih = (np.mean([g[i] for g in got]) for i in range(3))
     assert ra == pytest.approx(14.98, rel=0.05) and rin == pytest.approx(509.8, rel=0.05)
     assert ih == pytest.approx(-119.7, abs=2.0)
+
+
+def test_iv_recording_carries_the_exclusion_into_combined_rows() -> None:
+    from ephystool.analysis import nmda_iv
+    from ephystool.analysis.combine import combine_units
+    from ephystool.simulate.vclamp import simulate_iv_series
+
+    rs = [15.0] * 7 + [22.0] * 7
+    rec, _ = simulate_iv_series(n_sweeps_per_step=2, seed=1677, rs_MOhm=rs, interleave=False)
+    res = nmda_iv.analyze(rec, nmda_iv.NmdaIvParams.from_protocol({"mg_mM": "1 mM"}))
+    rows = [dict(r, recording="iv.abf", condition="control", protocol="nmda_iv") for r in res.rows()]
+    assert all("access resistance changed" in r["excluded_reason"] for r in rows)
+    extra = combine_units(rows)
+    assert extra and all("access resistance changed" in r["excluded_reason"] for r in extra)
