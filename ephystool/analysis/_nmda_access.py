@@ -37,9 +37,12 @@ def _test_pulse(recording: Any, sweep: int, params: Any, first_stim: float, x: n
     """(start_s, end_s, dV_mV, source) of the sweep's test pulse, or None."""
     hold = recording.holding_at(sweep)
     hv = None if hold is None else float(hold.rescale(pq.mV).magnitude)
-    for e in recording.epochs[sweep] if sweep < len(recording.epochs) else ():
-        if (e.units == "mV" and hv is not None and 0 < e.end_s - e.start_s < 0.2 and e.end_s <= first_stim
-                and abs(e.level - hv) > 0.5 and not getattr(e, "digital", 0)):
+    eps = [e for e in (recording.epochs[sweep] if sweep < len(recording.epochs) else ()) if e.units == "mV"]
+    for i, e in enumerate(eps):
+        # a pulse from the holding level and back to it, with 5 ms of holding before it
+        around = [eps[j].level for j in (i - 1, i + 1) if 0 <= j < len(eps)]
+        if (hv is not None and 0 < e.end_s - e.start_s < 0.2 and e.start_s >= 0.005 and e.end_s <= first_stim
+                and abs(e.level - hv) > 0.5 and all(abs(v - hv) <= 0.5 for v in around)):
             return e.start_s, e.end_s, e.level - hv, "file"
     if params.test_pulse_window is None or params.test_pulse_amplitude is None:
         return None

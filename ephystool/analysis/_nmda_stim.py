@@ -5,13 +5,14 @@ Stimulus time, in this order (the source goes into every row as ``stim_source``)
 1. ``manifest``: the manifest's ``stim_time_ms`` (a manifest value wins over the file);
 2. ``file``: the file's stimulus table (digital outputs, epochs) or a stimulus / light / TTL channel;
 3. the stimulus artefacts on the recorded current (a train gives one onset per pulse): ``protocol``
-   when the protocol's ``stim_time`` lies within ``stim_match`` of the first artefact (the protocol's
-   time is then used), else ``detected`` (the artefact times, with a warning that the protocol's time
+   when the protocol's ``stim_time`` lies within ``stim_match`` of an artefact (the protocol's time is
+   then used, with the artefacts after it), else ``detected`` (the artefact times, with a warning that the protocol's time
    was contradicted by the file);
 4. no stimulus anywhere: an error; a protocol's default time is never taken unchecked (TRAPS.md: "A
    protocol's default stimulus time says nothing about a given file").
 
-Artefact: a brief transient with steep steps of both signs within 2 ms (a synaptic current rises steeply
+Artefact: away from the edges of the command's steps (the file's epochs, the protocol's
+``test_pulse_window``: capacitive transients), a brief transient with steep steps of both signs within 2 ms (a synaptic current rises steeply
 in one direction only), steeper than 30 robust SDs of the trace's first differences. It ends 0.5 ms after
 its last lobe (the last change of sign among its steep steps); nothing before that is measured.
 
@@ -80,6 +81,19 @@ def find_artefacts(x: np.ndarray, rate_hz: float, min_interval_s: float = 0.01) 
     return out
 
 
+def _command_edge(t: float, recording: Any, sweep: int, params: Any) -> bool:
+    """True for a transient at a command step (a file epoch's edge or the protocol's test pulse): a test
+    pulse's capacitive transients are steep both ways too, but they are not stimuli."""
+    eps = [e for e in (recording.epochs[sweep] if sweep < len(recording.epochs) else ())
+           if e.units == "mV" and not getattr(e, "digital", 0)]
+    edges = [b.start_s for a, b in zip(eps, eps[1:]) if abs(b.level - a.level) > 0.5]  # where the command steps
+    if params.test_pulse_window is not None:
+        a, b = (float(v) for v in _s(params.test_pulse_window))
+        if a - 0.001 <= t <= b + 0.003:  # the whole window: the test pulse lies somewhere inside it
+            return True
+    return any(-0.001 <= t - edge <= 0.003 for edge in edges)
+
+
 def stimulus_times(recording: Any, sweep: int, params: Any, x: np.ndarray, rate: float
                    ) -> tuple[list[float], str, list[float], str]:
     """Stimulus times (s), their source, the artefact end per stimulus (s, 0 = none) and a warning ('' = none).
@@ -91,7 +105,7 @@ def stimulus_times(recording: Any, sweep: int, params: Any, x: np.ndarray, rate:
     """
     from ephystool.analysis.nmda import _STIM_CHANNEL
 
-    arts = find_artefacts(x, rate)
+    arts = [a for a in find_artefacts(x, rate) if not _command_edge(a[0], recording, sweep, params)]
 
     def ends(times: list[float]) -> list[float]:
         out = []
@@ -117,8 +131,10 @@ def stimulus_times(recording: Any, sweep: int, params: Any, x: np.ndarray, rate:
         onsets = [a for a, _ in arts]
         if params.stim_time is not None:
             tp = float(_s(params.stim_time))
-            if abs(onsets[0] - tp) <= float(_s(params.stim_match)):
-                return [tp, *onsets[1:]], "protocol", [e for _, e in arts], ""
+            hit = [j for j, a in enumerate(onsets) if abs(a - tp) <= float(_s(params.stim_match))]
+            if hit:  # earlier transients (e.g. a test pulse missing from the file's epochs) are not stimuli
+                j = hit[0]
+                return [tp, *onsets[j + 1 :]], "protocol", [e for _, e in arts[j:]], ""
             return onsets, "detected", [e for _, e in arts], (
                 f"the protocol's stim_time {tp * 1e3:g} ms is contradicted by the stimulus artefact at "
                 f"{onsets[0] * 1e3:.1f} ms: the detected time is used")

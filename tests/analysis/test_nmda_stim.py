@@ -123,3 +123,15 @@ def test_agonist_application_file_has_no_evoked_stimulus() -> None:
     rec = load(REALDATA / "patchclamp" / "File_axon_7.abf")
     with pytest.raises(AnalysisError, match=r"File_axon_7\.abf.*no stimulus found.*not confirmed"):
         nmda.analyze(rec, _params())
+
+
+def test_test_pulse_transients_are_not_stimuli() -> None:
+    """A test pulse missing from the file's epochs: its capacitive transients are steep both ways too."""
+    arr = simulate_epsc_arrays(seed=1605, stim_time_s=0.1, n_sweeps_per_holding=2)  # test pulse 20-40 ms
+    in_window = nmda.NmdaParams.from_protocol({"stim_time": "100 ms", "test_pulse_window": ["20 ms", "60 ms"]})
+    res = nmda.analyze(_rec(arr), in_window)
+    assert res.stim_source == "protocol"
+    assert {r["stim_time_s"] for r in res.sweep_rows() if r["metric"] == "epsc_peak"} == {0.1}
+    res = nmda.analyze(_rec(arr), _params())  # no test_pulse_window: the protocol's confirmed time still wins
+    assert res.stim_source == "protocol"
+    assert {r["stim_time_s"] for r in res.sweep_rows() if r["metric"] == "epsc_peak"} == {0.1}
