@@ -4,15 +4,21 @@ Definitions (times relative to the stimulus; amplitudes are magnitudes, the sign
 
 * ``epsc_peak``: extreme in ``ampa_window`` (on the trace smoothed over 0.2 ms).
 * ``ampa_peak``: ``epsc_peak`` of a mixed EPSC at a negative holding potential.
-* ``nmda_late``: mean over ``nmda_late_window`` (the standard +40 mV NMDA measure).
+* ``nmda_late``: mean over ``nmda_late_window`` (the standard +40 mV NMDA measure). For a mixed EPSC at a
+  negative potential the AMPA current still flowing in that window is subtracted: one exponential plus a
+  constant (the slow NMDA current) is fitted to the decay from the AMPA peak to the end of ``ampa_window``
+  and its exponential extrapolated over ``nmda_late_window``; ``ampa_residual_fraction`` is that residual
+  over the uncorrected late mean (Hestrin et al. 1990 J Physiol 422:203: the slow component of the mixed
+  EPSC at negative potentials is NMDA-mediated once AMPA has decayed).
 * ``nmda_peak``: isolated NMDA EPSC (AMPA receptors blocked): extreme in ``nmda_peak_window`` (mean over
   1 ms); mixed EPSC at a positive potential: the late component (= ``nmda_late``).
 * ``nmda_charge``: integral over ``charge_window`` (pC); isolated EPSCs and mixed EPSCs at positive potentials.
 * ``nmda_rise_10_90``: 10-90 % rise from the stimulus to the NMDA peak (isolated EPSCs only).
-* decay: one and two exponentials fitted from the NMDA peak (mixed: from the start of ``nmda_late_window``,
-  where the AMPA current is over) over ``decay_fit_window``; ``nmda_decay_tau_w`` is the amplitude-weighted
-  tau of the two-exponential fit (amplitudes at the fit start), or the single tau when the double fit fails
-  or has a negative component.
+* decay: one and two exponentials fitted over ``decay_fit_window`` after the NMDA peak (mixed: after the
+  start of ``nmda_late_window``, where the AMPA current is over); ``nmda_decay_tau_w`` is the tau of the
+  two-exponential fit weighted by its amplitudes **extrapolated back to the NMDA peak** (mixed: to the start
+  of the late window), so it does not depend on where the fit starts; the single tau when the double fit
+  fails or has a negative component.
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ class GroupMeasure:
     fit_start_ms: float | None
     peak_ms: float | None = None
     note: str = ""
+    ampa_residual_fraction: float | None = None
 
     def rows(self, analysis: str) -> list[dict[str, Any]]:
         """Tidy rows of this group."""
@@ -98,7 +105,9 @@ class GroupMeasure:
         add("ampa_peak", self.ampa_peak, "pA")
         late_note = "mixed EPSC: late component (mean of nmda_late_window)" if self.component == "mixed" else ""
         add("nmda_peak", self.nmda_peak, "pA", late_note)
-        add("nmda_late", self.nmda_late, "pA")
+        res_note = "" if self.ampa_residual_fraction is None else "residual AMPA (fitted decay) subtracted"
+        add("nmda_late", self.nmda_late, "pA", res_note)
+        add("ampa_residual_fraction", self.ampa_residual_fraction, "1", "AMPA share of the uncorrected late mean")
         add("nmda_charge", self.nmda_charge, "pC")
         add("nmda_rise_10_90", self.nmda_rise_10_90, "ms")
         add("nmda_decay_tau_w", self.nmda_decay_tau_w, "ms", self.note)
@@ -128,7 +137,10 @@ def _decay(avg: np.ndarray, rate: float, start: int, d: int, params: Any) -> tup
     two = sig.fit_exponential_decay(t, y, 2)
     note = ""
     if two.ok and min(two.amplitudes) > 0 and two.r2 >= one.r2:
-        tau_w = two.tau_w
+        # amplitudes extrapolated back to the reference point (the NMDA peak, or the late window's start):
+        # tau_w then does not depend on where inside the decay the fit starts
+        a = np.asarray(two.amplitudes) * np.exp(f0 * 1e3 / np.asarray(two.taus))
+        tau_w = float(np.sum(a * np.asarray(two.taus)) / np.sum(a))
     elif one.ok:
         tau_w, note = one.taus[0], "single-exponential decay (double fit failed or not better)"
     else:
@@ -136,20 +148,49 @@ def _decay(avg: np.ndarray, rate: float, start: int, d: int, params: Any) -> tup
     return one, two, tau_w, note
 
 
-def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: Any, n: int, n_excl: int,
-                  ppr: float | None) -> GroupMeasure:
-    """Measure the averaged EPSC ``avg`` (pA, stimulus at sample ``i_pre``) recorded at ``v`` mV."""
-    d = direction_of(avg, rate, i_pre, v, params)
+def _late_minus_ampa(avg: np.ndarray, rate: float, i_pre: int, d: int, params: Any, late: float, skip_s: float
+                     ) -> tuple[float | None, float | None]:
+    """Late mean of a mixed EPSC at a negative potential minus the extrapolated AMPA decay (pA), and its share."""
     t0 = i_pre / rate
     a0, a1 = _w(params.ampa_window)
-    epsc = abs(sig.peak_in_window(avg, rate, t0 + a0, t0 + a1, d, 2e-4)[1])
+    l0, l1 = _w(params.nmda_late_window)
+    i0 = i_pre + int(round(max(a0, skip_s) * rate))
+    i1 = i_pre + int(round(a1 * rate))
+    if i1 - i0 < 8:
+        return None, None
+    ip = i0 + int(np.argmax(d * avg[i0:i1]))
+    y = d * avg[ip : i_pre + int(round(l0 * rate))]
+    t = np.arange(y.size) / rate * 1e3
+    fit = sig.fit_exponential_decay(t, y, 1, offset=True)
+    if not fit.ok or fit.amplitudes[0] <= 0:
+        return None, None
+    sl = sig.window_slice(len(avg), rate, t0 + l0, t0 + l1)
+    tl = (np.arange(sl.start, sl.stop) - ip) / rate * 1e3
+    residual = float(np.mean(fit.amplitudes[0] * np.exp(-tl / fit.taus[0])))
+    return late - residual, (residual / late if late > 0 else None)
+
+
+def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: Any, n: int, n_excl: int,
+                  ppr: float | None, skip_s: float = 0.0) -> GroupMeasure:
+    """Measure the averaged EPSC ``avg`` (pA, stimulus at sample ``i_pre``) recorded at ``v`` mV.
+
+    ``skip_s``: the stimulus artefact lasts this long (s); the EPSC peak is a local extreme after it
+    (0 when the window holds none: the average is a failure).
+    """
+    from ephystool.analysis._nmda_stim import pulse_amplitude
+
+    d = direction_of(avg, rate, i_pre, v, params)
+    t0 = i_pre / rate
+    b0, b1 = _w(params.baseline_window)
+    noise = float(np.std(avg[sig.window_slice(len(avg), rate, t0 + b0, t0 + b1)]))
+    epsc = pulse_amplitude(avg, rate, t0, t0 + skip_s, params, d, noise, 0.0) or 0.0
     l0, l1 = _w(params.nmda_late_window)
     c0, c1 = _w(params.charge_window)
     late = abs(sig.window_mean(avg, rate, t0 + l0, t0 + l1))
     isolated = bool(params.isolated_nmda)
     ampa = nmda_peak = nmda_late = chg = rise = None
     one = two = tau_w = None
-    note, fit_start, peak_ms = "", None, None
+    note, fit_start, peak_ms, residual = "", None, None, None
     if isolated or d > 0:
         nmda_late = late
         chg = abs(sig.charge(avg, rate, t0 + c0, t0 + c1))
@@ -166,6 +207,8 @@ def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: An
         fit_start = (start - i_pre) / rate * 1e3
     else:
         ampa = epsc
+        signed_late = d * sig.window_mean(avg, rate, t0 + l0, t0 + l1)
+        nmda_late, residual = _late_minus_ampa(avg, rate, i_pre, d, params, signed_late, skip_s)
     q = (lambda x, u: None if x is None or not np.isfinite(x) else x * u)  # noqa: E731
     return GroupMeasure(
         holding_mV=v, component="isolated" if isolated else "mixed", direction="inward" if d < 0 else "outward",
@@ -173,4 +216,5 @@ def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: An
         nmda_late=q(nmda_late, pq.pA), nmda_charge=q(chg, pq.pA * pq.s), nmda_rise_10_90=q(rise, pq.ms),
         fit_single=one, fit_double=two, nmda_decay_tau_w=q(tau_w, pq.ms), ppr=ppr,
         t_ms=(np.arange(avg.size) - i_pre) / rate * 1e3, trace_pA=avg, fit_start_ms=fit_start, peak_ms=peak_ms, note=note,
+        ampa_residual_fraction=residual,
     )

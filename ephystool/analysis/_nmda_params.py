@@ -26,7 +26,8 @@ class NmdaParams:
     """Settings of the evoked-EPSC analysis (windows in ms relative to the stimulus unless noted).
 
     ``decay_fit_window`` is relative to the NMDA peak; ``stim_time`` None means "detect from the
-    artifact"; ``holding_potentials`` is cycled over sweeps whose holding the file does not give.
+    artifact", a protocol's ``stim_time`` is used only within ``stim_match`` of a detected artefact; a pulse
+    whose EPSC does not stand out by ``min_epsc`` (and 3 robust baseline SDs) is a failure; ``holding_potentials`` is cycled over sweeps whose holding the file does not give.
     """
 
     baseline_window: pq.Quantity = field(default_factory=lambda: _ms((-20.0, -2.0)))
@@ -38,6 +39,8 @@ class NmdaParams:
     decay_fit_window: pq.Quantity = field(default_factory=lambda: _ms((0.0, 400.0)))
     stim_time: pq.Quantity | None = field(default_factory=lambda: 100.0 * pq.ms)
     stim_source: str = "protocol"
+    stim_match: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
+    min_epsc: pq.Quantity = field(default_factory=lambda: 5.0 * pq.pA)
     holding_potentials: pq.Quantity = field(default_factory=lambda: np.array([-70.0, 40.0]) * pq.mV)
     ampa_holding: pq.Quantity = field(default_factory=lambda: -70.0 * pq.mV)
     nmda_holding: pq.Quantity = field(default_factory=lambda: 40.0 * pq.mV)
@@ -45,6 +48,8 @@ class NmdaParams:
     outlier_mad: float = 5.0
     rs_change_limit: float = 0.2
     test_pulse_window: pq.Quantity | None = None
+    test_pulse_amplitude: pq.Quantity | None = None
+    access_resistance_max: pq.Quantity | None = field(default_factory=lambda: 25.0 * pq.MOhm)
     mg_mM: pq.Quantity | None = None
 
     @classmethod
@@ -72,6 +77,8 @@ class NmdaParams:
             **win,
             artifact_blank=sig.param_quantity(p, "artifact_blank", "1.5 ms", "ms"),
             stim_time=stim, stim_source=source,
+            stim_match=sig.param_quantity(p, "stim_match", "1 ms", "ms"),
+            min_epsc=sig.param_quantity(p, "min_epsc", "5 pA", "pA"),
             holding_potentials=_holding_list(p.get("holding_potentials", ["-70 mV", "40 mV"]), "holding_potentials"),
             ampa_holding=sig.param_quantity(p, "ampa_holding", "-70 mV", "mV"),
             nmda_holding=sig.param_quantity(p, "nmda_holding", "40 mV", "mV"),
@@ -79,6 +86,8 @@ class NmdaParams:
             outlier_mad=_number(p.get("outlier_mad", 5), "outlier_mad"),
             rs_change_limit=_number(p.get("rs_change_limit", 0.2), "rs_change_limit"),
             test_pulse_window=None if tp is None else _ms(sig.param_window(p, "test_pulse_window", tp, "ms")),
+            test_pulse_amplitude=sig.param_quantity(p, "test_pulse_amplitude", None, "mV"),
+            access_resistance_max=sig.param_quantity(p, "access_resistance_max", "25 MOhm", "MOhm"),
             mg_mM=mg,
         )
 

@@ -3,6 +3,9 @@
 * ``nmda_rectification_index`` |I(-70)|/I(+40) of the isolated NMDA current: from the I-V points of
   one ``nmda_iv`` recording, or from isolated ``nmda_peak`` rows of one cell recorded in separate
   files (:func:`ephystool.analysis.nmda.rectification_from_rows`);
+* cell-level metrics of mixed EPSCs recorded in separate files of one (condition, animal, slice, cell)
+  (:func:`ephystool.analysis._nmda_cells.cell_rows`): ``nmda_ampa_ratio`` (NMDA late at +40 / AMPA peak
+  at -70) and ``nmda_rectification_index`` from the late components (``component`` ``late``);
 * ``nmda_peak`` at each holding potential of an I-V recording (magnitude of the isolated NMDA
   current), so that claims about the NMDA current at -70 or -40 mV can use I-V data;
 * MEA recovery after an injury: for the recordings of one well marked ``timepoint`` ``baseline`` and
@@ -27,7 +30,7 @@ def _from_iv(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if r.get("metric") == "nmda_iv_current" and r.get("holding_mV") is not None:
             by_rec[str(r["recording"])].append(r)
     for rec_rows in by_rec.values():
-        base = {k: rec_rows[0].get(k, "") for k in _KEEP}
+        base = {k: rec_rows[0].get(k, "") for k in (*_KEEP, "excluded_reason")}
         pts = {round(float(r["holding_mV"])): float(r["value"]) for r in rec_rows}
         for v, i in sorted(pts.items()):
             out.append({**base, "analysis": "nmda", "metric": "nmda_peak", "value": abs(i), "unit": "pA",
@@ -41,11 +44,13 @@ def _from_iv(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _across_files(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    from ephystool.analysis._nmda_cells import included
     from ephystool.analysis.nmda import rectification_from_rows
 
     cells: dict[tuple[str, ...], list[Mapping[str, Any]]] = defaultdict(list)
     for r in rows:
-        if r.get("metric") == "nmda_peak" and r.get("component") == "isolated" and r.get("cell"):
+        if (r.get("metric") == "nmda_peak" and r.get("component") == "isolated" and r.get("cell")
+                and included(r)):
             cells[(r["condition"], r["animal"], r["slice"], r["cell"])].append(r)
     out = []
     for rs in cells.values():
@@ -85,4 +90,6 @@ def _recovery(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def combine_units(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Extra result rows computed from several rows (see the module docstring)."""
-    return _from_iv(rows) + _across_files(rows) + _recovery(rows)
+    from ephystool.analysis._nmda_cells import cell_rows
+
+    return _from_iv(rows) + _across_files(rows) + cell_rows(rows, _KEEP) + _recovery(rows)

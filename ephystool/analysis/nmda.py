@@ -1,15 +1,18 @@
 """Evoked NMDA/AMPA EPSCs in voltage clamp: peaks, NMDA/AMPA ratio, kinetics, rectification index.
 
-Per sweep: the stimulus time comes from the file (``Recording.stim_times_s``, or pulses on a stimulus /
-light / TTL channel), else the manifest's ``stim_time_ms``, else the protocol's ``stim_time``, else it is
-detected from the stimulus artifact. The artifact span (``artifact_blank``) is replaced by a straight
-line before anything is measured. The mean of ``baseline_window`` (relative to the stimulus) is
+Per sweep: the stimulus time comes from the manifest's ``stim_time_ms``, else the file (stimulus table,
+or pulses on a stimulus / light / TTL channel), else the stimulus artefacts on the trace, where the
+protocol's ``stim_time`` is used only if an artefact confirms it (:mod:`ephystool.analysis._nmda_stim`;
+the source is in every row). The artefact span (``artifact_blank``, or longer where the detected artefact
+lasts longer) is replaced by a straight line before the averaged EPSC is measured; per-pulse amplitudes
+are local extremes after the artefact, and a pulse without one is a failure. The mean of ``baseline_window`` (relative to the stimulus) is
 subtracted. Sweeps are grouped by holding potential; failures (amplitude < 3 x baseline noise where the
 group's EPSC is well resolved) and outliers (``outlier_mad`` x MAD from the group median) are excluded
 and counted; the accepted sweeps are averaged and measured (see :mod:`ephystool.analysis._nmda_measure`
 for the definitions). Amplitudes are magnitudes (>= 0) with the direction (inward/outward) in its own
-column. Series resistance is followed from a test pulse (``test_pulse_window`` or a short command step
-in the epochs) and sweeps whose Rs changed by more than ``rs_change_limit`` are flagged.
+column. Access resistance, input resistance and holding current come from each sweep's test pulse where
+the file (or, confirmed by its transients, the protocol) has one; a recording that fails the template's
+criteria carries an ``excluded_reason`` on every row (:mod:`ephystool.analysis._nmda_access`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ import numpy as np
 import quantities as pq
 
 from ephystool.analysis import _signal as sig
+from ephystool.analysis._nmda_access import AccessResult, access
 from ephystool.analysis._nmda_measure import GroupMeasure, measure_group, sweep_amplitude
 from ephystool.analysis._nmda_params import NmdaParams
+from ephystool.analysis._nmda_stim import pulse_amplitude, stimulus_times
 from ephystool.errors import AnalysisError
 
 __all__ = ["NAME", "NmdaParams", "NmdaResult", "analyze", "rectification_from_rows", "stimulus_times"]
@@ -37,40 +42,7 @@ def _s(q: pq.Quantity) -> Any:
     return q.rescale(pq.s).magnitude
 
 
-# ----------------------------------------------------------------------------- stimulus, holding
-def stimulus_times(recording: Any, sweep: int, params: NmdaParams) -> tuple[list[float], str]:
-    """Stimulus times (s from the sweep's first sample) and where they came from.
-
-    Order: the file's stimulus table, a stimulus/light/TTL channel, the manifest's ``stim_time_ms``,
-    the protocol's ``stim_time``, the stimulus artifact on the recorded current.
-
-    Raises
-    ------
-    AnalysisError
-        If no stimulus can be found (names the file and sweep and what to set).
-    """
-    st = recording.stim_times_s[sweep] if sweep < len(recording.stim_times_s) else ()
-    if st:
-        return [float(x) for x in st], "file"
-    for ch in recording.channels:
-        if ch.index != recording.primary and (ch.role == "stimulus" or _STIM_CHANNEL.search(ch.name)):
-            s = recording.signal(sweep, ch.index)
-            pulses = sig.detect_pulses(np.asarray(s.magnitude).ravel(), float(s.sampling_rate.rescale("Hz")))
-            if pulses:
-                return pulses, f"channel '{ch.name}'"
-    if params.stim_time is not None:
-        return [float(_s(params.stim_time))], params.stim_source
-    x = recording.signal(sweep)
-    found = sig.detect_artifacts(np.asarray(x.magnitude).ravel(), float(x.sampling_rate.rescale("Hz")))
-    if found:
-        return found, "artifact"
-    raise AnalysisError(
-        f"sweep {sweep}: no stimulus found (no stimulus table or channel in the file, no stim_time in the "
-        "protocol, no stimulus artifact on the trace); set stim_time_ms in the manifest or stim_time in the protocol",
-        recording.path,
-    )
-
-
+# ----------------------------------------------------------------------------- holding
 def _holdings(recording: Any, params: NmdaParams) -> tuple[list[float], list[str]]:
     plist = params.holding_potentials.rescale(pq.mV).magnitude
     out, notes = [], []
@@ -83,20 +55,6 @@ def _holdings(recording: Any, params: NmdaParams) -> tuple[list[float], list[str
             out.append(float(h.rescale(pq.mV).magnitude))
             notes.append("")
     return out, notes
-
-
-def _test_pulse(recording: Any, sweep: int, params: NmdaParams, first_stim: float) -> tuple[float, float] | None:
-    if params.test_pulse_window is not None:
-        a, b = _s(params.test_pulse_window)
-        return float(a), float(b)
-    eps = recording.epochs[sweep] if sweep < len(recording.epochs) else ()
-    hold = recording.holding_at(sweep)
-    hv = None if hold is None else float(hold.rescale(pq.mV).magnitude)
-    for e in eps:
-        if e.units == "mV" and 0 < e.end_s - e.start_s < 0.2 and e.end_s <= first_stim and hv is not None:
-            if abs(e.level - hv) > 0.5:
-                return e.start_s, e.end_s
-    return None
 
 
 # ----------------------------------------------------------------------------- result
@@ -116,6 +74,12 @@ class NmdaResult:
     stim_source: str
     params: NmdaParams
     notes: tuple[str, ...] = ()
+    access: AccessResult | None = None
+
+    @property
+    def excluded_reason(self) -> str:
+        """Why the inclusion criteria exclude this recording ('' = included)."""
+        return self.access.excluded_reason if self.access is not None else ""
 
     def rows(self) -> list[dict[str, Any]]:
         """Tidy recording-level rows (``analysis, metric, value, unit, holding_mV, direction, component, ...``)."""
@@ -124,13 +88,18 @@ class NmdaResult:
         for metric, q in (("nmda_ampa_ratio", self.nmda_ampa_ratio), ("nmda_rectification_index", self.rectification_index)):
             if q is not None:
                 out.append({"analysis": NAME, "metric": metric, "value": float(q), "unit": "1", "holding_mV": None,
-                            "holding_pair_mV": pair, "component": "isolated" if "rect" in metric else "mixed",
+                            "holding_pair_mV": pair, "component": _component(metric, self.params),
                             "n_sweeps": sum(g.n_sweeps for g in self.groups), "note": ""})
-        return out
+        if self.access is not None:
+            out += [dict(r) for r in self.access.rows]
+        note = "; ".join(self.notes + ((self.access.note,) if self.access is not None and self.access.note else ()))
+        return [dict(r, stim_source=self.stim_source, excluded_reason=self.excluded_reason,
+                     note="; ".join(x for x in (r.get("note"), note) if x)) for r in out]
 
     def sweep_rows(self) -> list[dict[str, Any]]:
         """Tidy per-sweep rows (``sweep, sweep_time_s, analysis, metric, value, unit`` + selectors)."""
-        return [dict(r, analysis=NAME) for r in self.sweeps]
+        extra = self.access.sweep_rows if self.access is not None else ()
+        return [dict(r, analysis=NAME) for r in (*self.sweeps, *extra)]
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -160,11 +129,12 @@ def _extract(recording: Any, k: int, params: NmdaParams, span: tuple[float, floa
     s = recording.signal(k)
     x = np.asarray(s.rescale(pq.pA).magnitude, dtype=float).ravel()
     rate = float(s.sampling_rate.rescale("Hz"))
-    stims, source = stimulus_times(recording, k, params)
+    stims, source, art_ends, warning = stimulus_times(recording, k, params, x, rate)
     where = f"sweep {k}: "
     y = x
-    for t in stims:
-        y = sig.blank_artifact(y, rate, t, float(_s(params.artifact_blank)))
+    blank = float(_s(params.artifact_blank))
+    for t, e in zip(stims, art_ends):
+        y = sig.blank_artifact(y, rate, t, max(blank, e - t))
     t0 = stims[0]
     b0, b1 = (float(v) for v in _s(params.baseline_window))
     base = sig.window_mean(y, rate, t0 + b0, t0 + b1, where, recording.path)
@@ -174,7 +144,8 @@ def _extract(recording: Any, k: int, params: NmdaParams, span: tuple[float, floa
     ext_end = min(hi_avail, span[1] + float(_s(params.decay_fit_window)[1]))
     seg = y[sl.start : int(round((t0 + ext_end) * rate))] - base
     return {"seg": seg, "rate": rate, "stims": stims, "source": source, "base": base, "noise": noise,
-            "raw": x, "blanked": y, "t0": t0}
+            "raw": x, "blanked": y, "t0": t0, "art_ends": art_ends, "warning": warning,
+            "skip_s": max(blank, art_ends[0] - t0), "noise_robust": _robust_sd(x, rate, t0 + b0, t0 + b1)}
 
 
 def analyze(recording: Any, params: NmdaParams) -> NmdaResult:
@@ -204,14 +175,15 @@ def analyze(recording: Any, params: NmdaParams) -> NmdaResult:
             continue
         n = min(len(data[k]["seg"]) for k in accepted)
         avg = np.mean([data[k]["seg"][:n] for k in accepted], axis=0)
+        skip = max(data[k]["skip_s"] for k in accepted)
         measures.append(measure_group(avg, rate, i_pre, v, params, len(accepted), len(ks) - len(accepted),
-                                      _ppr([data[k] for k in accepted], params, v)))
+                                      _ppr([data[k] for k in accepted], params, v), skip))
     if not measures:
         raise AnalysisError("no sweep passed the failure/outlier rules; check the stimulus time and windows",
                             recording.path)
-    _rs_check(recording, data, params, sweep_rows)
+    warn = tuple(sorted({d["warning"] for d in data if d["warning"]}))
     return NmdaResult(str(recording.path), tuple(measures), tuple(sweep_rows), _ratio(measures, params),
-                      _rect(measures, params), data[0]["source"], params)
+                      _rect(measures, params), data[0]["source"], params, warn, access(recording, data, params))
 
 
 def _select(data: list[dict], ks: list[int], v: float, params: NmdaParams, i_pre: int, rate: float
@@ -237,59 +209,71 @@ def _ppr(items: list[dict], params: NmdaParams, v: float) -> float | None:
     for d in items:
         if len(d["stims"]) < 2:
             return None
-        peaks.append([_stim_peak(d, t, params, v) for t in d["stims"][:2]])
+        pk = [_stim_peak(d, j, params, v) for j in range(2)]
+        if pk[0] is None:
+            continue  # a failure of the first pulse: its PPR is undefined
+        peaks.append([pk[0], pk[1] or 0.0])
+    if not peaks:
+        return None
     p = np.mean(peaks, axis=0)
     return float(p[1] / p[0]) if p[0] > 0 else None
 
 
-def _stim_peak(d: dict, t: float, params: NmdaParams, v: float) -> float:
-    rate, y = d["rate"], d["blanked"]
-    b0, b1 = (float(x) for x in _s(params.baseline_window))
-    a0, a1 = (float(x) for x in _s(params.ampa_window))
-    base = sig.window_mean(y, rate, t + b0, t + b1)
+def _stim_peak(d: dict, j: int, params: NmdaParams, v: float, base: float | None = None) -> float | None:
     direction = -1 if v < -5 else (1 if v > 5 else 0)
-    if direction == 0:
-        lo = sig.peak_in_window(y - base, rate, t + a0, t + a1, -1)[1]
-        hi = sig.peak_in_window(y - base, rate, t + a0, t + a1, 1)[1]
-        return abs(lo) if abs(lo) >= abs(hi) else abs(hi)
-    return abs(sig.peak_in_window(y - base, rate, t + a0, t + a1, direction)[1])
+    prev = d["stims"][j - 1] if j else None
+    return pulse_amplitude(d["raw"], d["rate"], d["stims"][j], d["art_ends"][j], params, direction, d["noise_robust"],
+                           base, prev)
+
+
+def _robust_sd(x: np.ndarray, rate: float, a: float, b: float) -> float:
+    """1.4826 MAD of the baseline (spontaneous EPSCs in it do not inflate it)."""
+    seg = x[sig.window_slice(len(x), rate, a, b)]
+    return 1.4826 * float(np.median(np.abs(seg - np.median(seg))))
+
+
+def _pulse_rows(d: dict, params: NmdaParams, v: float, common: dict) -> list[dict]:
+    rows, amps = [], []
+    for j, t in enumerate(d["stims"]):
+        a = _stim_peak(d, j, params, v)
+        amps.append(a)
+        rows.append(dict(common, metric="epsc_peak", value=a or 0.0, unit="pA", stimulus=j + 1, stim_time_s=t,
+                         failure=a is None, note="failure: no EPSC after the stimulus artefact" if a is None else ""))
+    if len(amps) >= 2:
+        if amps[0] is not None:
+            rows.append(dict(common, metric="ppr", value=(amps[1] or 0.0) / amps[0], unit="1", stimulus=2))
+        else:
+            rows[0]["note"] += "; paired-pulse ratio undefined (pulse 1 failed)"
+    if len(amps) >= 3:  # a train: amplitudes on the pre-train baseline, ratios to pulse 1
+        b0, b1 = (float(x) for x in _s(params.baseline_window))
+        pre = sig.window_mean(d["raw"], d["rate"], d["stims"][0] + b0, d["stims"][0] + b1)
+        tr = [_stim_peak(d, j, params, v, pre) for j in range(len(amps))]
+        for j, a in enumerate(tr):
+            rows.append(dict(common, metric="epsc_peak_pretrain", value=a or 0.0, unit="pA", stimulus=j + 1,
+                             failure=a is None, note="against the pre-train baseline"))
+            if j and tr[0]:
+                rows.append(dict(common, metric="train_ratio", value=(a or 0.0) / tr[0], unit="1", stimulus=j + 1,
+                                 note="pulse n / pulse 1, both against the pre-train baseline"))
+    return rows
 
 
 def _sweep_rows(recording: Any, k: int, d: dict, v: float, status: str, params: NmdaParams, note: str) -> list[dict]:
     i_pre = int(round(-_span(params)[0] * d["rate"]))
+    note = "; ".join(x for x in (note, d["warning"]) if x)
     common = {"sweep": k, "sweep_time_s": recording.sweep_time(k), "holding_mV": v,
               "accepted": status == "", "exclusion": status, "stim_source": d["source"], "note": note}
     rows = [dict(common, metric="baseline_current", value=d["base"], unit="pA", stimulus=1)]
-    for j, t in enumerate(d["stims"][:2]):
-        rows.append(dict(common, metric="epsc_peak", value=_stim_peak(d, t, params, v), unit="pA", stimulus=j + 1,
-                         stim_time_s=t))
-    if len(d["stims"]) >= 2 and rows[1]["value"] > 0:
-        rows.append(dict(common, metric="ppr", value=rows[2]["value"] / rows[1]["value"], unit="1", stimulus=2))
+    rows += _pulse_rows(d, params, v, common)
     amp = sweep_amplitude(d["seg"], d["rate"], i_pre, v, params)
     name = "nmda_peak" if params.isolated_nmda else ("ampa_peak" if v < 0 else "nmda_late")
     rows.append(dict(common, metric=name, value=amp, unit="pA", stimulus=1))
     return rows
 
 
-def _rs_check(recording: Any, data: list[dict], params: NmdaParams, rows: list[dict]) -> None:
-    peaks = {}
-    for k, d in enumerate(data):
-        tp = _test_pulse(recording, k, params, d["stims"][0])
-        if tp is None:
-            continue
-        rate, x = d["rate"], d["raw"]
-        pre = sig.window_mean(x, rate, max(tp[0] - 0.005, 0.0), tp[0]) if tp[0] > 1.0 / rate else float(x[0])
-        seg = np.abs(x[sig.window_slice(len(x), rate, tp[0], min(tp[0] + 0.003, tp[1]))] - pre)
-        peaks[k] = float(np.max(seg)) if seg.size else float("nan")
-    if not peaks:
-        return
-    ref = peaks[min(peaks)]
-    for k, pk in peaks.items():
-        change = ref / pk - 1.0 if pk > 0 else float("nan")
-        flag = bool(abs(change) > params.rs_change_limit)
-        rows.append({"sweep": k, "sweep_time_s": recording.sweep_time(k), "metric": "rs_change", "value": 100.0 * change,
-                     "unit": "%", "holding_mV": None, "rs_flag": flag,
-                     "note": f"series resistance changed by more than {params.rs_change_limit:.0%}" if flag else ""})
+def _component(metric: str, params: NmdaParams) -> str:
+    if "rect" not in metric:
+        return "mixed"
+    return "isolated" if params.isolated_nmda else "late"
 
 
 def _find(measures: Sequence[GroupMeasure], v: pq.Quantity) -> GroupMeasure | None:
@@ -308,8 +292,15 @@ def _ratio(measures: Sequence[GroupMeasure], params: NmdaParams) -> pq.Quantity 
 
 
 def _rect(measures: Sequence[GroupMeasure], params: NmdaParams) -> pq.Quantity | None:
+    """|I(ampa_holding)| / I(nmda_holding): isolated peaks, or (mixed EPSCs) the late components."""
     a, n = _find(measures, params.ampa_holding), _find(measures, params.nmda_holding)
-    if not params.isolated_nmda or a is None or n is None or n.peak_ms is None:
+    if a is None or n is None:
+        return None
+    if not params.isolated_nmda:
+        if a.nmda_late is None or n.nmda_late is None or float(n.nmda_late) <= 0:
+            return None
+        return (a.nmda_late / n.nmda_late).simplified
+    if n.peak_ms is None:
         return None
     i_pos, i_neg = n.mean_at(n.peak_ms), a.mean_at(n.peak_ms)
     return i_neg / i_pos * pq.dimensionless if i_pos > 0 else None

@@ -1,9 +1,10 @@
 """NMDA I-V curve and Mg2+-block (Woodhull) fit.
 
 The isolated NMDA EPSC is measured at every holding potential (sweeps grouped by holding, see
-:mod:`ephystool.analysis.nmda`) as the signed mean current over +-1 ms around the peak latency of the
-largest EPSC (one latency for all potentials: block is instantaneous, and a fixed latency is unbiased
-near the reversal potential where a peak search would pick noise). The Woodhull model
+:mod:`ephystool.analysis.nmda`) at one latency found on the highest-SNR potentials, the same way at
+every potential, by a whole-trace template fit (default) or a window mean centred on that latency
+(:mod:`ephystool.analysis._nmda_iv_points`; a peak search is biased near the reversal potential where
+it picks noise). The Woodhull model
 
     I(V) = g (V - E_rev) / (1 + [Mg2+] / Kd(0) * exp(-z delta F V / (R T)))      (z = 2)
 
@@ -25,6 +26,7 @@ import quantities as pq
 
 from ephystool.analysis import _signal as sig
 from ephystool.analysis import nmda
+from ephystool.analysis._nmda_iv_points import IV_METHODS, iv_points
 from ephystool.errors import AnalysisError, ProtocolError
 
 __all__ = ["NAME", "NmdaIvParams", "NmdaIvResult", "WoodhullFit", "analyze", "fit_woodhull", "iv_from_rows"]
@@ -40,7 +42,8 @@ def _rt_over_zf_mV(temperature_C: float, z: int = 2) -> float:
 @dataclass(frozen=True)
 class NmdaIvParams:
     """Settings: the EPSC windows (:class:`~ephystool.analysis.nmda.NmdaParams`), the bath free Mg2+ and
-    the fit's starting values (``kd0_init`` mM, ``delta_init``, ``erev_init`` mV) and temperature (°C)."""
+    the fit's starting values (``kd0_init`` mM, ``delta_init``, ``erev_init`` mV) and temperature (°C);
+    ``iv_measure`` (``template`` or ``window``) and ``iv_window`` (width) say how each I-V point is measured."""
 
     epsc: nmda.NmdaParams
     mg_mM: pq.Quantity
@@ -48,6 +51,8 @@ class NmdaIvParams:
     delta_init: float = 0.8
     erev_init: pq.Quantity = field(default_factory=lambda: 0.0 * pq.mV)
     temperature_C: float = 22.0
+    iv_measure: str = "template"
+    iv_window: pq.Quantity = field(default_factory=lambda: 10.0 * pq.ms)
 
     @classmethod
     def from_protocol(cls, analysis_params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> NmdaIvParams:
@@ -72,9 +77,13 @@ class NmdaIvParams:
         for key, v in (("delta_init", delta), ("temperature_C", temp)):
             if not isinstance(v, int | float) or isinstance(v, bool):
                 raise ProtocolError(f"expected a number, got {v!r}", field=f"analysis_params.{key}")
+        method = p.get("iv_measure", "template")
+        if method not in IV_METHODS:
+            raise ProtocolError(f"expected one of {', '.join(IV_METHODS)}, got {method!r}", field="analysis_params.iv_measure")
         return cls(epsc=epsc, mg_mM=epsc.mg_mM, kd0_init=sig.param_quantity(p, "kd0_init", "3.57 mM", "mM"),
                    delta_init=float(delta), erev_init=sig.param_quantity(p, "erev_init", "0 mV", "mV"),
-                   temperature_C=float(temp))
+                   temperature_C=float(temp), iv_measure=str(method),
+                   iv_window=sig.param_quantity(p, "iv_window", "10 ms", "ms"))
 
 
 @dataclass(frozen=True)
@@ -173,12 +182,14 @@ class NmdaIvResult:
     latency_ms: float
     fit: WoodhullFit
     epsc: nmda.NmdaResult | None
+    method: str = ""
 
     def rows(self) -> list[dict[str, Any]]:
         """Tidy rows: fit parameters with ``ci_low``/``ci_high`` and the I-V points (``nmda_iv_current``, signed)."""
         f = self.fit
         n = int(sum(self.n_sweeps))
-        common = {"analysis": NAME, "holding_mV": None, "n_sweeps": n, "mg_mM": f.mg_mM, "component": "isolated"}
+        common = {"analysis": NAME, "holding_mV": None, "n_sweeps": n, "mg_mM": f.mg_mM, "component": "isolated",
+                  "excluded_reason": self.epsc.excluded_reason if self.epsc is not None else ""}
         out = [
             dict(common, metric="mg_block_kd0", value=f.kd0_mM, unit="mM", ci_low=f.kd0_ci[0], ci_high=f.kd0_ci[1]),
             dict(common, metric="mg_block_delta", value=f.delta, unit="1", ci_low=f.delta_ci[0], ci_high=f.delta_ci[1]),
@@ -191,7 +202,7 @@ class NmdaIvResult:
         for v, i, k in zip(self.v_mV, self.i_pA, self.n_sweeps):
             out.append(dict(common, metric="nmda_iv_current", value=float(i), unit="pA", holding_mV=float(v),
                             n_sweeps=int(k), direction="inward" if i < 0 else "outward",
-                            note=f"signed current at {self.latency_ms:.1f} ms after the stimulus"))
+                            note=self.method or f"signed current at {self.latency_ms:.1f} ms after the stimulus"))
         return out
 
     def sweep_rows(self) -> list[dict[str, Any]]:
@@ -208,20 +219,13 @@ def analyze(recording: Any, params: NmdaIvParams) -> NmdaIvResult:
         As :func:`ephystool.analysis.nmda.analyze`, or too few potentials for the fit.
     """
     res = nmda.analyze(recording, params.epsc)
-    ref = max((g for g in res.groups if g.peak_ms is not None), key=lambda g: float(g.nmda_peak), default=None)
-    if ref is None:
+    if not any(g.nmda_peak is not None and float(g.nmda_peak) > 0 for g in res.groups):
         raise AnalysisError("no NMDA peak found at any holding potential; check isolated_nmda and the windows",
                             recording.path)
-    lat = float(ref.peak_ms)
     v = np.array([g.holding_mV for g in res.groups])
-    i = np.array([_signed_mean(g, lat) for g in res.groups])
+    i, lat, how = iv_points(res.groups, params)
     fit = _fit(v, i, params, recording.path)
-    return NmdaIvResult(str(recording.path), v, i, tuple(g.n_sweeps for g in res.groups), lat, fit, res)
-
-
-def _signed_mean(g: Any, latency_ms: float, half_ms: float = 1.0) -> float:
-    m = np.abs(g.t_ms - latency_ms) <= half_ms
-    return float(np.mean(g.trace_pA[m]))
+    return NmdaIvResult(str(recording.path), v, i, tuple(g.n_sweeps for g in res.groups), lat, fit, res, how)
 
 
 def _fit(v: np.ndarray, i: np.ndarray, params: NmdaIvParams, path: Any) -> WoodhullFit:

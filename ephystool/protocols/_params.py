@@ -46,6 +46,10 @@ class NmdaParams(StrictModel):
     """Evoked AMPA/NMDA EPSCs in voltage clamp (analysis ``nmda``)."""
 
     stim_time: Duration = Field(description="stimulus time from the start of each sweep")
+    stim_match: PositiveDuration | None = Field(
+        None, description="stim_time is used only this close to a detected artefact (default 1 ms)")
+    min_epsc: qty("current", "pos") | None = Field(
+        None, description="an evoked EPSC must stand out by this much, else the pulse is a failure (default 5 pA)")
     baseline_window: Window = Field(description="baseline, relative to the stimulus")
     artifact_blank: Duration = Field(description="samples blanked after the stimulus artifact")
     ampa_window: Window = Field(description="AMPA peak search at the AMPA holding, relative to the stimulus")
@@ -60,6 +64,10 @@ class NmdaParams(StrictModel):
     outlier_mad: PositiveNumber = Field(description="sweeps further than this many MADs are excluded")
     rs_change_limit: Fraction = Field(description="largest allowed relative change of series resistance")
     test_pulse_window: Window | None = Field(None, description="seal test pulse, from the sweep start")
+    test_pulse_amplitude: Voltage | None = Field(
+        None, description="size of the test pulse in test_pulse_window (used only where the file has no epochs)")
+    access_resistance_max: qty("resistance", "pos") | None = Field(
+        None, description="largest access resistance (default 25 MOhm, the template's inclusion criterion)")
     mg_mM: Annotated[float, Field(ge=0.0)] | None = Field(
         None, description="free bath Mg in mM; left out: computed from the bath composition"
     )
@@ -74,6 +82,9 @@ class NmdaIvParams(NmdaParams):
     delta_init: Annotated[float, Field(gt=0.0, le=1.0)] = Field(description="initial electrical distance")
     erev_init: Voltage = Field(description="initial reversal potential")
     temperature_C: float | None = Field(None, description="bath temperature in degC for delta (default 22)")
+    iv_measure: Literal["template", "window"] | None = Field(
+        None, description="I-V point: whole-trace template fit (default) or window mean at the common peak latency")
+    iv_window: PositiveDuration | None = Field(None, description="width of the I-V latency window (default 10 ms)")
 
 
 class NmdaTonicParams(StrictModel):

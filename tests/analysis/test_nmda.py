@@ -82,12 +82,14 @@ def test_holding_from_protocol_when_file_has_none() -> None:
 
 
 def test_series_resistance_change_is_flagged() -> None:
+    """Issue 16: access resistance in MOhm from the file's test pulse (was a peak ratio from any window)."""
     rs = [15.0] * 14 + [20.0] * 6
     rec, _ = simulate_epsc_sweeps(seed=4603, rs_MOhm=rs)
-    rows = [r for r in nmda.analyze(rec, nmda.NmdaParams()).sweep_rows() if r["metric"] == "rs_change"]
-    flags = [r["rs_flag"] for r in sorted(rows, key=lambda r: r["sweep"])]
-    assert flags == [False] * 14 + [True] * 6
-    assert rows[-1]["value"] == pytest.approx(33.3, abs=3.0)
+    rows = [r for r in nmda.analyze(rec, nmda.NmdaParams()).sweep_rows() if r["metric"] == "access_resistance"]
+    rows = sorted(rows, key=lambda r: r["sweep"])
+    assert [r["rs_flag"] for r in rows] == [False] * 14 + [True] * 6
+    assert [r["value"] for r in rows] == pytest.approx(rs, rel=0.05)
+    assert {r["tp_source"] for r in rows} == {"file"}
 
 
 def test_stimulus_detected_from_artifact() -> None:
@@ -95,7 +97,7 @@ def test_stimulus_detected_from_artifact() -> None:
     rec = recording_from_arrays(arr["sweeps"], arr["rate_hz"], ["pA"], "voltage_clamp",
                                 holding=[v * pq.mV for v in arr["holding_mV"]])
     res = nmda.analyze(rec, nmda.NmdaParams(stim_time=None))
-    assert res.stim_source == "artifact"
+    assert res.stim_source == "detected"
     assert float(_rows(res)[("ampa_peak", -70.0)]) == pytest.approx(arr["truth"]["ampa_peak_pA"][-70.0], rel=0.05)
 
 
@@ -166,7 +168,7 @@ def test_15804044_paired_light_epscs_match_peer() -> None:
     # the peer's definition: baseline 5 ms before each light onset, peak 1-30 ms after
     params = nmda.NmdaParams.from_protocol({"baseline_window": ["-5 ms", "0 ms"], "ampa_window": ["1 ms", "30 ms"]})
     res = nmda.analyze(rec, params)
-    assert res.stim_source == "channel 'Light'"
+    assert res.stim_source == "file (channel 'Light')"
     ref = {}
     with open(REALDATA / "patchclamp" / "reference_peer_outputs.csv", newline="") as fh:
         for row in csv.DictReader(fh):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ephystool.analysis import nmda_iv
+from ephystool.analysis._nmda_iv_points import iv_points
 from ephystool.chemistry import mg_block_fraction, woodhull_delta
 from ephystool.errors import AnalysisError, ProtocolError
 from ephystool.simulate.vclamp import simulate_iv_series
@@ -74,3 +75,24 @@ def test_iv_figure(tmp_path: Path) -> None:
     rec, _ = simulate_iv_series(seed=6402, n_sweeps_per_step=2)
     res = nmda_iv.analyze(rec, nmda_iv.NmdaIvParams.from_protocol({"mg_mM": "1 mM"}))
     assert plot_nmda_iv(res, rec, tmp_path)[0].stat().st_size > 1000
+
+
+def test_one_sweep_per_potential_iv_is_unbiased_on_every_seed() -> None:
+    """Issue 16: one sweep per potential (-80...+40 mV), 2.5 pA noise; peak-picking gave Kd(0) 2.4-4.6 mM."""
+    params = nmda_iv.NmdaIvParams.from_protocol({"mg_mM": "1 mM"})
+    win = nmda_iv.NmdaIvParams.from_protocol({"mg_mM": "1 mM", "iv_measure": "window"})
+    kd, delta, kd_win = [], [], []
+    for seed in range(7100, 7110):
+        rec, _ = simulate_iv_series(n_sweeps_per_step=1, noise_pA=2.5, g_nmda_nS=4.0, seed=seed)
+        res = nmda_iv.analyze(rec, params)
+        kd.append(res.fit.kd0_mM)
+        delta.append(res.fit.delta)
+        assert res.fit.kd0_ci[0] < res.fit.kd0_mM < res.fit.kd0_ci[1]
+        pts = {r["holding_mV"]: r for r in res.rows() if r["metric"] == "nmda_iv_current"}
+        assert "template fit" in pts[0.0]["note"] and abs(pts[0.0]["value"]) < 2.0  # 0 pA at the reversal
+        i_win, _, how = iv_points(res.epsc.groups, win)
+        assert "mean over 10 ms" in how
+        kd_win.append(nmda_iv.fit_woodhull(res.v_mV, i_win, 1.0).kd0_mM)
+    assert np.all(np.abs(np.array(kd) / 3.57 - 1) < 0.15), kd
+    assert np.all(np.abs(np.array(delta) - JS_DELTA_22C) < 0.1), delta
+    assert abs(np.mean(kd_win) / 3.57 - 1) < 0.05, kd_win  # the window mean is unbiased too (noisier)
