@@ -46,8 +46,11 @@ NAME = "firing_cc"
 
 _DEFAULTS: dict[str, tuple[str | None, str]] = {
     "dvdt_threshold": ("20 mV/ms", "mV/ms"),
-    "min_peak": ("0 mV", "mV"),
+    "dvdt_sustain": ("0.1 ms", "ms"),
+    "min_peak": (None, "mV"),
     "min_ap_amplitude": ("20 mV", "mV"),
+    "min_ap_width": ("0.15 ms", "ms"),
+    "max_repolarisation": ("150 ms", "ms"),
     "refractory": ("2 ms", "ms"),
     "onset_skip": ("1 ms", "ms"),
     "smooth": (None, "Hz"),
@@ -68,8 +71,11 @@ class FiringCCParams:
     """Parameters of the current-clamp firing analysis (see the module docstring)."""
 
     dvdt_threshold: pq.Quantity = field(default_factory=lambda: 20.0 * pq.mV / pq.ms)
-    min_peak: pq.Quantity = field(default_factory=lambda: 0.0 * pq.mV)
+    dvdt_sustain: pq.Quantity = field(default_factory=lambda: 0.1 * pq.ms)
+    min_peak: pq.Quantity | None = None
     min_ap_amplitude: pq.Quantity = field(default_factory=lambda: 20.0 * pq.mV)
+    min_ap_width: pq.Quantity = field(default_factory=lambda: 0.15 * pq.ms)
+    max_repolarisation: pq.Quantity = field(default_factory=lambda: 150.0 * pq.ms)
     refractory: pq.Quantity = field(default_factory=lambda: 2.0 * pq.ms)
     onset_skip: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
     smooth: pq.Quantity | None = None
@@ -112,16 +118,22 @@ class FiringCCParams:
             kw["step_currents"] = tuple(_q(c, "pA", "step_currents") for c in ap["step_currents"])
         return cls(**kw)
 
-    def detector_kwargs(self, fs_hz: float) -> dict[str, Any]:
-        """Keyword arguments for :func:`ephystool.analysis._ap.detect_aps` (plain floats)."""
-        smooth = None if self.smooth is None else to_float(self.smooth, "Hz", "smooth")
-        return {
-            "dvdt_threshold": to_float(self.dvdt_threshold, "mV/ms", "dvdt_threshold"),
-            "min_peak": to_float(self.min_peak, "mV", "min_peak"),
-            "min_amplitude": to_float(self.min_ap_amplitude, "mV", "min_ap_amplitude"),
-            "refractory_ms": to_float(self.refractory, "ms", "refractory"),
-            "smooth_hz": smooth,
-        }
+    def rules(self) -> _ap.DetectorRules:
+        """The detector's shape rules as plain floats (see :class:`ephystool.analysis._ap.DetectorRules`)."""
+        return _ap.DetectorRules(
+            dvdt_threshold=to_float(self.dvdt_threshold, "mV/ms", "dvdt_threshold"),
+            sustain_ms=to_float(self.dvdt_sustain, "ms", "dvdt_sustain"),
+            min_amplitude=to_float(self.min_ap_amplitude, "mV", "min_ap_amplitude"),
+            min_peak=None if self.min_peak is None else to_float(self.min_peak, "mV", "min_peak"),
+            min_width_ms=to_float(self.min_ap_width, "ms", "min_ap_width"),
+            max_repolarisation_ms=to_float(self.max_repolarisation, "ms", "max_repolarisation"),
+            refractory_ms=to_float(self.refractory, "ms", "refractory"),
+        )
+
+    @property
+    def smooth_hz(self) -> float | None:
+        """Low-pass cut-off for dV/dt in Hz, or None."""
+        return None if self.smooth is None else to_float(self.smooth, "Hz", "smooth")
 
 
 @dataclass(frozen=True)
@@ -262,12 +274,13 @@ def _analyze_sweep(recording: Any, sweep: int, stim: SweepStim, params: FiringCC
     skip = int(round(to_float(params.onset_skip, "s", "onset_skip") * fs))
     # start 2 samples early: central differences see a jump one sample before it happens
     exclude = [(int(round(t * fs)) - 2, int(round(t * fs)) + skip) for t in stim.transitions_s] if skip > 0 else []
-    kw = params.detector_kwargs(fs)
-    onsets, peaks = _ap.detect_aps(v, fs, exclude=exclude, **kw)
+    rejected: list[_ap.Rejected] = []
+    onsets, peaks = _ap.detect_aps(v, fs, rules=params.rules(), smooth_hz=params.smooth_hz, exclude=exclude,
+                                   rejected=rejected)
     i0 = max(0, int(round(stim.start_s * fs)))
     i1 = min(v.size, int(round(stim.end_s * fs)))
     keep = (peaks >= i0) & (peaks < i1)
-    feats = _ap.ap_features(v, fs, onsets[keep], peaks[keep], smooth_hz=kw["smooth_hz"], end=i1)
+    feats = _ap.ap_features(v, fs, onsets[keep], peaks[keep], smooth_hz=params.smooth_hz, end=i1)
     thr_times = _threshold_times(v, fs, feats)
     t0, t1 = i0 / fs, i1 / fs
     st = neo.SpikeTrain(feats.peak / fs * pq.s, t_start=t0 * pq.s, t_stop=t1 * pq.s)
