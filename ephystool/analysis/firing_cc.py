@@ -153,6 +153,12 @@ class SweepFiring:
     features: _ap.APFeatures
     threshold_times_s: np.ndarray
     stimulus_source: str
+    step: int = 0
+    holding: pq.Quantity = field(default_factory=lambda: np.nan * pq.pA)
+    rejected: tuple[tuple[float, str], ...] = ()
+    delta_v_mv: float = float("nan")
+    family_index: int | None = None
+    command_contradicted: bool = False
 
     @property
     def ap_count(self) -> int:
@@ -203,6 +209,7 @@ class FiringCCResult:
     ap_half_width: pq.Quantity
     ahp_depth: pq.Quantity
     warnings: tuple[str, ...] = ()
+    rheobase_absolute: pq.Quantity = field(default_factory=lambda: np.nan * pq.pA)
 
     def fi_curve(self) -> tuple[np.ndarray, np.ndarray]:
         """(step current in pA, firing rate in Hz) per sweep, sorted by current, NaN currents dropped."""
@@ -219,6 +226,7 @@ class FiringCCResult:
             ("firing_rate", self.firing_rate, "Hz"),
             ("firing_rate_max", self.firing_rate_max, "Hz"),
             ("rheobase", self.rheobase, "pA"),
+            ("rheobase_absolute", self.rheobase_absolute, "pA"),
             ("fi_slope", self.fi_slope, "Hz/pA"),
             ("cv_isi", self.cv_isi * pq.dimensionless, "1"),
             ("ap_threshold", self.ap_threshold, "mV"),
@@ -230,27 +238,43 @@ class FiringCCResult:
         for metric, q, unit in items:
             value = float(q.magnitude) if unit == "1" else to_float(q, unit, metric)
             if np.isfinite(value):
+                ref = {"rheobase": "relative to holding", "rheobase_absolute": "absolute (holding + step)"}
                 out.append(dict(analysis=NAME, metric=metric, value=value, unit=unit, window=window,
-                                n_sweeps=len(self.sweeps)))
+                                n_sweeps=len(self.sweeps), note=ref.get(metric, "")))
         return out
 
     def sweep_rows(self) -> list[dict[str, Any]]:
-        """Tidy per-sweep rows (finite values only)."""
+        """Tidy per-sweep rows (finite values only); one set per step; rejected events with their reason."""
         out = []
         for s in self.sweeps:
             isi = s.isis_ms
             vals = [
-                ("ap_count", float(s.ap_count), "1"),
-                ("firing_rate", float(s.firing_rate.magnitude), "Hz"),
-                ("first_spike_latency", float(s.first_spike_latency.magnitude), "ms"),
-                ("command_pA", float(s.command.rescale(pq.pA).magnitude), "pA"),
-                ("isi_mean", float(np.mean(isi)) if isi.size else float("nan"), "ms"),
-                ("adaptation_index", s.adaptation_index, "1"),
+                ("ap_count", float(s.ap_count), "1", ""),
+                ("firing_rate", float(s.firing_rate.magnitude), "Hz", ""),
+                ("first_spike_latency", float(s.first_spike_latency.magnitude), "ms", ""),
+                ("command_pA", float(s.command.rescale(pq.pA).magnitude), "pA", "relative to holding"),
+                ("holding_pA", float(s.holding.rescale(pq.pA).magnitude), "pA", ""),
+                ("isi_mean", float(np.mean(isi)) if isi.size else float("nan"), "ms", ""),
+                ("adaptation_index", s.adaptation_index, "1", ""),
+                ("step_start", s.window_s[0], "s", ""),
+                ("step_end", s.window_s[1], "s", ""),
             ]
-            for metric, value, unit in vals:
+            if s.ap_count:
+                f = s.features
+                vals += [("first_ap_threshold", float(f.threshold_mv[0]), "mV", ""),
+                         ("first_ap_amplitude", float(f.amplitude_mv[0]), "mV", "from threshold"),
+                         ("first_ap_half_width", float(f.half_width_ms[0]), "ms", ""),
+                         ("first_ap_ahp_depth", float(f.ahp_depth_mv[0]), "mV", "below threshold")]
+            if s.family_index is not None:
+                vals.append(("family_step_index", float(s.family_index), "1", "episode index mod family size"))
+            if s.command_contradicted:
+                vals.append(("command_contradicted", 1.0, "1", "documented command contradicted by the response"))
+            vals += [("rejected_event", t, "s", reason) for t, reason in s.rejected]
+            for metric, value, unit, note in vals:
                 if np.isfinite(value):
                     out.append(dict(sweep=s.sweep, sweep_time_s=s.sweep_time_s, analysis=NAME, metric=metric,
-                                    value=value, unit=unit))
+                                    value=value, unit=unit, step=s.step + 1, note=note,
+                                    stimulus_source=s.stimulus_source))
         return out
 
 
@@ -267,9 +291,10 @@ def _membrane_potential(recording: Any, sweep: int) -> tuple[np.ndarray, float]:
     return v, float(sig.sampling_rate.rescale(pq.Hz).magnitude)
 
 
-def _analyze_sweep(recording: Any, sweep: int, stim: SweepStim, params: FiringCCParams) -> SweepFiring:
+def _analyze_sweep(recording: Any, stim: SweepStim, params: FiringCCParams) -> SweepFiring:
     import neo
 
+    sweep = stim.sweep
     v, fs = _membrane_potential(recording, sweep)
     skip = int(round(to_float(params.onset_skip, "s", "onset_skip") * fs))
     # start 2 samples early: central differences see a jump one sample before it happens
@@ -284,8 +309,17 @@ def _analyze_sweep(recording: Any, sweep: int, stim: SweepStim, params: FiringCC
     thr_times = _threshold_times(v, fs, feats)
     t0, t1 = i0 / fs, i1 / fs
     st = neo.SpikeTrain(feats.peak / fs * pq.s, t_start=t0 * pq.s, t_stop=t1 * pq.s)
+    rej = tuple((r.index / fs, r.reason) for r in rejected if i0 <= r.index < i1)
     return SweepFiring(sweep, recording.sweep_time(sweep), (t0, t1), stim.current_pA * pq.pA, st, feats,
-                       thr_times, stim.source)
+                       thr_times, stim.source, stim.step, stim.holding_pA * pq.pA, rej, _delta_v(v, fs, i0, i1),
+                       stim.family_index)
+
+
+def _delta_v(v: np.ndarray, fs: float, i0: int, i1: int) -> float:
+    """Steady-state response: median V over the step's second half minus median V in the 100 ms before it."""
+    pre = v[max(0, i0 - int(0.1 * fs)) : i0]
+    late = v[(i0 + i1) // 2 : i1]
+    return float(np.median(late) - np.median(pre)) if pre.size and late.size else float("nan")
 
 
 def _threshold_times(v: np.ndarray, fs: float, feats: _ap.APFeatures) -> np.ndarray:
@@ -324,54 +358,7 @@ def analyze(recording: Any, params: FiringCCParams | None = None) -> FiringCCRes
             f"firing_cc needs a current-clamp recording, found kind '{recording.kind}'; "
             "set the protocol or the recording kind to current clamp", recording.path)
     stims, mode, warns = infer_stimuli(recording, params)
-    sweeps = tuple(_analyze_sweep(recording, k, stims[k], params) for k in range(recording.n_sweeps))
-    return _summarise(sweeps, mode, tuple(warns))
+    from ephystool.analysis._cc_summary import flag_contradicted, summarise
 
-
-def _median_features(feats: list[_ap.APFeatures]) -> dict[str, float]:
-    def med(name: str) -> float:
-        vals = np.concatenate([getattr(f, name) for f in feats]) if feats else np.zeros(0)
-        vals = vals[np.isfinite(vals)]
-        return float(np.median(vals)) if vals.size else float("nan")
-
-    return {k: med(k) for k in ("threshold_mv", "amplitude_mv", "half_width_ms", "ahp_depth_mv")}
-
-
-def _summarise(sweeps: tuple[SweepFiring, ...], mode: str, warns: tuple[str, ...]) -> FiringCCResult:
-    """Per-recording metrics from the per-sweep results."""
-    from elephant.statistics import cv, isi
-
-    nan = float("nan")
-    rates = np.array([float(s.firing_rate.magnitude) for s in sweeps])
-    rheo, slope, feat = nan, nan, _median_features([])
-    if mode == "spontaneous":
-        n = sum(s.ap_count for s in sweeps)
-        dur = sum(s.window_s[1] - s.window_s[0] for s in sweeps)
-        rate = n / dur if dur > 0 else nan
-        intervals = [isi(s.spiketrain).magnitude for s in sweeps if s.ap_count >= 2]
-        allisi = np.concatenate(intervals) if intervals else np.zeros(0)
-        cv_isi = float(cv(allisi)) if allisi.size >= 2 else nan
-        feat = _median_features([s.features for s in sweeps])
-        rmax = float(np.max(rates)) if rates.size else nan
-    else:
-        rate, cv_isi = nan, nan
-        rmax = float(np.max(rates)) if rates.size else nan
-        cur = np.array([float(s.command.rescale(pq.pA).magnitude) for s in sweeps])
-        firing = [k for k in np.argsort(np.where(np.isfinite(cur), cur, np.inf), kind="stable")
-                  if np.isfinite(cur[k]) and sweeps[k].ap_count > 0]
-        if firing:
-            k0 = int(firing[0])
-            rheo = float(cur[k0])
-            f = sweeps[k0].features
-            feat = {name: float(getattr(f, name)[0]) for name in _median_features([]).keys()}
-            supra = np.isfinite(cur) & (cur >= rheo)
-            if np.unique(cur[supra]).size >= 2:
-                slope = float(np.polyfit(cur[supra], rates[supra], 1)[0])
-        elif np.all(np.isnan(cur)):
-            warns = warns + ("step currents unknown: rheobase and f-I slope not computed",)
-    return FiringCCResult(
-        mode=mode, sweeps=sweeps, firing_rate=rate * pq.Hz, firing_rate_max=rmax * pq.Hz, rheobase=rheo * pq.pA,
-        fi_slope=slope * pq.Hz / pq.pA, cv_isi=cv_isi, ap_threshold=feat["threshold_mv"] * pq.mV,
-        ap_amplitude=feat["amplitude_mv"] * pq.mV, ap_half_width=feat["half_width_ms"] * pq.ms,
-        ahp_depth=feat["ahp_depth_mv"] * pq.mV, warnings=warns,
-    )
+    sweeps = flag_contradicted(tuple(_analyze_sweep(recording, st, params) for st in stims))
+    return summarise(sweeps, mode, tuple(warns))

@@ -179,7 +179,7 @@ CURATED = {
 def test_real_counts_equal_curated(name):
     res = fc.analyze(_load(name))
     assert res.mode == "steps"
-    assert [s.ap_count for s in res.sweeps] == CURATED[name]
+    assert [s.ap_count for s in res.sweeps if s.step == 0] == CURATED[name]  # fsi's second step: the realdata tests
 
 
 @needs_realdata
