@@ -31,8 +31,7 @@ def flag_contradicted(sweeps: tuple[Any, ...]) -> tuple[Any, ...]:
     are what was injected.
     """
     cand = [s for s in sweeps if s.ap_count == 0 and np.isfinite(s.delta_v_mv)
-            and np.isfinite(float(s.command.magnitude)) and "copy" not in s.stimulus_source
-            and "recorded current" not in s.stimulus_source]
+            and np.isfinite(float(s.command.magnitude)) and "recorded current" not in s.stimulus_source]
     bad = set()
     for s in cand:
         i = float(s.command.rescale(pq.pA).magnitude)
