@@ -166,7 +166,10 @@ def _judge(v: np.ndarray, dv: np.ndarray, above: np.ndarray, k: int, fs: float, 
     n_sus = max(int(r.sustain_samples), int(np.ceil(r.sustain_ms * 1e-3 * fs)))
     run = _run_length(above, k)
     if run < n_sus:
-        return -1, -1, f"glitch: dV/dt above threshold for {run} sample(s) < {n_sus}"
+        jump = float(np.max(v[k : k + run + 2]) - v[k])
+        if jump < 0.5 * r.min_amplitude:
+            return -1, -1, "noise"  # a noise crossing: not reported
+        return -1, -1, f"glitch: dV/dt above threshold for {run} sample(s) < {n_sus} (+{jump:.0f} mV)"
     p = _peak_after(v, dv, k, fs, r.max_rise_ms)
     height = v[p] - v[k]
     if height < r.min_amplitude:
@@ -254,7 +257,7 @@ def detect_aps(
             continue
         p, rep, reason = _judge(v, dv, above, k, fs_hz, r, exclude)
         if reason:
-            if rejected is not None:
+            if rejected is not None and reason != "noise":
                 rejected.append(Rejected(k, reason))
             if p >= 0 and rep < 0 and "repolarisation" in reason:
                 armed_from = p  # the same depolarisation: judged once

@@ -1,20 +1,22 @@
 """Current-clamp firing: action potentials per sweep, f-I curve, rheobase, spontaneous rate.
 
-Template ``cc_fi_steps`` (``analysis_params`` keys, defaults in brackets): ``dvdt_threshold``
-["20 mV/ms"], ``min_peak`` ["0 mV"], ``min_ap_amplitude`` ["20 mV"], ``refractory`` ["2 ms"],
-``onset_skip`` ["1 ms"], ``smooth`` [none; e.g. "1 kHz" for slow, noisy traces], ``step_window``
-[from the recording's epochs/command], ``step_currents`` (list) or ``step_first`` + ``step_increment``
-[only used where the recording carries no command]. Manifest overrides: ``step_first_pA``,
-``step_increment_pA``.
+Template ``cc_fi_steps`` (``analysis_params`` keys, defaults in brackets): the AP shape rules
+``dvdt_threshold`` ["20 mV/ms"], ``dvdt_sustain`` ["0.1 ms", and >= 3 samples], ``min_ap_amplitude``
+["20 mV" above the AP's own onset], ``min_ap_width`` ["0.15 ms"], ``max_repolarisation`` ["150 ms"],
+``min_peak`` [none: no absolute rule], ``refractory`` ["2 ms"], ``onset_skip`` ["1 ms" after each command
+transition]; ``smooth`` [none; e.g. "1 kHz" for slow, noisy traces], ``feature_lowpass`` ["5 kHz": dV/dt
+low-pass for the threshold walk-back, ignored at or above Nyquist]; ``step_window`` [from the recording],
+``step_currents`` (list) or ``step_first`` + ``step_increment`` [only where the recording carries no current].
+Manifest overrides: ``step_first_pA``, ``step_increment_pA``. The sources of the defaults are in
+:class:`ephystool.analysis._ap.DetectorRules`.
 
-The stimulus window of each sweep is, in order: ``step_window``; the first protocol epoch whose level
-varies across sweeps (or the largest non-zero epoch); the longest run of the command waveform away from
-its baseline. A recording with none of these (gap-free) is analysed whole as spontaneous firing.
-
-The step current of each sweep is measured, in order, from a recorded current channel (median in the
-step minus median in the 100 ms before it: this is what was injected, e.g. ``PYR2.abf`` whose DAC header
-is labelled in mV), from the command waveform, from the epoch level (when in current units), and from
-the template or the manifest.
+The step windows of each sweep (see :mod:`ephystool.analysis._cc_stim`) come from ``step_window``; the
+protocol epochs (every epoch whose level varies across sweeps is a step: two steps per sweep are analysed as
+two; else ramp epochs; else the largest non-zero epoch), checked against a recorded current channel; the
+file's notes (AxoGraph, Igor wave notes); the recorded current or command. A recording with none is
+analysed whole as spontaneous firing. The step current is measured, in order, on a recorded current channel
+(median in the step minus the holding median before the first step), the command waveform, the epoch level,
+the template or the manifest; each sweep's row says which.
 
 Per sweep (``sweep_rows``): ``ap_count``, ``firing_rate`` (Hz, APs in the stimulus window / its
 duration), ``first_spike_latency`` (ms, threshold of the first AP minus step onset), ``command_pA``,
@@ -54,6 +56,7 @@ _DEFAULTS: dict[str, tuple[str | None, str]] = {
     "refractory": ("2 ms", "ms"),
     "onset_skip": ("1 ms", "ms"),
     "smooth": (None, "Hz"),
+    "feature_lowpass": ("5 kHz", "Hz"),
     "step_first": (None, "pA"),
     "step_increment": (None, "pA"),
 }
@@ -79,6 +82,7 @@ class FiringCCParams:
     refractory: pq.Quantity = field(default_factory=lambda: 2.0 * pq.ms)
     onset_skip: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
     smooth: pq.Quantity | None = None
+    feature_lowpass: pq.Quantity | None = field(default_factory=lambda: 5000.0 * pq.Hz)
     step_window: tuple[pq.Quantity, pq.Quantity] | None = None
     step_currents: tuple[pq.Quantity, ...] | None = None
     step_first: pq.Quantity | None = None
@@ -305,7 +309,9 @@ def _analyze_sweep(recording: Any, stim: SweepStim, params: FiringCCParams) -> S
     i0 = max(0, int(round(stim.start_s * fs)))
     i1 = min(v.size, int(round(stim.end_s * fs)))
     keep = (peaks >= i0) & (peaks < i1)
-    feats = _ap.ap_features(v, fs, onsets[keep], peaks[keep], smooth_hz=params.smooth_hz, end=i1)
+    lp = params.smooth_hz or (None if params.feature_lowpass is None
+                              else to_float(params.feature_lowpass, "Hz", "feature_lowpass"))
+    feats = _ap.ap_features(v, fs, onsets[keep], peaks[keep], smooth_hz=lp, end=i1)
     thr_times = _threshold_times(v, fs, feats)
     t0, t1 = i0 / fs, i1 / fs
     st = neo.SpikeTrain(feats.peak / fs * pq.s, t_start=t0 * pq.s, t_stop=t1 * pq.s)

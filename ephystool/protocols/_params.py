@@ -148,6 +148,8 @@ class FiringCcParams(StrictModel):
     onset_skip: Duration = Field(description="ignored after the step onset (capacitive transient)")
     min_ap_amplitude: qty("voltage", "nonneg") = Field(description="min threshold-to-peak amplitude")
     smooth: Frequency | None = Field(None, description="low-pass before dV/dt (default none)")
+    feature_lowpass: Frequency | None = Field(
+        None, description="low-pass of dV/dt for AP threshold (default 5 kHz; ignored at or above Nyquist)")
     step_first: Current | None = Field(None, description="first step current when the file has no epochs")
     step_increment: Current | None = Field(None, description="step increment when the file has no epochs")
     step_currents: list[Current] | None = Field(None, description="every step current, when irregular")
