@@ -63,8 +63,10 @@ def _epoch_window(recording: Any) -> list[list[tuple[float, float]] | None]:
         varying = [i for i in range(n_ep) if eps[0][i].kind != "off"
                    and np.ptp(np.array([e[i].level for e in eps], dtype=float)) > 1e-9]
         ramps = [i for i in varying if eps[0][i].kind == "ramp"]
+        if ramps:
+            return [[(e[i].start_s, _held_end(e, i)) for i in ramps] for e in eps]
         if varying:
-            return [[(e[i].start_s, e[i].end_s) for i in (ramps or varying)] for e in eps]
+            return [[(e[i].start_s, e[i].end_s) for i in varying] for e in eps]
     out: list[list[tuple[float, float]] | None] = []
     for e in eps:
         ramps = [(x.start_s, x.end_s) for x in e if x.kind == "ramp" and x.end_s > x.start_s]
@@ -72,6 +74,17 @@ def _epoch_window(recording: Any) -> list[list[tuple[float, float]] | None]:
         best = max(cands, key=lambda x: abs(x.level), default=None)
         out.append(ramps or (None if best is None else [(best.start_s, best.end_s)]))
     return out
+
+
+def _held_end(eps: tuple[Any, ...], i: int) -> float:
+    """End of ramp epoch ``i``, extended over the following epochs that hold its (non-zero) end level:
+    a continuous ramp keeps injecting current after its ramp segment."""
+    end, level = eps[i].end_s, eps[i].level
+    for e in eps[i + 1 :]:
+        if e.kind == "off" or abs(level) <= 1e-9 or abs(e.level - level) > 1e-9:
+            break
+        end = e.end_s
+    return end
 
 
 def _current_trace(recording: Any, sweep: int) -> tuple[np.ndarray, float, str] | None:
@@ -236,8 +249,14 @@ def _sweep_stims(recording: Any, params: Any, k: int, w: list[tuple[float, float
                  family: int | None) -> list[SweepStim]:
     out = []
     hold = _holding(trace[0], trace[1], w[0][0]) if trace is not None else float("nan")
+    ramps = {round(e.start_s, 9) for e in (recording.epochs[k] if k < len(recording.epochs) else ())
+             if e.kind == "ramp"}
     for j, (a, b) in enumerate(w):
         cur, src = float("nan"), ""
+        if round(a, 9) in ramps:  # a ramp has no single step current: no f-I point, no rheobase from it
+            out.append(SweepStim(float(a), float(b), cur, _transitions(recording, k, w), f"window: {wsource} "
+                                 "(ramp); current: none (a ramp has no step current)", k, j, hold, family))
+            continue
         if trace is not None:
             cur, src = _level(trace[0], trace[1], a, b) - hold, trace[2]
         if not np.isfinite(cur) and k < len(recording.epochs):
@@ -283,7 +302,9 @@ def infer_stimuli(recording: Any, params: Any) -> tuple[list[SweepStim], str, li
         # only hyperpolarising pulses (a test pulse in a spontaneous recording): not an f-I protocol
         warns.append("the command holds no depolarising step: analysed as spontaneous firing")
         return _spontaneous(recording), "spontaneous", warns
-    if all(np.isnan(s.current_pA) for s in stims):
+    if all("(ramp)" in s.source for s in stims):
+        warns.append("ramp protocol: no step currents, so no rheobase or f-I slope (APs counted over the ramp)")
+    elif all(np.isnan(s.current_pA) for s in stims):
         warns.append("step currents unknown (no current channel, command or epoch level): the f-I x-axis needs "
                      "step_first_pA/step_increment_pA in the manifest or step_currents in the protocol")
     return stims, "steps", warns

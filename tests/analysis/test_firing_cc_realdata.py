@@ -109,10 +109,13 @@ def test_pulse_train_window_from_current_channel():
     assert any("epoch table" in w for w in res.warnings)
 
 
-@pytest.mark.parametrize("name, expected", [("17o05027_ic_ramp.abf", [6, 9])])
+@pytest.mark.parametrize("name, expected", [("17o05027_ic_ramp.abf", [6, 9]),
+                                            ("180330_ts_0032-okUnits.abf", [0, 0, 0, 2, 3, 4])])
 def test_ramp_epoch_window(name, expected):
+    # okUnits sweep 5: the 4th AP (0.984 s) falls after the ramp segment, while its end level is still held
     _, res = _run(REALDATA / "patchclamp" / name)
     assert _counts(res) == expected
+    assert np.isnan(float(res.rheobase)) and any("ramp protocol" in w for w in res.warnings)  # no invented step
 
 
 def test_rejected_events_reach_sweeps_rows():
