@@ -153,6 +153,20 @@ def _train_window(trace: np.ndarray, fs: float, base: float) -> tuple[float, flo
     return starts[0] / fs, min(trace.size, stops[-1] + gap) / fs
 
 
+def _pulse_amplitude(trace: np.ndarray, fs: float, a: float, b: float, hold: float) -> float | None:
+    """Median current inside the pulses when [a, b) holds a train of >= 3 short pulses, else None."""
+    i0, i1 = int(round(a * fs)), int(round(b * fs))
+    seg = trace[i0:i1] - (hold if np.isfinite(hold) else 0.0)
+    if seg.size < 3:
+        return None
+    amp = float(seg[np.argmax(np.abs(seg))])
+    starts, stops = _runs(np.abs(seg) > 0.5 * abs(amp))
+    if starts.size < 3 or np.any(stops - starts >= 0.020 * fs):
+        return None
+    inside = np.concatenate([seg[x:y] for x, y in zip(starts, stops)])
+    return float(np.median(inside))
+
+
 def _level(trace: np.ndarray, fs: float, a: float, b: float) -> float:
     """Median of the trace in [a, b) after its first 10 % (at most 10 ms): robust to AP-locked transients."""
     i0, i1 = int(round(a * fs)), int(round(b * fs))
@@ -259,6 +273,9 @@ def _sweep_stims(recording: Any, params: Any, k: int, w: list[tuple[float, float
             continue
         if trace is not None:
             cur, src = _level(trace[0], trace[1], a, b) - hold, trace[2]
+            pulse = _pulse_amplitude(trace[0], trace[1], a, b, hold) if wsource.startswith("detected") else None
+            if pulse is not None:
+                cur, src = pulse, trace[2] + ", amplitude of the pulses of a train"
         if not np.isfinite(cur) and k < len(recording.epochs):
             e = [x for x in recording.epochs[k] if abs(x.start_s - a) < 1e-9]
             if e and _is_current(e[0].units) and np.isfinite(e[0].level):

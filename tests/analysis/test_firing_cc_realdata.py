@@ -104,9 +104,11 @@ def test_fsi_two_steps_per_sweep_analysed_as_two():
 
 def test_pulse_train_window_from_current_channel():
     # the epoch table (DAC in mV) says 0.3-0.6 s; the 20 current pulses are at 1.00-1.19 s
-    _, res = _run(REALDATA / "patchclamp" / "18425108.abf")
-    assert sum(s.ap_count for s in res.sweeps) == 20  # eFEL at -20 mV: 39
-    assert any("epoch table" in w for w in res.warnings)
+    for name in ("18425108.abf", "18425108_abf1.abf"):
+        _, res = _run(REALDATA / "patchclamp" / name)
+        assert res.mode == "steps" and [s.ap_count for s in res.sweeps] == [20]  # eFEL at -20 mV: 39
+        assert any("epoch table" in w for w in res.warnings)
+        assert float(res.sweeps[0].command) == pytest.approx(2500.0, rel=0.02)  # 2.5 nA pulses
 
 
 @pytest.mark.parametrize("name, expected", [("17o05027_ic_ramp.abf", [6, 9]),
