@@ -160,6 +160,8 @@ def _pulse_amplitude(trace: np.ndarray, fs: float, a: float, b: float, hold: flo
     if seg.size < 3:
         return None
     amp = float(seg[np.argmax(np.abs(seg))])
+    if abs(float(np.median(seg))) > 0.1 * abs(amp):  # a step carrying AP-locked transients, not a train
+        return None
     starts, stops = _runs(np.abs(seg) > 0.5 * abs(amp))
     if starts.size < 3 or np.any(stops - starts >= 0.020 * fs):
         return None
