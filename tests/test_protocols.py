@@ -61,7 +61,8 @@ PARAM_KEYS = {
         "outlier_mad", "fibre_volley_window", "fepsp_window", "artifact_blank", "ppi", "stim_time",
         "sweep_interval",
     },
-    "cc_fi_steps": {"dvdt_threshold", "min_peak", "refractory", "onset_skip", "min_ap_amplitude"},
+    "cc_fi_steps": {"dvdt_threshold", "dvdt_sustain", "refractory", "onset_skip", "min_ap_amplitude", "min_ap_width",
+                    "max_repolarisation"},
 }
 STANDARD_ACSF = {
     "NaCl": 125, "KCl": 2.5, "NaH2PO4": 1.25, "NaHCO3": 26, "CaCl2": 2.0, "MgSO4": 1.3, "glucose": 25,

@@ -1,20 +1,22 @@
 """Current-clamp firing: action potentials per sweep, f-I curve, rheobase, spontaneous rate.
 
-Template ``cc_fi_steps`` (``analysis_params`` keys, defaults in brackets): ``dvdt_threshold``
-["20 mV/ms"], ``min_peak`` ["0 mV"], ``min_ap_amplitude`` ["20 mV"], ``refractory`` ["2 ms"],
-``onset_skip`` ["1 ms"], ``smooth`` [none; e.g. "1 kHz" for slow, noisy traces], ``step_window``
-[from the recording's epochs/command], ``step_currents`` (list) or ``step_first`` + ``step_increment``
-[only used where the recording carries no command]. Manifest overrides: ``step_first_pA``,
-``step_increment_pA``.
+Template ``cc_fi_steps`` (``analysis_params`` keys, defaults in brackets): the AP shape rules
+``dvdt_threshold`` ["20 mV/ms"], ``dvdt_sustain`` ["0.1 ms", and >= 3 samples], ``min_ap_amplitude``
+["20 mV" above the AP's own onset], ``min_ap_width`` ["0.15 ms"], ``max_repolarisation`` ["150 ms"],
+``min_peak`` [none: no absolute rule], ``refractory`` ["2 ms"], ``onset_skip`` ["1 ms" after each command
+transition]; ``smooth`` [none; e.g. "1 kHz" for slow, noisy traces], ``feature_lowpass`` ["5 kHz": dV/dt
+low-pass for the threshold walk-back, ignored at or above Nyquist]; ``step_window`` [from the recording],
+``step_currents`` (list) or ``step_first`` + ``step_increment`` [only where the recording carries no current].
+Manifest overrides: ``step_first_pA``, ``step_increment_pA``. The sources of the defaults are in
+:class:`ephystool.analysis._ap.DetectorRules`.
 
-The stimulus window of each sweep is, in order: ``step_window``; the first protocol epoch whose level
-varies across sweeps (or the largest non-zero epoch); the longest run of the command waveform away from
-its baseline. A recording with none of these (gap-free) is analysed whole as spontaneous firing.
-
-The step current of each sweep is measured, in order, from a recorded current channel (median in the
-step minus median in the 100 ms before it: this is what was injected, e.g. ``PYR2.abf`` whose DAC header
-is labelled in mV), from the command waveform, from the epoch level (when in current units), and from
-the template or the manifest.
+The step windows of each sweep (see :mod:`ephystool.analysis._cc_stim`) come from ``step_window``; the
+protocol epochs (every epoch whose level varies across sweeps is a step: two steps per sweep are analysed as
+two; else ramp epochs; else the largest non-zero epoch), checked against a recorded current channel; the
+file's notes (AxoGraph, Igor wave notes); the recorded current or command. A recording with none is
+analysed whole as spontaneous firing. The step current is measured, in order, on a recorded current channel
+(median in the step minus the holding median before the first step), the command waveform, the epoch level,
+the template or the manifest; each sweep's row says which.
 
 Per sweep (``sweep_rows``): ``ap_count``, ``firing_rate`` (Hz, APs in the stimulus window / its
 duration), ``first_spike_latency`` (ms, threshold of the first AP minus step onset), ``command_pA``,
@@ -46,11 +48,15 @@ NAME = "firing_cc"
 
 _DEFAULTS: dict[str, tuple[str | None, str]] = {
     "dvdt_threshold": ("20 mV/ms", "mV/ms"),
-    "min_peak": ("0 mV", "mV"),
+    "dvdt_sustain": ("0.1 ms", "ms"),
+    "min_peak": (None, "mV"),
     "min_ap_amplitude": ("20 mV", "mV"),
+    "min_ap_width": ("0.15 ms", "ms"),
+    "max_repolarisation": ("150 ms", "ms"),
     "refractory": ("2 ms", "ms"),
     "onset_skip": ("1 ms", "ms"),
     "smooth": (None, "Hz"),
+    "feature_lowpass": ("5 kHz", "Hz"),
     "step_first": (None, "pA"),
     "step_increment": (None, "pA"),
 }
@@ -68,11 +74,15 @@ class FiringCCParams:
     """Parameters of the current-clamp firing analysis (see the module docstring)."""
 
     dvdt_threshold: pq.Quantity = field(default_factory=lambda: 20.0 * pq.mV / pq.ms)
-    min_peak: pq.Quantity = field(default_factory=lambda: 0.0 * pq.mV)
+    dvdt_sustain: pq.Quantity = field(default_factory=lambda: 0.1 * pq.ms)
+    min_peak: pq.Quantity | None = None
     min_ap_amplitude: pq.Quantity = field(default_factory=lambda: 20.0 * pq.mV)
+    min_ap_width: pq.Quantity = field(default_factory=lambda: 0.15 * pq.ms)
+    max_repolarisation: pq.Quantity = field(default_factory=lambda: 150.0 * pq.ms)
     refractory: pq.Quantity = field(default_factory=lambda: 2.0 * pq.ms)
     onset_skip: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
     smooth: pq.Quantity | None = None
+    feature_lowpass: pq.Quantity | None = field(default_factory=lambda: 5000.0 * pq.Hz)
     step_window: tuple[pq.Quantity, pq.Quantity] | None = None
     step_currents: tuple[pq.Quantity, ...] | None = None
     step_first: pq.Quantity | None = None
@@ -112,16 +122,22 @@ class FiringCCParams:
             kw["step_currents"] = tuple(_q(c, "pA", "step_currents") for c in ap["step_currents"])
         return cls(**kw)
 
-    def detector_kwargs(self, fs_hz: float) -> dict[str, Any]:
-        """Keyword arguments for :func:`ephystool.analysis._ap.detect_aps` (plain floats)."""
-        smooth = None if self.smooth is None else to_float(self.smooth, "Hz", "smooth")
-        return {
-            "dvdt_threshold": to_float(self.dvdt_threshold, "mV/ms", "dvdt_threshold"),
-            "min_peak": to_float(self.min_peak, "mV", "min_peak"),
-            "min_amplitude": to_float(self.min_ap_amplitude, "mV", "min_ap_amplitude"),
-            "refractory_ms": to_float(self.refractory, "ms", "refractory"),
-            "smooth_hz": smooth,
-        }
+    def rules(self) -> _ap.DetectorRules:
+        """The detector's shape rules as plain floats (see :class:`ephystool.analysis._ap.DetectorRules`)."""
+        return _ap.DetectorRules(
+            dvdt_threshold=to_float(self.dvdt_threshold, "mV/ms", "dvdt_threshold"),
+            sustain_ms=to_float(self.dvdt_sustain, "ms", "dvdt_sustain"),
+            min_amplitude=to_float(self.min_ap_amplitude, "mV", "min_ap_amplitude"),
+            min_peak=None if self.min_peak is None else to_float(self.min_peak, "mV", "min_peak"),
+            min_width_ms=to_float(self.min_ap_width, "ms", "min_ap_width"),
+            max_repolarisation_ms=to_float(self.max_repolarisation, "ms", "max_repolarisation"),
+            refractory_ms=to_float(self.refractory, "ms", "refractory"),
+        )
+
+    @property
+    def smooth_hz(self) -> float | None:
+        """Low-pass cut-off for dV/dt in Hz, or None."""
+        return None if self.smooth is None else to_float(self.smooth, "Hz", "smooth")
 
 
 @dataclass(frozen=True)
@@ -141,6 +157,12 @@ class SweepFiring:
     features: _ap.APFeatures
     threshold_times_s: np.ndarray
     stimulus_source: str
+    step: int = 0
+    holding: pq.Quantity = field(default_factory=lambda: np.nan * pq.pA)
+    rejected: tuple[tuple[float, str], ...] = ()
+    delta_v_mv: float = float("nan")
+    family_index: int | None = None
+    command_contradicted: bool = False
 
     @property
     def ap_count(self) -> int:
@@ -191,6 +213,7 @@ class FiringCCResult:
     ap_half_width: pq.Quantity
     ahp_depth: pq.Quantity
     warnings: tuple[str, ...] = ()
+    rheobase_absolute: pq.Quantity = field(default_factory=lambda: np.nan * pq.pA)
 
     def fi_curve(self) -> tuple[np.ndarray, np.ndarray]:
         """(step current in pA, firing rate in Hz) per sweep, sorted by current, NaN currents dropped."""
@@ -207,6 +230,7 @@ class FiringCCResult:
             ("firing_rate", self.firing_rate, "Hz"),
             ("firing_rate_max", self.firing_rate_max, "Hz"),
             ("rheobase", self.rheobase, "pA"),
+            ("rheobase_absolute", self.rheobase_absolute, "pA"),
             ("fi_slope", self.fi_slope, "Hz/pA"),
             ("cv_isi", self.cv_isi * pq.dimensionless, "1"),
             ("ap_threshold", self.ap_threshold, "mV"),
@@ -218,27 +242,43 @@ class FiringCCResult:
         for metric, q, unit in items:
             value = float(q.magnitude) if unit == "1" else to_float(q, unit, metric)
             if np.isfinite(value):
+                ref = {"rheobase": "relative to holding", "rheobase_absolute": "absolute (holding + step)"}
                 out.append(dict(analysis=NAME, metric=metric, value=value, unit=unit, window=window,
-                                n_sweeps=len(self.sweeps)))
+                                n_sweeps=len(self.sweeps), note=ref.get(metric, "")))
         return out
 
     def sweep_rows(self) -> list[dict[str, Any]]:
-        """Tidy per-sweep rows (finite values only)."""
+        """Tidy per-sweep rows (finite values only); one set per step; rejected events with their reason."""
         out = []
         for s in self.sweeps:
             isi = s.isis_ms
             vals = [
-                ("ap_count", float(s.ap_count), "1"),
-                ("firing_rate", float(s.firing_rate.magnitude), "Hz"),
-                ("first_spike_latency", float(s.first_spike_latency.magnitude), "ms"),
-                ("command_pA", float(s.command.rescale(pq.pA).magnitude), "pA"),
-                ("isi_mean", float(np.mean(isi)) if isi.size else float("nan"), "ms"),
-                ("adaptation_index", s.adaptation_index, "1"),
+                ("ap_count", float(s.ap_count), "1", ""),
+                ("firing_rate", float(s.firing_rate.magnitude), "Hz", ""),
+                ("first_spike_latency", float(s.first_spike_latency.magnitude), "ms", ""),
+                ("command_pA", float(s.command.rescale(pq.pA).magnitude), "pA", "relative to holding"),
+                ("holding_pA", float(s.holding.rescale(pq.pA).magnitude), "pA", ""),
+                ("isi_mean", float(np.mean(isi)) if isi.size else float("nan"), "ms", ""),
+                ("adaptation_index", s.adaptation_index, "1", ""),
+                ("step_start", s.window_s[0], "s", ""),
+                ("step_end", s.window_s[1], "s", ""),
             ]
-            for metric, value, unit in vals:
+            if s.ap_count:
+                f = s.features
+                vals += [("first_ap_threshold", float(f.threshold_mv[0]), "mV", ""),
+                         ("first_ap_amplitude", float(f.amplitude_mv[0]), "mV", "from threshold"),
+                         ("first_ap_half_width", float(f.half_width_ms[0]), "ms", ""),
+                         ("first_ap_ahp_depth", float(f.ahp_depth_mv[0]), "mV", "below threshold")]
+            if s.family_index is not None:
+                vals.append(("family_step_index", float(s.family_index), "1", "episode index mod family size"))
+            if s.command_contradicted:
+                vals.append(("command_contradicted", 1.0, "1", "documented command contradicted by the response"))
+            vals += [("rejected_event", t, "s", reason) for t, reason in s.rejected]
+            for metric, value, unit, note in vals:
                 if np.isfinite(value):
                     out.append(dict(sweep=s.sweep, sweep_time_s=s.sweep_time_s, analysis=NAME, metric=metric,
-                                    value=value, unit=unit))
+                                    value=value, unit=unit, step=s.step + 1, note=note,
+                                    stimulus_source=s.stimulus_source))
         return out
 
 
@@ -255,24 +295,37 @@ def _membrane_potential(recording: Any, sweep: int) -> tuple[np.ndarray, float]:
     return v, float(sig.sampling_rate.rescale(pq.Hz).magnitude)
 
 
-def _analyze_sweep(recording: Any, sweep: int, stim: SweepStim, params: FiringCCParams) -> SweepFiring:
+def _analyze_sweep(recording: Any, stim: SweepStim, params: FiringCCParams) -> SweepFiring:
     import neo
 
+    sweep = stim.sweep
     v, fs = _membrane_potential(recording, sweep)
     skip = int(round(to_float(params.onset_skip, "s", "onset_skip") * fs))
     # start 2 samples early: central differences see a jump one sample before it happens
     exclude = [(int(round(t * fs)) - 2, int(round(t * fs)) + skip) for t in stim.transitions_s] if skip > 0 else []
-    kw = params.detector_kwargs(fs)
-    onsets, peaks = _ap.detect_aps(v, fs, exclude=exclude, **kw)
+    rejected: list[_ap.Rejected] = []
+    onsets, peaks = _ap.detect_aps(v, fs, rules=params.rules(), smooth_hz=params.smooth_hz, exclude=exclude,
+                                   rejected=rejected)
     i0 = max(0, int(round(stim.start_s * fs)))
     i1 = min(v.size, int(round(stim.end_s * fs)))
     keep = (peaks >= i0) & (peaks < i1)
-    feats = _ap.ap_features(v, fs, onsets[keep], peaks[keep], smooth_hz=kw["smooth_hz"], end=i1)
+    lp = params.smooth_hz or (None if params.feature_lowpass is None
+                              else to_float(params.feature_lowpass, "Hz", "feature_lowpass"))
+    feats = _ap.ap_features(v, fs, onsets[keep], peaks[keep], smooth_hz=lp, end=i1)
     thr_times = _threshold_times(v, fs, feats)
     t0, t1 = i0 / fs, i1 / fs
     st = neo.SpikeTrain(feats.peak / fs * pq.s, t_start=t0 * pq.s, t_stop=t1 * pq.s)
+    rej = tuple((r.index / fs, r.reason) for r in rejected if i0 <= r.index < i1)
     return SweepFiring(sweep, recording.sweep_time(sweep), (t0, t1), stim.current_pA * pq.pA, st, feats,
-                       thr_times, stim.source)
+                       thr_times, stim.source, stim.step, stim.holding_pA * pq.pA, rej, _delta_v(v, fs, i0, i1),
+                       stim.family_index)
+
+
+def _delta_v(v: np.ndarray, fs: float, i0: int, i1: int) -> float:
+    """Steady-state response: median V over the step's second half minus median V in the 100 ms before it."""
+    pre = v[max(0, i0 - int(0.1 * fs)) : i0]
+    late = v[(i0 + i1) // 2 : i1]
+    return float(np.median(late) - np.median(pre)) if pre.size and late.size else float("nan")
 
 
 def _threshold_times(v: np.ndarray, fs: float, feats: _ap.APFeatures) -> np.ndarray:
@@ -311,54 +364,7 @@ def analyze(recording: Any, params: FiringCCParams | None = None) -> FiringCCRes
             f"firing_cc needs a current-clamp recording, found kind '{recording.kind}'; "
             "set the protocol or the recording kind to current clamp", recording.path)
     stims, mode, warns = infer_stimuli(recording, params)
-    sweeps = tuple(_analyze_sweep(recording, k, stims[k], params) for k in range(recording.n_sweeps))
-    return _summarise(sweeps, mode, tuple(warns))
+    from ephystool.analysis._cc_summary import flag_contradicted, summarise
 
-
-def _median_features(feats: list[_ap.APFeatures]) -> dict[str, float]:
-    def med(name: str) -> float:
-        vals = np.concatenate([getattr(f, name) for f in feats]) if feats else np.zeros(0)
-        vals = vals[np.isfinite(vals)]
-        return float(np.median(vals)) if vals.size else float("nan")
-
-    return {k: med(k) for k in ("threshold_mv", "amplitude_mv", "half_width_ms", "ahp_depth_mv")}
-
-
-def _summarise(sweeps: tuple[SweepFiring, ...], mode: str, warns: tuple[str, ...]) -> FiringCCResult:
-    """Per-recording metrics from the per-sweep results."""
-    from elephant.statistics import cv, isi
-
-    nan = float("nan")
-    rates = np.array([float(s.firing_rate.magnitude) for s in sweeps])
-    rheo, slope, feat = nan, nan, _median_features([])
-    if mode == "spontaneous":
-        n = sum(s.ap_count for s in sweeps)
-        dur = sum(s.window_s[1] - s.window_s[0] for s in sweeps)
-        rate = n / dur if dur > 0 else nan
-        intervals = [isi(s.spiketrain).magnitude for s in sweeps if s.ap_count >= 2]
-        allisi = np.concatenate(intervals) if intervals else np.zeros(0)
-        cv_isi = float(cv(allisi)) if allisi.size >= 2 else nan
-        feat = _median_features([s.features for s in sweeps])
-        rmax = float(np.max(rates)) if rates.size else nan
-    else:
-        rate, cv_isi = nan, nan
-        rmax = float(np.max(rates)) if rates.size else nan
-        cur = np.array([float(s.command.rescale(pq.pA).magnitude) for s in sweeps])
-        firing = [k for k in np.argsort(np.where(np.isfinite(cur), cur, np.inf), kind="stable")
-                  if np.isfinite(cur[k]) and sweeps[k].ap_count > 0]
-        if firing:
-            k0 = int(firing[0])
-            rheo = float(cur[k0])
-            f = sweeps[k0].features
-            feat = {name: float(getattr(f, name)[0]) for name in _median_features([]).keys()}
-            supra = np.isfinite(cur) & (cur >= rheo)
-            if np.unique(cur[supra]).size >= 2:
-                slope = float(np.polyfit(cur[supra], rates[supra], 1)[0])
-        elif np.all(np.isnan(cur)):
-            warns = warns + ("step currents unknown: rheobase and f-I slope not computed",)
-    return FiringCCResult(
-        mode=mode, sweeps=sweeps, firing_rate=rate * pq.Hz, firing_rate_max=rmax * pq.Hz, rheobase=rheo * pq.pA,
-        fi_slope=slope * pq.Hz / pq.pA, cv_isi=cv_isi, ap_threshold=feat["threshold_mv"] * pq.mV,
-        ap_amplitude=feat["amplitude_mv"] * pq.mV, ap_half_width=feat["half_width_ms"] * pq.ms,
-        ahp_depth=feat["ahp_depth_mv"] * pq.mV, warnings=warns,
-    )
+    sweeps = flag_contradicted(tuple(_analyze_sweep(recording, st, params) for st in stims))
+    return summarise(sweeps, mode, tuple(warns))

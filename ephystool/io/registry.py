@@ -108,6 +108,8 @@ def detect(path: Path) -> Reader:
         raise CorruptFileError("named .abf but does not start with an ABF signature: not an ABF file or damaged", path)
     if ext in (".h5", ".hdf5", ".nwb"):
         raise CorruptFileError(f"named {ext} but is not an HDF5 file (no HDF5 signature): wrong file or damaged", path)
+    if ext == ".ibw":  # a wave of a '<name>_ch<k>_<sweep>.ibw' series: the whole series is one recording
+        return Reader("igor", importlib.import_module("ephystool.io.igor").read)
     fmt = neo_generic.sniff_format(path)
     if fmt is not None:
         return Reader(fmt, lambda p, kind=None, _f=fmt: neo_generic.read(p, _f, kind))

@@ -150,12 +150,18 @@ class FiringCcParams(StrictModel):
     """Action potentials in current-clamp step protocols, f-I curves (``firing_cc``)."""
 
     dvdt_threshold: VoltageRate = Field(description="dV/dt that marks an action potential onset")
-    min_peak: Voltage = Field(description="an action potential must overshoot this level")
+    dvdt_sustain: Duration | None = Field(None, description="dV/dt above threshold at least this long (and 3 samples)")
+    min_peak: Voltage | None = Field(None, description="optional absolute peak level (off: low-overshoot APs count)")
+    min_ap_width: Duration | None = Field(None, description="min full width at half height (glitches are narrower)")
+    max_repolarisation: Duration | None = Field(
+        None, description="the AP falls back below half height within this (RC charging does not)")
     refractory: Duration = Field(description="min interval between action potentials")
     step_window: Window | None = Field(None, description="current step, from the sweep start; default: epochs")
     onset_skip: Duration = Field(description="ignored after the step onset (capacitive transient)")
     min_ap_amplitude: qty("voltage", "nonneg") = Field(description="min threshold-to-peak amplitude")
     smooth: Frequency | None = Field(None, description="low-pass before dV/dt (default none)")
+    feature_lowpass: Frequency | None = Field(
+        None, description="low-pass of dV/dt for AP threshold (default 5 kHz; ignored at or above Nyquist)")
     step_first: Current | None = Field(None, description="first step current when the file has no epochs")
     step_increment: Current | None = Field(None, description="step increment when the file has no epochs")
     step_currents: list[Current] | None = Field(None, description="every step current, when irregular")

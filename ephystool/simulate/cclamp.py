@@ -155,7 +155,8 @@ def simulate_fi_steps(
         Current clamp, primary channel 'Vm' (mV), commands (pA) and epochs per sweep.
     truth : dict
         ``spike_times_s`` (list of arrays, AP peaks relative to sweep start), ``ap_count`` (in the step),
-        ``currents_pA``, ``rheobase_pA``, ``fi_slope_hz_per_pA``, ``firing_rate_hz``, ``step_window_s``, ``model``.
+        ``currents_pA``, ``rheobase_pA``, ``fi_slope_hz_per_pA``, ``firing_rate_hz``, ``step_window_s``, ``model``,
+        ``v_clean_mV`` (noise-free recorded traces, n_sweeps x n_samples).
     """
     rng = np.random.default_rng(seed)
     sub = max(1, int(round(1e3 / sampling_rate_hz / dt_ms)))
@@ -197,5 +198,6 @@ def simulate_fi_steps(
         "spike_times_s": peaks, "ap_count": counts.tolist(), "currents_pA": cur.tolist(), "rheobase_pA": rheo,
         "fi_slope_hz_per_pA": slope, "firing_rate_hz": rate.tolist(), "step_window_s": step_s,
         "model": "Wang-Buzsaki 1996 + M current (Pospischil 2008), exponential Euler", "seed": seed,
+        "v_clean_mV": v_true + bridge_error_mohm * cmd * 1e-3,  # noise-free recorded trace (with the bridge error)
     }
     return rec, truth
