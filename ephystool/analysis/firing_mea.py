@@ -10,9 +10,10 @@ Per electrode (``electrode_rows``): ``spike_count``, ``firing_rate`` (Hz), ``act
 ``burst_duration`` (s), ``spikes_per_burst``, ``percent_spikes_in_bursts`` (%), ``channel_ok`` (0 for dead
 or saturated channels, which are not searched for spikes).
 
-Per well (``rows``): ``mean_firing_rate`` (Hz, mean over active electrodes; 0 when none is active),
-``weighted_mean_firing_rate`` (Hz: ``mean_firing_rate x active / electrodes``, i.e. the well's spikes per
-electrode-second with inactive electrodes counted as silent), ``active_electrodes``, ``burst_rate`` (/min,
+Per well (``rows``; definitions in :data:`WELL_METRICS`): ``mean_firing_rate`` (Hz, the mean rate over
+all electrodes of the well, silent ones counted as 0 Hz: Axion's Mean Firing Rate), ``weighted_mean_firing_rate``
+(Hz, the mean rate over the well's active electrodes, >= ``active_min_spikes_per_min``; 0 when none is
+active: Axion's Weighted Mean Firing Rate, EPA meaRtools' ``meanfiringrate``), ``active_electrodes``, ``burst_rate`` (/min,
 mean over active electrodes), ``network_burst_rate`` (/min), ``sttc`` (mean spike-time tiling
 coefficient over pairs of active electrodes). With a dosing time, each is also computed in the baseline
 and treatment windows of the same well, with the ratio treatment/baseline (``window`` selector:
@@ -33,11 +34,25 @@ from ephystool.analysis.spikes import POLARITIES, DetectionSettings, detect_spik
 from ephystool.errors import AnalysisError, ProtocolError, UnitsError
 from ephystool.units import parse_quantity
 
-__all__ = ["NAME", "FiringMEAParams", "FiringMEAResult", "analyze", "WELL_UNITS", "ELECTRODE_UNITS"]
+__all__ = ["NAME", "FiringMEAParams", "FiringMEAResult", "analyze", "WELL_METRICS", "WELL_UNITS", "ELECTRODE_UNITS"]
 
 NAME = "firing_mea"
 WELL_UNITS = {"mean_firing_rate": "Hz", "weighted_mean_firing_rate": "Hz", "active_electrodes": "1",
               "burst_rate": "1/min", "network_burst_rate": "1/min", "sttc": "1"}
+#: The metric catalogue of a well: what each metric means (the report and ``ephystool`` docs show it).
+WELL_METRICS = {
+    "mean_firing_rate": "mean spike rate over all electrodes of the well, silent electrodes counted as 0 Hz "
+                        "(Axion AxIS 'Mean Firing Rate'); electrodes a spike list omits count when "
+                        "electrodes_per_well gives the layout",
+    "weighted_mean_firing_rate": "mean spike rate over the well's active electrodes (>= active_min_spikes_per_min, "
+                                 "5/min by default) (Axion AxIS 'Weighted Mean Firing Rate'; EPA meaRtools "
+                                 "'meanfiringrate'); use it for activity per active electrode",
+    "active_electrodes": "electrodes with at least active_min_spikes_per_min spikes per minute",
+    "burst_rate": "bursts per minute (max-interval method), mean over active electrodes",
+    "network_burst_rate": "network bursts per minute (bursts on >= network_burst_fraction of active electrodes "
+                          "within network_burst_window)",
+    "sttc": "mean spike-time tiling coefficient over pairs of active electrodes (Cutts & Eglen 2014)",
+}
 ELECTRODE_UNITS = {"spike_count": "1", "firing_rate": "Hz", "active": "1", "isi_mean": "s", "isi_cv": "1",
                    "burst_rate": "1/min", "burst_duration": "s", "spikes_per_burst": "1",
                    "percent_spikes_in_bursts": "%", "channel_ok": "1"}
@@ -93,6 +108,7 @@ class FiringMEAParams:
     network_burst_fraction: float = 0.25
     network_burst_window: pq.Quantity = field(default_factory=lambda: 100.0 * pq.ms)
     sttc_dt: pq.Quantity = field(default_factory=lambda: 25.0 * pq.ms)
+    electrodes_per_well: int | None = None
     dosing_time: pq.Quantity | None = None
     baseline_window: tuple[pq.Quantity, pq.Quantity] | None = None
     treatment_window: tuple[pq.Quantity, pq.Quantity] | None = None
@@ -138,6 +154,7 @@ class FiringMEAParams:
             network_burst_fraction=_num(p, "network_burst_fraction", 0.25),
             network_burst_window=_q(p, "network_burst_window", "100 ms", "ms"),
             sttc_dt=_q(p, "sttc_dt", "25 ms", "ms"), dosing_time=dosing,
+            electrodes_per_well=int(_num(p, "electrodes_per_well", 1, 1)) if p.get("electrodes_per_well") else None,
             baseline_window=_window(p, "baseline_window"), treatment_window=_window(p, "treatment_window"),
         )
 
@@ -292,7 +309,7 @@ def analyze(recording: Any, params: FiringMEAParams) -> FiringMEAResult:
         for name, (a, b) in windows.items():
             stats = members if name == "all" else [
                 electrode_stats(e.train, a, b, bs, params.active_min_spikes_per_min, problems) for e in members]
-            wm[(well, name)] = well_stats(stats, a, b, nb_frac, nb_win, dt)
+            wm[(well, name)] = well_stats(stats, a, b, nb_frac, nb_win, dt, params.electrodes_per_well)
         if "baseline" in windows:
             base, treat = wm[(well, "baseline")], wm[(well, "treatment")]
             wm[(well, "ratio")] = {k: (treat[k] / base[k] if base[k] else float("nan")) for k in base}

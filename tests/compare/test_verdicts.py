@@ -244,7 +244,7 @@ def test_holm_across_tested_claims_and_reproducibility() -> None:
 
 
 def test_log_scale_for_rates_and_difference_for_ltp() -> None:
-    mea = nested(1.5, n_animals=6, cells=2, seed=4, metric="mean_firing_rate")
+    mea = nested(1.5, n_animals=6, cells=2, seed=4, metric="weighted_mean_firing_rate")
     mea = mea.assign(analysis="firing_mea", protocol="mea_spontaneous", unit="1", batch=mea.animal, window="ratio",
                      plate="p1", well=mea.cell, animal=None, slice=None, cell=None, holding_mV=np.nan)
     by = {v.id: v for v in compare(mea, n_boot=NB).verdicts}
