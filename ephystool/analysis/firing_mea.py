@@ -15,9 +15,12 @@ all electrodes of the well, silent ones counted as 0 Hz: Axion's Mean Firing Rat
 (Hz, the mean rate over the well's active electrodes, >= ``active_min_spikes_per_min``; 0 when none is
 active: Axion's Weighted Mean Firing Rate, EPA meaRtools' ``meanfiringrate``), ``active_electrodes``, ``burst_rate`` (/min,
 mean over active electrodes), ``network_burst_rate`` (/min), ``sttc`` (mean spike-time tiling
-coefficient over pairs of active electrodes). With a dosing time, each is also computed in the baseline
-and treatment windows of the same well, with the ratio treatment/baseline (``window`` selector:
-``all``, ``baseline``, ``treatment``, ``ratio``).
+coefficient over pairs of active electrodes). With a dosing time inside the recording, each is also
+computed in the baseline and treatment windows of the same well, with the ratio treatment/baseline
+(``window`` selector: ``all``, ``baseline``, ``treatment``, ``ratio``). A recording that ends before the
+protocol's dosing time (one recording per well, conditions in different wells) is analysed whole
+(``window`` ``all`` only) and its rows carry a ``note`` saying so; a manifest ``dosing_time_s`` outside
+the recording is an error.
 """
 
 from __future__ import annotations
@@ -109,6 +112,7 @@ class FiringMEAParams:
     network_burst_window: pq.Quantity = field(default_factory=lambda: 100.0 * pq.ms)
     sttc_dt: pq.Quantity = field(default_factory=lambda: 25.0 * pq.ms)
     electrodes_per_well: int | None = None
+    dosing_source: str = "protocol"
     dosing_time: pq.Quantity | None = None
     baseline_window: tuple[pq.Quantity, pq.Quantity] | None = None
     treatment_window: tuple[pq.Quantity, pq.Quantity] | None = None
@@ -134,7 +138,9 @@ class FiringMEAParams:
             if key in p and p[key] not in allowed:
                 raise ProtocolError(f"'{p[key]}' is not one of {', '.join(allowed)}", field=key)
         dosing = _q(p, "dosing_time", "0 s", "s") if "dosing_time" in p and p["dosing_time"] is not None else None
+        source = "protocol"
         if ov.get("dosing_time_s") is not None:
+            source = "manifest"
             try:
                 dosing = float(ov["dosing_time_s"]) * pq.s
             except (TypeError, ValueError) as exc:
@@ -155,6 +161,7 @@ class FiringMEAParams:
             network_burst_window=_q(p, "network_burst_window", "100 ms", "ms"),
             sttc_dt=_q(p, "sttc_dt", "25 ms", "ms"), dosing_time=dosing,
             electrodes_per_well=int(_num(p, "electrodes_per_well", 1, 1)) if p.get("electrodes_per_well") else None,
+            dosing_source=source,
             baseline_window=_window(p, "baseline_window"), treatment_window=_window(p, "treatment_window"),
         )
 
@@ -190,6 +197,7 @@ class FiringMEAResult:
     channel_problems: dict[str, str]
     noise_uv: dict[str, float] = field(default_factory=dict)
     n_artifacts: int = 0
+    note: str = ""
 
     @property
     def wells(self) -> list[str]:
@@ -208,7 +216,7 @@ class FiringMEAResult:
             for name, value in metrics.items():
                 unit = "1" if window == "ratio" else WELL_UNITS[name]
                 out.append({"analysis": NAME, "metric": name, "value": float(value), "unit": unit,
-                            "well": well, "window": window})
+                            "well": well, "window": window, **({"note": self.note} if self.note else {})})
         return out
 
     def sweep_rows(self) -> list[dict[str, Any]]:
@@ -260,6 +268,8 @@ def _windows(params: FiringMEAParams, t0: float, t1: float, path: Any) -> dict[s
     if params.dosing_time is None:
         return out
     d = float(params.dosing_time.rescale(pq.s).magnitude)
+    if d >= t1 and params.dosing_source == "protocol":
+        return out  # no dosing inside this recording (one recording per well): the whole recording
     if not t0 < d < t1:
         raise AnalysisError(f"dosing time {d:g} s is outside the recording ({t0:g}-{t1:g} s); set dosing_time_s "
                             "in the manifest, or use a protocol without dosing_time for recordings without dosing",
@@ -313,4 +323,9 @@ def analyze(recording: Any, params: FiringMEAParams) -> FiringMEAResult:
         if "baseline" in windows:
             base, treat = wm[(well, "baseline")], wm[(well, "treatment")]
             wm[(well, "ratio")] = {k: (treat[k] / base[k] if base[k] else float("nan")) for k in base}
-    return FiringMEAResult(elec, wm, windows, tuple(trains), problems, noise, n_art)
+    note = ""
+    if params.dosing_time is not None and "baseline" not in windows:
+        note = (f"no dosing inside this recording (it ends at {t1:g} s, before the protocol's dosing time "
+                f"{float(params.dosing_time.rescale(pq.s)):g} s): whole recording analysed (window 'all'), for "
+                "between-well comparisons; set dosing_time_s in the manifest if the recording was dosed")
+    return FiringMEAResult(elec, wm, windows, tuple(trains), problems, noise, n_art, note)

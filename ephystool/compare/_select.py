@@ -2,7 +2,9 @@
 
 Rows of the claim's ``analysis``, ``metric``, ``protocol`` and ``selectors``; rows with a non-empty
 ``excluded_reason`` are left out and counted; recordings of the same unit (cell / well) are averaged;
-a unit present under both conditions makes a paired (wash-in) comparison.
+a unit present under both conditions makes a paired (wash-in) comparison. An MEA claim on the within-well
+post/pre ratio (``window: ratio``) reads the whole-recording values (``window: all``) when no recording was
+dosed inside (one recording per well): conditions are then compared between wells.
 """
 
 from __future__ import annotations
@@ -94,7 +96,12 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
         if key not in rows.columns:
             sel.missing = f"no data: the results have no '{key}' column (selector {key}={want!r} of {where})"
             return None
-        rows = rows[_match(rows[key], want)]
+        matched = rows[_match(rows[key], want)]
+        if matched.empty and key == "window" and want == "ratio" and _match(rows[key], "all").any():
+            matched = rows[_match(rows[key], "all")]
+            sel.notes.append("between-well design: no recording was dosed inside (no post/pre ratio), so the "
+                             "whole-recording values are compared between wells nested in plates and batches")
+        rows = matched
         if rows.empty:
             sel.missing = f"no data: no rows with {key}={want!r} for {where}"
             return None

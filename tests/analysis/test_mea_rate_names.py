@@ -59,3 +59,38 @@ def test_mean_over_listed_electrodes_without_a_layout() -> None:
     m = {r["metric"]: r["value"] for r in res.rows() if r.get("window", "all") == "all"}
     assert m["weighted_mean_firing_rate"] == pytest.approx(2.0)  # only A1_11 has >= 5 spikes/min
     assert m["mean_firing_rate"] == pytest.approx((2.0 + 2 / 30) / 2)
+
+
+def test_packaged_template_analyses_a_20_s_recording_without_dosing() -> None:
+    from ephystool.protocols import load_protocol
+    from ephystool.simulate.mea import mea_recording, simulate_mea
+
+    proto = load_protocol("mea_spontaneous")
+    params = FiringMEAParams.from_protocol(proto.params_mapping(), {})
+    data, truth = simulate_mea(20.0, n_channels=12, seed=3, snr=6.0, rate_hz=3.0)
+    res = analyze(mea_recording(data, truth), params)
+    rows = res.rows()
+    assert {r["window"] for r in rows} == {"all"} and "whole recording analysed" in rows[0]["note"]
+    assert res.metric("weighted_mean_firing_rate").magnitude > 0
+    from ephystool.errors import AnalysisError
+
+    with pytest.raises(AnalysisError, match="outside the recording"):  # a manifest dosing time is never ignored
+        analyze(mea_recording(data, truth), FiringMEAParams.from_protocol(proto.params_mapping(),
+                                                                          {"dosing_time_s": 900}))
+
+
+def test_between_well_claims_compare_whole_recordings() -> None:
+    from ephystool.compare.engine import compare
+
+    rng = __import__("numpy").random.default_rng(4)
+    rows = []
+    for b in range(4):  # 4 culture batches x 2 wells per condition, one recording per well, no dosing
+        for cond, eff in (("control", 1.0), ("mg_citrate", 1.6)):
+            for w in range(2):
+                rows.append({"recording": f"b{b}{cond}{w}.h5", "condition": cond, "batch": f"b{b}", "plate": f"p{b}",
+                             "well": f"{cond}{w}", "analysis": "firing_mea", "metric": "weighted_mean_firing_rate",
+                             "protocol": "mea_spontaneous", "window": "all", "unit": "Hz",
+                             "value": 2.0 * eff * float(rng.lognormal(0, 0.1))})
+    v = {x.id: x for x in compare(pd.DataFrame(rows), n_boot=200).verdicts}["CIT-NMDA-5"]
+    assert v.verdict == "supported" and "between-well design" in v.reason
+    assert v.effect["decision"]["method"] == "paired_t(batch condition means)"  # batches hold both conditions
