@@ -63,6 +63,14 @@ def power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, refere
     var = means.groupby("condition")["_y"].var(ddof=1).dropna()
     per = means.groupby("condition").size()
     unit_name = f"{top}s" if top else "observations"
+    d = t.decision
+    if d is not None and d.method.startswith("paired") and d.se > 0 and min(d.n_units) >= 2:
+        # paired/blocked: the SD of the differences / sqrt(2) gives the two-group formulas the paired
+        # noncentrality (their df, 2n - 2 instead of n - 1, makes the power slightly optimistic)
+        scale = abs(d.reference_mean) if t.statistic == "ratio" and not t.log and d.reference_mean else 1.0
+        var = pd.Series([(d.se * np.sqrt(d.n_units[0]) / scale) ** 2 / 2])
+        per = pd.Series([d.n_units[0]])
+        unit_name = f"{d.unit}s (paired)"
     if var.empty or per.min() < 2:
         return (f"power: cannot estimate the between-{top or 'unit'} SD with fewer than 2 {unit_name} per "
                 f"condition; record more {unit_name}"), {}

@@ -83,10 +83,13 @@ class Size:
 
 
 #: Recordings follow the packaged templates' requirements (rates, sweep counts and lengths), so that
-#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (about 34 MB).
+#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (about 42 MB): 5 animals per
+#: condition, 4 LTP slices and 4 tonic-current animals (each at -70 and +40 mV), 5 culture batches with one
+#: well per condition: the smallest design where the calibrated rule (>= 3 units, Holm across about ten
+#: questions) can decide the large effects; one f-I cell per condition (no claim reads it).
 SIZES = {
     "tiny": Size(2, 1, 1, 2, 2, 2, 4.0, 60.0),
-    "small": Size(4, 1, 2, 3, 3, 3, 4.0, 60.0),
+    "small": Size(5, 1, 1, 4, 4, 5, 4.0, 60.0),
     "large": Size(6, 3, 6, 6, 6, 6, 20.0, 60.0),
 }
 
@@ -202,7 +205,7 @@ def _zn_arm(b: _Builder) -> None:
     spec = EFFECTS["zn_arm"]
     acsf = dataclasses.replace(standard_acsf(), zn_nM=spec["zn_added_nM"])
     mg = b.baths[b.reference]["free_mg_mM"]
-    for a in range(b.size.animals):
+    for a in range(min(b.size.animals, 4)):  # a paired (wash-in) arm: 4 cells decide a x1.17 effect
         animal, a_eff = f"znA{a + 1}", float(np.exp(b.rng.normal(0, 0.15)))
         g = 4.0 * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
         for cond in (b.reference, "mg_citrate"):
