@@ -12,7 +12,7 @@
    a batch), ``--nulls`` times; every directional verdict (supported/contradicted of an increase/decrease/differs
    claim) is a false positive. Prints their share of the claim tests with the Clopper-Pearson 95 % upper bound.
 
-Usage: ``python benchmarks/bench_acceptance_experiment.py [--size small] [--seed 917301] [--nulls 20] [--jobs 2]``
+Usage: ``python benchmarks/bench_acceptance_experiment.py [--size acceptance] [--seed 917301] [--nulls 20] [--jobs 2]``
 (a few minutes: the analysis runs once). Exits 1 when a true effect is missed or the null rate exceeds 5 %.
 """
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     from ephystool.compare.engine import compare
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", default="small")
+    ap.add_argument("--size", default="acceptance")
     ap.add_argument("--seed", type=int, default=917301)
     ap.add_argument("--nulls", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2)

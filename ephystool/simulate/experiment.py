@@ -91,6 +91,9 @@ SIZES = {
     "tiny": Size(2, 1, 1, 2, 2, 2, 4.0, 60.0),
     "small": Size(5, 1, 1, 4, 4, 5, 4.0, 60.0),
     "large": Size(6, 3, 6, 6, 6, 6, 20.0, 60.0),
+    # benchmarks/bench_acceptance_experiment.py: enough units for the calibrated rule to find the simulated
+    # LTP occlusion (30 pp, slice SD 15 pp) and the aspartate MEA recovery (x0.58) after Holm
+    "acceptance": Size(8, 1, 1, 8, 6, 8, 4.0, 60.0),
 }
 
 
@@ -400,7 +403,8 @@ def _raw_mea(b: _Builder) -> None:
 SHORT_PROTOCOLS = {
     "nmda_tonic_short": ("nmda_tonic", {"baseline_window": ["60 s", "120 s"], "washin_time": "120 s",
                                         "equilibration": "90 s", "treatment_window": ["90 s", "210 s"]},
-                         {"min_sampling_rate": "250 Hz", "duration": "5 min"}),
+                         {"min_sampling_rate": "250 Hz", "duration": "5 min",
+                          "holding_potentials": ["-70 mV", "40 mV"]}),
     "mea_spontaneous_short": ("mea_spontaneous", {"dosing_time": "2 min", "baseline_window": ["-2 min", "0 min"],
                                                   "treatment_window": ["0.5 min", "2 min"]},
                               {"duration": "4 min"}),
