@@ -40,9 +40,9 @@ def test_outputs_written(demo_out: Path) -> None:
     from ephystool.io.export import read_spikes_nwb
 
     nwbs = sorted((demo_out / "spikes").glob("*.nwb"))
-    # 9 cultures + 9 x 2 injury sessions + 3 x 4 MgSO4 doses x 2 sessions
-    assert len(nwbs) == 51 and len(read_spikes_nwb(nwbs[0])) == 60
-    assert len(sorted((demo_out / "spikes").glob("*.csv"))) == 51
+    # 15 culture wells + 15 x 2 injury sessions + 5 x 4 MgSO4 doses x 2 sessions
+    assert len(nwbs) == 85 and len(read_spikes_nwb(nwbs[0])) == 60
+    assert len(sorted((demo_out / "spikes").glob("*.csv"))) == 85
 
 
 def test_recovered_values_match_ground_truth(demo_out: Path) -> None:
@@ -55,7 +55,7 @@ def test_recovered_values_match_ground_truth(demo_out: Path) -> None:
         if "rectification_index" in t and rec in ri.index:
             assert ri[rec] == pytest.approx(t["rectification_index"], rel=0.10), rec
             n += 1
-    assert n >= 12  # every I-V cell
+    assert n >= 15  # every I-V cell
     ltp = res[res.metric == "ltp_magnitude"].set_index("recording")["value"]
     for rec, t in truth.items():
         if "ltp_magnitude_true" in t:
@@ -63,17 +63,32 @@ def test_recovered_values_match_ground_truth(demo_out: Path) -> None:
 
 
 def test_verdicts_match_mechanism(demo_out: Path) -> None:
-    """What the simulated mechanisms imply: citrate at equal total Mg blocks NMDA receptors less."""
+    """What the simulated mechanisms imply: citrate at equal total Mg blocks NMDA receptors less.
+
+    Verdicts come from the calibrated rule (Welch/paired t on animal or batch means, Holm across about ten
+    independent questions): with 4-5 units per condition the large effects are decided, the moderate ones
+    (LTP occlusion 30 pp with 4 slices, aspartate MEA recovery x0.58 and the Zn arm x1.17 with 5 units) are
+    found in the right direction but stay inconclusive after Holm; every tested claim states its power.
+    """
     v = {x["id"]: x for x in json.loads((demo_out / "verdicts.json").read_text())}
     assert v["CIT-MECH-1"]["verdict"] == "supported"        # block index rises with citrate
     assert v["CIT-NMDA-3"]["verdict"] == "contradicted"     # the vendor's "primarily inhibitory"
-    assert v["ASP-MECH-2"]["verdict"] == "supported"        # aspartate agonist current
-    assert v["ASP-LTP-1"]["verdict"] == "supported"         # occlusion of LTP
+    assert v["CIT-MECH-1"]["p"]["holm"] == v["CIT-NMDA-3"]["p"]["holm"]  # one question, counted once in Holm
+    assert v["ASP-MECH-2"]["verdict"] == "supported"        # aspartate agonist current, at -70 and +40 mV
+    assert "driving force" in v["ASP-MECH-2"]["reason"]
+    assert v["ASP-NMDA-2"]["verdict"] == "supported"        # MEA firing up with aspartate (wells, blocked by batch)
     assert v["CIT-LTP-1"]["verdict"] == "not testable"      # BDNF is biochemistry
-    assert v["ASP-NP-1"]["verdict"] == "contradicted"       # aspartate's agonist load: recovery is worse
+    assert v["CIT-LTP-2"]["verdict"] == "not testable"      # the BDNF/LTP claim is a chronic (dietary) claim
     assert v["CIT-NP-2"]["verdict"] == "supported"          # MgSO4 dose series: recovery rises with Mg
-    assert v["CIT-NMDA-4"]["verdict"] == "supported"        # Zn arm: citrate relieves Zn inhibition (paired)
+    # moderate true effects: right direction, never the wrong verdict
+    assert v["ASP-LTP-1"]["verdict"] in ("supported", "inconclusive") and v["ASP-LTP-1"]["effect"]["estimate"] < 0
+    assert v["ASP-NP-1"]["verdict"] in ("contradicted", "inconclusive") and v["ASP-NP-1"]["effect"]["estimate"] < 1
+    assert v["CIT-NMDA-4"]["verdict"] in ("supported", "inconclusive")  # Zn arm (paired wash-in)
     assert 1.08 < v["CIT-NMDA-4"]["effect"]["estimate"] < 1.27  # simulated 0.617 / 0.528 = 1.17
+    for x in v.values():
+        if x["verdict"] in ("supported", "contradicted", "inconclusive") and x["expected"] != "exploratory" \
+                and x["effect"] and x["effect"].get("statistic") != "slope":
+            assert 0 <= x["power"]["power"] <= 1 and x["power"]["n_per_condition"] >= 3, x["id"]
     slope = v["CIT-NP-2"]["effect"]["estimate"]
     assert v["CIT-NP-2"]["ci"][0] < _truth()["effects"]["mea_recovery_mg_exponent"]["control"] < v["CIT-NP-2"]["ci"][1]
     assert 0.2 < slope < 0.6

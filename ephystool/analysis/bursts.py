@@ -241,16 +241,22 @@ def electrode_stats(train: Any, t0: float, t1: float, settings: BurstSettings, a
 
 
 def well_stats(stats: list[ElectrodeStats], t0: float, t1: float, nb_fraction: float, nb_window: float,
-               sttc_dt: float) -> dict[str, float]:
-    """Well metrics from its electrodes' stats in [t0, t1] s (see ``firing_mea``'s module docstring)."""
+               sttc_dt: float, n_electrodes: int | None = None) -> dict[str, float]:
+    """Well metrics from its electrodes' stats in [t0, t1] s (see ``firing_mea``'s module docstring).
+
+    ``mean_firing_rate`` is the mean over all ``n_electrodes`` of the well (electrodes absent from
+    ``stats``, e.g. silent ones a spike list omits, count as 0 Hz; ``len(stats)`` by default);
+    ``weighted_mean_firing_rate`` the mean over the active electrodes (Axion's Weighted Mean Firing Rate).
+    """
     act = [s for s in stats if s.active]
     minutes = (t1 - t0) / 60.0
-    mfr = float(np.mean([s.rate_hz for s in act])) if act else 0.0
+    n_all = max(len(stats), n_electrodes or 0)
+    wmfr = float(np.mean([s.rate_hz for s in act])) if act else 0.0
     pairs = [sttc(a.times_s, b.times_s, t0, t1, sttc_dt) for i, a in enumerate(act) for b in act[i + 1:]]
     pairs = [p for p in pairs if np.isfinite(p)]
     return {
-        "mean_firing_rate": mfr,
-        "weighted_mean_firing_rate": mfr * len(act) / len(stats) if stats else 0.0,
+        "mean_firing_rate": float(sum(s.rate_hz for s in stats)) / n_all if n_all else 0.0,
+        "weighted_mean_firing_rate": wmfr,
         "active_electrodes": float(len(act)),
         "burst_rate": float(np.mean([s.bursts.n / minutes for s in act])) if act else 0.0,
         "network_burst_rate": network_bursts([s.bursts for s in act], nb_fraction, nb_window).size / minutes,

@@ -10,13 +10,17 @@ Per electrode (``electrode_rows``): ``spike_count``, ``firing_rate`` (Hz), ``act
 ``burst_duration`` (s), ``spikes_per_burst``, ``percent_spikes_in_bursts`` (%), ``channel_ok`` (0 for dead
 or saturated channels, which are not searched for spikes).
 
-Per well (``rows``): ``mean_firing_rate`` (Hz, mean over active electrodes; 0 when none is active),
-``weighted_mean_firing_rate`` (Hz: ``mean_firing_rate x active / electrodes``, i.e. the well's spikes per
-electrode-second with inactive electrodes counted as silent), ``active_electrodes``, ``burst_rate`` (/min,
+Per well (``rows``; definitions in :data:`WELL_METRICS`): ``mean_firing_rate`` (Hz, the mean rate over
+all electrodes of the well, silent ones counted as 0 Hz: Axion's Mean Firing Rate), ``weighted_mean_firing_rate``
+(Hz, the mean rate over the well's active electrodes, >= ``active_min_spikes_per_min``; 0 when none is
+active: Axion's Weighted Mean Firing Rate, EPA meaRtools' ``meanfiringrate``), ``active_electrodes``, ``burst_rate`` (/min,
 mean over active electrodes), ``network_burst_rate`` (/min), ``sttc`` (mean spike-time tiling
-coefficient over pairs of active electrodes). With a dosing time, each is also computed in the baseline
-and treatment windows of the same well, with the ratio treatment/baseline (``window`` selector:
-``all``, ``baseline``, ``treatment``, ``ratio``).
+coefficient over pairs of active electrodes). With a dosing time inside the recording, each is also
+computed in the baseline and treatment windows of the same well, with the ratio treatment/baseline
+(``window`` selector: ``all``, ``baseline``, ``treatment``, ``ratio``). A recording that ends before the
+protocol's dosing time (one recording per well, conditions in different wells) is analysed whole
+(``window`` ``all`` only) and its rows carry a ``note`` saying so; a manifest ``dosing_time_s`` outside
+the recording is an error.
 """
 
 from __future__ import annotations
@@ -33,11 +37,25 @@ from ephystool.analysis.spikes import POLARITIES, DetectionSettings, detect_spik
 from ephystool.errors import AnalysisError, ProtocolError, UnitsError
 from ephystool.units import parse_quantity
 
-__all__ = ["NAME", "FiringMEAParams", "FiringMEAResult", "analyze", "WELL_UNITS", "ELECTRODE_UNITS"]
+__all__ = ["NAME", "FiringMEAParams", "FiringMEAResult", "analyze", "WELL_METRICS", "WELL_UNITS", "ELECTRODE_UNITS"]
 
 NAME = "firing_mea"
 WELL_UNITS = {"mean_firing_rate": "Hz", "weighted_mean_firing_rate": "Hz", "active_electrodes": "1",
               "burst_rate": "1/min", "network_burst_rate": "1/min", "sttc": "1"}
+#: The metric catalogue of a well: what each metric means (the report and ``ephystool`` docs show it).
+WELL_METRICS = {
+    "mean_firing_rate": "mean spike rate over all electrodes of the well, silent electrodes counted as 0 Hz "
+                        "(Axion AxIS 'Mean Firing Rate'); electrodes a spike list omits count when "
+                        "electrodes_per_well gives the layout",
+    "weighted_mean_firing_rate": "mean spike rate over the well's active electrodes (>= active_min_spikes_per_min, "
+                                 "5/min by default) (Axion AxIS 'Weighted Mean Firing Rate'; EPA meaRtools "
+                                 "'meanfiringrate'); use it for activity per active electrode",
+    "active_electrodes": "electrodes with at least active_min_spikes_per_min spikes per minute",
+    "burst_rate": "bursts per minute (max-interval method), mean over active electrodes",
+    "network_burst_rate": "network bursts per minute (bursts on >= network_burst_fraction of active electrodes "
+                          "within network_burst_window)",
+    "sttc": "mean spike-time tiling coefficient over pairs of active electrodes (Cutts & Eglen 2014)",
+}
 ELECTRODE_UNITS = {"spike_count": "1", "firing_rate": "Hz", "active": "1", "isi_mean": "s", "isi_cv": "1",
                    "burst_rate": "1/min", "burst_duration": "s", "spikes_per_burst": "1",
                    "percent_spikes_in_bursts": "%", "channel_ok": "1"}
@@ -93,6 +111,8 @@ class FiringMEAParams:
     network_burst_fraction: float = 0.25
     network_burst_window: pq.Quantity = field(default_factory=lambda: 100.0 * pq.ms)
     sttc_dt: pq.Quantity = field(default_factory=lambda: 25.0 * pq.ms)
+    electrodes_per_well: int | None = None
+    dosing_source: str = "protocol"
     dosing_time: pq.Quantity | None = None
     baseline_window: tuple[pq.Quantity, pq.Quantity] | None = None
     treatment_window: tuple[pq.Quantity, pq.Quantity] | None = None
@@ -118,7 +138,9 @@ class FiringMEAParams:
             if key in p and p[key] not in allowed:
                 raise ProtocolError(f"'{p[key]}' is not one of {', '.join(allowed)}", field=key)
         dosing = _q(p, "dosing_time", "0 s", "s") if "dosing_time" in p and p["dosing_time"] is not None else None
+        source = "protocol"
         if ov.get("dosing_time_s") is not None:
+            source = "manifest"
             try:
                 dosing = float(ov["dosing_time_s"]) * pq.s
             except (TypeError, ValueError) as exc:
@@ -138,6 +160,8 @@ class FiringMEAParams:
             network_burst_fraction=_num(p, "network_burst_fraction", 0.25),
             network_burst_window=_q(p, "network_burst_window", "100 ms", "ms"),
             sttc_dt=_q(p, "sttc_dt", "25 ms", "ms"), dosing_time=dosing,
+            electrodes_per_well=int(_num(p, "electrodes_per_well", 1, 1)) if p.get("electrodes_per_well") else None,
+            dosing_source=source,
             baseline_window=_window(p, "baseline_window"), treatment_window=_window(p, "treatment_window"),
         )
 
@@ -173,6 +197,7 @@ class FiringMEAResult:
     channel_problems: dict[str, str]
     noise_uv: dict[str, float] = field(default_factory=dict)
     n_artifacts: int = 0
+    note: str = ""
 
     @property
     def wells(self) -> list[str]:
@@ -191,7 +216,7 @@ class FiringMEAResult:
             for name, value in metrics.items():
                 unit = "1" if window == "ratio" else WELL_UNITS[name]
                 out.append({"analysis": NAME, "metric": name, "value": float(value), "unit": unit,
-                            "well": well, "window": window})
+                            "well": well, "window": window, **({"note": self.note} if self.note else {})})
         return out
 
     def sweep_rows(self) -> list[dict[str, Any]]:
@@ -243,6 +268,8 @@ def _windows(params: FiringMEAParams, t0: float, t1: float, path: Any) -> dict[s
     if params.dosing_time is None:
         return out
     d = float(params.dosing_time.rescale(pq.s).magnitude)
+    if d >= t1 and params.dosing_source == "protocol":
+        return out  # no dosing inside this recording (one recording per well): the whole recording
     if not t0 < d < t1:
         raise AnalysisError(f"dosing time {d:g} s is outside the recording ({t0:g}-{t1:g} s); set dosing_time_s "
                             "in the manifest, or use a protocol without dosing_time for recordings without dosing",
@@ -292,8 +319,13 @@ def analyze(recording: Any, params: FiringMEAParams) -> FiringMEAResult:
         for name, (a, b) in windows.items():
             stats = members if name == "all" else [
                 electrode_stats(e.train, a, b, bs, params.active_min_spikes_per_min, problems) for e in members]
-            wm[(well, name)] = well_stats(stats, a, b, nb_frac, nb_win, dt)
+            wm[(well, name)] = well_stats(stats, a, b, nb_frac, nb_win, dt, params.electrodes_per_well)
         if "baseline" in windows:
             base, treat = wm[(well, "baseline")], wm[(well, "treatment")]
             wm[(well, "ratio")] = {k: (treat[k] / base[k] if base[k] else float("nan")) for k in base}
-    return FiringMEAResult(elec, wm, windows, tuple(trains), problems, noise, n_art)
+    note = ""
+    if params.dosing_time is not None and "baseline" not in windows:
+        note = (f"no dosing inside this recording (it ends at {t1:g} s, before the protocol's dosing time "
+                f"{float(params.dosing_time.rescale(pq.s)):g} s): whole recording analysed (window 'all'), for "
+                "between-well comparisons; set dosing_time_s in the manifest if the recording was dosed")
+    return FiringMEAResult(elec, wm, windows, tuple(trains), problems, noise, n_art, note)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ephystool.compare._resample import present_levels
 from ephystool.compare.claims import Margin
-from ephystool.compare.power import minimal_detectable_effect, n_for_power, tost_n
+from ephystool.compare.power import minimal_detectable_effect, n_for_power, power_t, tost_n, tost_power
 from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
 from ephystool.errors import EphysError
 
@@ -44,10 +44,17 @@ def fmt_effect(y: float, statistic: str, log: bool, unit: str) -> str:
 
 
 def power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, reference: str,
-                prediction: Prediction | None, alpha: float) -> str:
-    """Minimal detectable effect and n needed at 80 % power, from the top-level unit means."""
+               prediction: Prediction | None, alpha: float) -> tuple[str, dict]:
+    """Minimal detectable effect, power at the present n and n needed at 80 % power.
+
+    From the SD of the independent units' means (the decision's unit; the top level otherwise), for
+    the two-sided t test (directional claims) or TOST (``no_change``) at ``alpha``. Returns the text
+    of the verdict's reason and a dict (``power``, ``effect``, ``basis``, ``n_per_condition``,
+    ``unit``, ``n_for_80``) for the report.
+    """
     present = present_levels(data, levels)
-    top = present[0] if present else None
+    unit = t.decision.unit if t.decision is not None else None
+    top = unit if unit in present else (present[0] if present else None)
     y = _y_scale(data, reference, t.statistic, t.log)
     frame = data.assign(_y=y)
     frame = frame[np.isfinite(frame["_y"])]
@@ -56,12 +63,21 @@ def power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, refere
     var = means.groupby("condition")["_y"].var(ddof=1).dropna()
     per = means.groupby("condition").size()
     unit_name = f"{top}s" if top else "observations"
+    d = t.decision
+    if d is not None and d.method.startswith("paired") and d.se > 0 and min(d.n_units) >= 2:
+        # paired/blocked: the SD of the differences / sqrt(2) gives the two-group formulas the paired
+        # noncentrality (their df, 2n - 2 instead of n - 1, makes the power slightly optimistic)
+        scale = abs(d.reference_mean) if t.statistic == "ratio" and not t.log and d.reference_mean else 1.0
+        var = pd.Series([(d.se * np.sqrt(d.n_units[0]) / scale) ** 2 / 2])
+        per = pd.Series([d.n_units[0]])
+        unit_name, top = f"{d.unit}s (paired)", d.unit
     if var.empty or per.min() < 2:
         return (f"power: cannot estimate the between-{top or 'unit'} SD with fewer than 2 {unit_name} per "
-                f"condition; record more {unit_name}")
+                f"condition; record more {unit_name}"), {}
     sd, n = float(np.sqrt(var.mean())), int(per.min())
     if not sd > 0:
-        return "power: no variation between units"
+        return "power: no variation between units", {}
+    info: dict = {"n_per_condition": n, "unit": top or "observation", "sd_between_units": sd, "alpha": alpha}
     mde = minimal_detectable_effect(sd, n, alpha=alpha, power=POWER)
     text = (f"minimal detectable effect at 80 % power with {n} {unit_name} per condition: "
             f"±{fmt_effect(mde, t.statistic, t.log, t.unit).lstrip('+')}")
@@ -70,15 +86,23 @@ def power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, refere
             m = t.margin
             my = math.log1p(m.value) if (m.scale == "ratio" and t.log) else m.value
             need = tost_n(my, sd, alpha=alpha, power=POWER)
-            text += f"; equivalence within ±{m.value:g} ({m.scale}) needs about {need} {unit_name} per condition"
+            pw = tost_power(my, sd, n, alpha=alpha)
+            info.update(power=pw, effect=0.0, basis=f"equivalence within ±{m.value:g} ({m.scale})", n_for_80=need)
+            text += (f"; equivalence within ±{m.value:g} ({m.scale}) needs about {need} {unit_name} per condition "
+                     f"for 80 % power (power with {n}: {100 * pw:.0f} %)")
         else:
             target, label = _target(t, prediction)
             need = n_for_power(target, sd, alpha=alpha, power=POWER)
-            text += (f"; detecting {fmt_effect(target, t.statistic, t.log, t.unit).lstrip('+')} ({label}) needs "
-                     f"about {need} {unit_name} per condition")
+            pw = power_t(target, sd, n, alpha=alpha)
+            if not math.isfinite(pw) and target / sd * math.sqrt(n / 2) > 8:  # scipy's nct fails far out
+                pw = 1.0
+            eff = fmt_effect(target, t.statistic, t.log, t.unit).lstrip('+')
+            info.update(power=pw, effect=eff, basis=label, n_for_80=need)
+            text += (f"; detecting {eff} ({label}) needs about {need} {unit_name} per condition for 80 % power "
+                     f"(power with {n}: {100 * pw:.0f} %)")
     except EphysError as exc:
         text += f"; n needed not computed ({exc})"
-    return text
+    return text, info
 
 
 def _target(t: ClaimTest, prediction: Prediction | None) -> tuple[float, str]:

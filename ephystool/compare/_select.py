@@ -2,7 +2,9 @@
 
 Rows of the claim's ``analysis``, ``metric``, ``protocol`` and ``selectors``; rows with a non-empty
 ``excluded_reason`` are left out and counted; recordings of the same unit (cell / well) are averaged;
-a unit present under both conditions makes a paired (wash-in) comparison.
+a unit present under both conditions makes a paired (wash-in) comparison. An MEA claim on the within-well
+post/pre ratio (``window: ratio``) reads the whole-recording values (``window: all``) when no recording was
+dosed inside (one recording per well): conditions are then compared between wells.
 """
 
 from __future__ import annotations
@@ -94,7 +96,12 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
         if key not in rows.columns:
             sel.missing = f"no data: the results have no '{key}' column (selector {key}={want!r} of {where})"
             return None
-        rows = rows[_match(rows[key], want)]
+        matched = rows[_match(rows[key], want)]
+        if matched.empty and key == "window" and want == "ratio" and _match(rows[key], "all").any():
+            matched = rows[_match(rows[key], "all")]
+            sel.notes.append("between-well design: no recording was dosed inside (no post/pre ratio), so the "
+                             "whole-recording values are compared between wells nested in plates and batches")
+        rows = matched
         if rows.empty:
             sel.missing = f"no data: no rows with {key}={want!r} for {where}"
             return None
@@ -154,6 +161,27 @@ def _pair(data: pd.DataFrame, condition: str, reference: str, levels: tuple[str,
     return data
 
 
+def _signed_by_driving_force(rows: pd.DataFrame, e_rev: float, sel: Selection) -> pd.DataFrame | None:
+    """Values above the reversal potential multiplied by -1 (see :class:`~ephystool.compare.claims.DrivingForce`)."""
+    v = pd.to_numeric(rows["holding_mV"], errors="coerce") if "holding_mV" in rows.columns else \
+        pd.Series(np.nan, index=rows.index)
+    ok = np.isfinite(v) & (v != e_rev)
+    if not ok.any():
+        sel.missing = "no data: no row has a holding potential (holding_mV) away from the reversal potential"
+        return None
+    rows = rows[ok].copy()
+    v = v[ok]
+    above = v > e_rev
+    rows["value"] = pd.to_numeric(rows["value"], errors="coerce") * np.where(above, -1.0, 1.0)
+    held = ", ".join(f"{x:g} mV: {n}" for x, n in v.value_counts().sort_index().items())
+    sel.notes.append(f"the expected sign follows the driving force (E_rev {e_rev:g} mV; rows per holding potential "
+                     f"{held})" + (f"; {int(above.sum())} row(s) above E_rev (outward) sign-reversed to compare "
+                                   f"with the rows below" if above.any() else ""))
+    if int((~ok).sum()):
+        sel.notes.append(f"{int((~ok).sum())} row(s) without a holding potential away from E_rev left out")
+    return rows
+
+
 def select_claim_data(results: pd.DataFrame, claim: Claim, condition: str, reference: str) -> Selection:
     """The unit-level data of one claim (see the module docstring); ``missing`` says why there is none."""
     sel = Selection()
@@ -162,6 +190,10 @@ def select_claim_data(results: pd.DataFrame, claim: Claim, condition: str, refer
     if rows is None:
         return sel
     sel.unit = first_unit(rows)
+    if claim.driving_force is not None:
+        rows = _signed_by_driving_force(rows, claim.driving_force.reversal_mV, sel)
+        if rows is None:
+            return sel
     agg = _aggregate(rows, levels, sel)
     agg = agg[np.isfinite(agg["value"].to_numpy(dtype=float))]
     sel.all_conditions = agg

@@ -32,6 +32,7 @@ __all__ = [
     "SEED_COLUMNS",
     "Claim",
     "ClaimsFile",
+    "DrivingForce",
     "FixedValue",
     "Margin",
     "PredictionSpec",
@@ -123,6 +124,18 @@ class PredictionSpec(_Strict):
         return self
 
 
+class DrivingForce(_Strict):
+    """The sign of a current follows the driving force ``V - E_rev``.
+
+    The claim's ``expected`` is stated for holding potentials below ``reversal_mV`` (an agonist current
+    is inward there: ``decrease``); values recorded above it (outward current, e.g. +40 mV for NMDA
+    receptors, E_rev about 0 mV) are multiplied by -1 before the comparison, so that cells held at any
+    potential test the same claim. Rows at the reversal potential or without ``holding_mV`` are left out.
+    """
+
+    reversal_mV: float = 0.0
+
+
 class TrendSpec(_Strict):
     """A dose-response test: the slope of the claim's metric against ``dose`` within one condition."""
 
@@ -154,6 +167,7 @@ class Claim(_Strict):
     prediction: PredictionSpec | None = None
     unit_of_inference: Literal["animal", "batch"] = "animal"
     trend: TrendSpec | None = None
+    driving_force: DrivingForce | None = None
     designs: tuple[DesignName, ...] = DESIGN_NAMES
     testable: bool = True
     reason: str | None = None

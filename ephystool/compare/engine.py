@@ -10,8 +10,9 @@ For each claim (never dropped):
    animals (``unit_of_inference: animal``), wells in plates in culture batches (``batch``); a unit
    present under both conditions makes a paired (wash-in) comparison;
 4. hierarchical bootstrap, mixed model, TOST and power (:func:`ephystool.compare.verdicts.run_test`);
-5. Holm across the directional and ``differs`` claims tested, then the decision
-   (:func:`ephystool.compare.verdicts.decide`) with the prediction of :mod:`.predictions`.
+5. Holm across the independent directional and ``differs`` questions tested (claims on the same data
+   count once), then the decision (:func:`ephystool.compare.verdicts.decide`: the calibrated t test of
+   :mod:`.decision`) with the prediction of :mod:`.predictions`.
 
 A claim with ``trend`` is a dose-response claim within its condition: the slope against the dose column
 (:mod:`ephystool.compare.trend`), in the same Holm family.
@@ -188,34 +189,73 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
     blocks: dict[str, pd.DataFrame] = {}
     for claim in cf.claims:
         pending.append(_one_claim(claim, res, design, mg_mM, acsf, salt_forms, n_boot, seed, alpha, data, blocks, ions))
-    family = [i for i, p in enumerate(pending) if (isinstance(p, PendingTrend) and p.test.in_holm_family) or (
-              isinstance(p, tuple) and p[1].expected in ("increase", "decrease", "differs") and not p[1].error
-              and p[1].summary is not None)]
-    holm: dict[int, dict[str, float]] = {i: {} for i in family}
-    for key, attr in (("boot", "p_boot"), ("mixed", "p_raw")):
-        raw = [getattr(pending[i].test if isinstance(pending[i], PendingTrend) else pending[i][1], attr)
-               for i in family]
-        for i, a in zip(family, stats.holm(raw) if family else [], strict=True):
-            holm[i][key] = float(a)
+    holm, n_questions = _holm_family(pending)
     verdicts = []
     for i, p in enumerate(pending):
         if isinstance(p, Verdict):
             verdicts.append(p)
             continue
         if isinstance(p, PendingTrend):
-            verdicts.append(trend_claim_verdict(p.claim, p.test, design, p.reference, holm.get(i, {}), p.prediction,
-                                                p.excluded, alpha))
+            h = holm.get(i, {})
+            verdicts.append(trend_claim_verdict(p.claim, p.test, design, p.reference,
+                                                {"boot": h.get("decision", float("nan")), "mixed": h.get("mixed",
+                                                 float("nan"))}, p.prediction, p.excluded, alpha))
             continue
         claim, t, ref, pred, excluded = p
         verdicts.append(decide(claim, t, design, ref, holm.get(i, {}), pred, excluded, alpha))
     summary = pd.concat(list(blocks.values()), ignore_index=True) if blocks else pd.DataFrame()
     settings = {"mg_mM": mg_mM, "acsf": acsf.as_dict() if acsf is not None else "standard_acsf",
                 "salt_forms": salt_forms or {}, "seed": seed, "n_boot": n_boot, "alpha": alpha,
-                "holm_family": len(family), "claims_title": cf.title}
+                "holm_family": n_questions, "claims_title": cf.title}
     result = CompareResult(verdicts, summary, design, ions, data, settings)
     if out_dir is not None:
         result.write(out_dir, figures=figures)
     return result
+
+
+def _question(p: Any) -> tuple[str, float, float] | None:
+    """(key of the independent question, decision p, mixed p) of a pending claim in the Holm family, else None.
+
+    Claims that test the same data (same analysis, metric, selectors, protocol, condition, reference,
+    unit and scale, e.g. CIT-MECH-1 'increase' and CIT-NMDA-3 'decrease') are one question: one p.
+    """
+    if isinstance(p, PendingTrend):
+        if not p.test.in_holm_family:
+            return None
+        c = p.claim
+        key = json.dumps(["trend", c.analysis, c.metric, dict(c.selectors), list(c.protocol), c.condition],
+                         sort_keys=True, default=str)
+        return key, p.test.p_boot, p.test.p_raw
+    if not isinstance(p, tuple):
+        return None
+    claim, t, ref = p[0], p[1], p[2]
+    if t.expected not in ("increase", "decrease", "differs") or t.error or t.summary is None \
+            or not (t.decision is not None and t.decision.calibrated):
+        return None
+    key = json.dumps([claim.analysis, claim.metric, dict(claim.selectors), sorted(claim.protocol), claim.condition,
+                      ref, claim.unit_of_inference, t.log], sort_keys=True, default=str)
+    return key, t.p_decision, t.p_raw
+
+
+def _holm_family(pending: list[Any]) -> tuple[dict[int, dict[str, float]], int]:
+    """Holm-adjusted p per pending index (``decision``, ``mixed``), each independent question counted once."""
+    members: dict[str, list[int]] = {}
+    ps: dict[str, tuple[float, float]] = {}
+    for i, p in enumerate(pending):
+        q = _question(p)
+        if q is None:
+            continue
+        members.setdefault(q[0], []).append(i)
+        ps.setdefault(q[0], (q[1], q[2]))
+    keys = list(members)
+    out: dict[int, dict[str, float]] = {}
+    if not keys:
+        return out, 0
+    adj = {name: stats.holm([ps[k][j] for k in keys]) for j, name in enumerate(("decision", "mixed"))}
+    for n, k in enumerate(keys):
+        for i in members[k]:
+            out[i] = {name: float(adj[name][n]) for name in adj}
+    return out, len(keys)
 
 
 def _one_claim(claim: Claim, res: pd.DataFrame, design: str, mg_mM: float, acsf: Any,

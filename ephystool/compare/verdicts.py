@@ -1,19 +1,21 @@
 """Claim x data -> verdict: the statistics run for one claim and the decision rules.
 
-Verdicts: ``supported``, ``contradicted``, ``inconclusive`` (with why, the minimal detectable effect
+Verdicts: ``supported``, ``contradicted``, ``inconclusive`` (with why, the power at the present n
 and the n needed at 80 % power), ``not testable`` (with the reason) and ``no data`` (the protocol was
-not recorded). Decision rules (SCIENCE.md sections 3 and 5):
+not recorded). The **decision** is the calibrated t test on the independent units' means of
+:mod:`ephystool.compare.decision` (Welch-Satterthwaite; paired or blocked where the design is); the
+hierarchical bootstrap (Saravanan 2020) and the mixed model are reported as a description. The rules
+(SCIENCE.md sections 3 and 5):
 
-* ``increase`` / ``decrease``: the 95 % hierarchical-bootstrap CI of the effect (ratio of means, of
-  geometric means for rates and ratios; a difference for signed metrics and LTP) excludes the null in
-  the expected direction **and** the bootstrap p, Holm-adjusted across the claims tested, is below
-  alpha -> supported; the same in the opposite direction -> contradicted; otherwise inconclusive
-  (SCIENCE.md 3: the CI decides). The mixed-model p (also Holm-adjusted) is reported beside it; where
-  the two disagree at alpha (few top-level units) the reason says the verdict is tentative.
-* ``differs``: the CI excludes the null (either side) with Holm-adjusted bootstrap p < alpha ->
-  supported; equivalence (TOST within the margin) -> contradicted.
-* ``no_change``: TOST (90 % CI inside the margin) -> supported; the 90 % CI entirely outside the margin
-  -> contradicted; otherwise inconclusive.
+* fewer than :data:`~ephystool.compare.decision.MIN_UNITS` independent units per condition ->
+  ``inconclusive`` (the rule is not calibrated there);
+* ``increase`` / ``decrease``: the Holm-adjusted t p < alpha (Holm across the independent questions
+  tested: claims on the same data count once) and the estimate in the expected direction ->
+  supported; in the opposite direction -> contradicted; otherwise inconclusive;
+* ``differs``: the same, either side -> supported; TOST equivalence -> contradicted;
+* ``no_change``: TOST (the ``1 - 2 alpha`` t CI of the same estimate inside the margin; ratio margins
+  on the log scale) -> supported; the CI entirely outside the margin -> contradicted; otherwise
+  inconclusive;
 * ``exploratory``: the effect is reported; the verdict is inconclusive by construction.
 """
 
@@ -32,6 +34,7 @@ from ephystool.compare._power_text import DEFAULT_RATIO_MARGIN, power_text
 from ephystool.compare._resample import present_levels, unit_counts
 from ephystool.compare.bootstrap import bootstrap_p
 from ephystool.compare.claims import Claim, Margin
+from ephystool.compare.decision import MIN_UNITS, DecisionTest, decision_test
 from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
 from ephystool.errors import EphysError
 
@@ -79,6 +82,9 @@ class Verdict:
     seed_column: str | None = None
     statement: str = ""
     quote: str | None = None
+    #: Power of the calibrated test at the present n for the effect of interest (``power``, ``effect``,
+    #: ``basis``, ``n_per_condition``, ``unit``, ``n_for_80``); empty when not computed.
+    power: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
@@ -95,7 +101,8 @@ class Verdict:
                 "ci_high": (self.ci or [None, None])[1], "p": p.get("raw"), "p_holm": p.get("holm"),
                 "p_method": p.get("method"), "n": _n_text(self.n), "prediction": pr.get("value"),
                 "prediction_low": pr.get("low"), "prediction_high": pr.get("high"),
-                "prediction_holds": self.prediction_holds, "design": self.design, "reason": self.reason}
+                "prediction_holds": self.prediction_holds, "design": self.design,
+                "power": (self.power or {}).get("power"), "reason": self.reason}
 
 
 def _clean(x: Any) -> Any:
@@ -136,6 +143,33 @@ class ClaimTest:
     power: str = ""
     notes: list[str] = field(default_factory=list)
     error: str = ""
+    decision: DecisionTest | None = None
+    equivalence: DecisionTest | None = None
+    bounds: tuple[float, float] | None = None
+    power_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def p_decision(self) -> float:
+        """Two-sided p of the calibrated test (NaN when it did not run or is not calibrated at this n)."""
+        d = self.decision
+        return float(d.p) if d is not None and d.calibrated else float("nan")
+
+    def to_statistic(self, y: float) -> float:
+        """A value of the decision's analysis scale on the claim statistic's scale (ratio or difference)."""
+        d = self.decision
+        if self.statistic == "difference" or d is None:
+            return y
+        if self.log:
+            return math.exp(y)
+        return 1.0 + y / d.reference_mean if d.reference_mean else float("nan")
+
+    def seen(self, p_holm: float, alpha: float) -> str:
+        """'increase', 'decrease' (of the claim's statistic) when the decision is significant, else 'none'."""
+        d = self.decision
+        if d is None or not d.calibrated or not (math.isfinite(p_holm) and p_holm < alpha) or d.estimate == 0:
+            return "none"
+        sign = np.sign(d.estimate) * (np.sign(d.reference_mean) if self.statistic == "ratio" and not self.log else 1)
+        return "increase" if sign > 0 else "decrease"
 
     @property
     def primary(self) -> stats.BootstrapResult | None:
@@ -198,16 +232,41 @@ def run_test(data: pd.DataFrame, claim: Claim, expected: str, condition: str, re
     t.margin = _margin_for(claim)
     t.n = _counts(data, levels, (condition, reference))
     try:
+        t.decision = decision_test(data, condition, reference, levels, log=t.log)
         t.summary = stats.effect_summary(data, condition, reference, levels, log=t.log, n_boot=n_boot, seed=seed)
         if expected in ("no_change", "differs"):
+            _equivalence(t, data, condition, reference, levels)
             m = t.margin
             m_log = t.log if m.log is None else m.log
             t.tost = stats.tost(data, condition, reference, levels, margin=m.value, scale=m.scale, alpha=alpha,
                                 seed=seed, log=m_log, n_boot=n_boot)
     except EphysError as exc:
         t.error = str(exc)
-    t.power = power_text(data, levels, t, reference, prediction, alpha)
+    t.power, t.power_info = power_text(data, levels, t, reference, prediction, alpha)
     return t
+
+
+def _equivalence(t: ClaimTest, data: pd.DataFrame, condition: str, reference: str, levels: tuple[str, ...]) -> None:
+    """The TOST test and its bounds on the analysis scale.
+
+    A ratio margin is tested on the log scale (bounds ``log(1 - m), log(1 + m)``), on ``log |value|``
+    when the claim's scale is linear and every value has one sign; a difference margin on the claim's scale.
+    """
+    m = t.margin
+    if m.scale == "difference":
+        t.equivalence, t.bounds = t.decision, (-m.value, m.value)
+        return
+    t.bounds = (math.log1p(-m.value), math.log1p(m.value))
+    if t.log:
+        t.equivalence = t.decision
+        return
+    y = pd.to_numeric(data["value"], errors="coerce")
+    if (y > 0).all() or (y < 0).all():
+        t.equivalence = decision_test(data.assign(value=y.abs()), condition, reference, levels, log=True)
+        t.notes.append("the ratio margin is tested on the log scale (ratio of geometric means of |value|)")
+    else:
+        t.bounds = None
+        t.notes.append("values of both signs: a ratio margin cannot be tested (give a difference margin)")
 
 
 # ----------------------------------------------------------------------------------------- decisions
@@ -227,84 +286,92 @@ def simple_verdict(claim: Claim, design: str, reference: str, expected: str, ver
                    prediction_holds=None)
 
 
+def _decision_ci(t: ClaimTest, confidence: float = 0.95) -> list[float]:
+    """The decision's t interval on the statistic's scale (sorted)."""
+    lo, hi = t.decision.ci(confidence)
+    return sorted([t.to_statistic(lo), t.to_statistic(hi)])
+
+
 def _effect_dict(t: ClaimTest) -> dict[str, Any]:
-    s, b = t.summary, t.primary
-    d = {"statistic": t.statistic, "estimate": b.estimate, "log_scale": t.log, "unit": t.unit,
-         "difference": s.difference.estimate, "difference_ci": [s.difference.ci_low, s.difference.ci_high],
-         "ratio": s.ratio.estimate, "ratio_ci": [s.ratio.ci_low, s.ratio.ci_high],
-         "percent_change": s.percent_change[0], "hedges_g": s.hedges_g.estimate,
-         "hedges_g_ci": [s.hedges_g.ci_low, s.hedges_g.ci_high], "bootstrap_levels": list(b.levels),
-         "paired": b.paired, "note": b.note}
-    if t.tost is not None:
-        d["tost"] = {"equivalent": t.tost.equivalent, "ci90": [t.tost.ci_low, t.tost.ci_high],
-                     "bounds": [t.tost.lower_bound, t.tost.upper_bound], "scale": t.tost.scale, "p": t.tost.p}
-    return d
+    s, b, d = t.summary, t.primary, t.decision
+    out = {"statistic": t.statistic, "estimate": t.to_statistic(d.estimate), "log_scale": t.log, "unit": t.unit,
+           "decision": {"method": d.method, "unit": d.unit, "n_units": list(d.n_units), "df": d.df,
+                        "estimate": d.estimate, "se": d.se, "ci95": list(d.ci(0.95)), "calibrated": d.calibrated,
+                        "min_units": MIN_UNITS, "scale": "log" if t.log else "linear", "note": d.note},
+           "bootstrap": {"estimate": b.estimate, "ci": [b.ci_low, b.ci_high], "levels": list(b.levels)},
+           "difference": s.difference.estimate, "difference_ci": [s.difference.ci_low, s.difference.ci_high],
+           "hedges_g": s.hedges_g.estimate, "hedges_g_ci": [s.hedges_g.ci_low, s.hedges_g.ci_high],
+           "bootstrap_levels": list(b.levels), "paired": b.paired, "note": b.note}
+    if t.statistic == "ratio":  # a difference metric (signed current shift, % of baseline) has no ratio
+        out.update(ratio=s.ratio.estimate, ratio_ci=[s.ratio.ci_low, s.ratio.ci_high],
+                   percent_change=s.percent_change[0])
+    if t.equivalence is not None and t.bounds is not None:
+        eq, p, ci = t.equivalence.tost(*t.bounds)
+        out["tost"] = {"equivalent": eq, "ci90": list(ci), "bounds": list(t.bounds), "p": p,
+                       "scale": "log" if t.equivalence.log else "linear", "method": t.equivalence.method}
+    return out
 
 
-def _direction(lo: float, hi: float, null: float) -> str:
-    if lo > null:
-        return "increase"
-    if hi < null:
-        return "decrease"
-    return "none"
-
-
-def _stat_text(t: ClaimTest, holm: dict[str, float], alpha: float) -> str:
-    b = t.primary
+def _stat_text(t: ClaimTest, holm: dict[str, float]) -> str:
+    d, b = t.decision, t.primary
     name = ("ratio of geometric means" if t.log else "ratio of means") if t.statistic == "ratio" else (
         f"difference{' (' + t.unit + ')' if t.unit else ''}")
-    text = f"{name} {b.estimate:.3g} (95 % CI {b.ci_low:.3g} to {b.ci_high:.3g})"
-    pb = holm.get("boot", float("nan"))
-    if math.isfinite(pb):
-        text += f"; bootstrap p = {t.p_boot:.3g}, Holm-adjusted {pb:.3g}"
+    lo, hi = _decision_ci(t)
+    text = (f"{name} {t.to_statistic(d.estimate):.3g} (95 % CI {lo:.3g} to {hi:.3g}; {d.method}, "
+            f"df = {d.df:.3g}, p = {d.p:.3g}")
+    ph = holm.get("decision", float("nan"))
+    text += (f", Holm-adjusted {ph:.3g})" if math.isfinite(ph) else ")")
+    text += f"; hierarchical bootstrap (description): {b.estimate:.3g}, 95 % CI {b.ci_low:.3g} to {b.ci_high:.3g}"
     m = t.summary.mixed
-    pm = holm.get("mixed", float("nan"))
     if math.isfinite(m.p):
-        text += f"; mixed-model p = {m.p:.3g}" + (f", Holm-adjusted {pm:.3g}" if math.isfinite(pm) else "") \
-            + f" [{m.method}]"
-        if t.expected in ("increase", "decrease", "differs") and math.isfinite(pm) and math.isfinite(pb) \
-                and (pb < alpha) != (pm < alpha):
-            text += (" (the bootstrap and the mixed model disagree at this alpha: few top-level units; "
-                     "treat the verdict as tentative)")
-    else:
-        text += f"; no mixed-model p ({m.method}: {m.note or 'too few units'})"
+        text += f"; mixed model [{m.method}]: p = {m.p:.3g}"
     return text
 
 
+def _tost_verdict(t: ClaimTest, alpha: float) -> tuple[str, str, bool]:
+    """(verdict for no_change, why, equivalent) from the calibrated TOST."""
+    if t.equivalence is None or t.bounds is None:
+        return "inconclusive", "no equivalence test (see the notes)", False
+    eq, p, (lo, hi) = t.equivalence.tost(*t.bounds, alpha=alpha)
+    scale = "log" if t.equivalence.log else "linear"
+    bounds = f"[{t.bounds[0]:.3g}, {t.bounds[1]:.3g}] ({scale} scale)"
+    ci90 = f"TOST {100 * (1 - 2 * alpha):.0f} % t CI {lo:.3g} to {hi:.3g}"
+    if eq:
+        return "supported", f"equivalent: {ci90} lies inside the margin {bounds}, p = {p:.3g}", True
+    if t.equivalence.calibrated and (lo > t.bounds[1] or hi < t.bounds[0]):
+        return "contradicted", f"not equivalent: {ci90} lies entirely outside the margin {bounds}", False
+    return "inconclusive", f"equivalence not shown: {ci90} is not inside the margin {bounds}", False
+
+
 def _decide_core(t: ClaimTest, p_holm: float, alpha: float) -> tuple[str, str]:
-    """(verdict, why) from the statistics; ``p_holm`` is the Holm-adjusted bootstrap p."""
-    b = t.primary
-    null = 1.0 if t.statistic == "ratio" else 0.0
-    sig = (p_holm < alpha) if math.isfinite(p_holm) else True
-    seen = _direction(b.ci_low, b.ci_high, null)
-    e = t.expected
+    """(verdict, why) from the calibrated test; ``p_holm`` is its Holm-adjusted p."""
+    e, d = t.expected, t.decision
     if e == "exploratory":
         return "inconclusive", "exploratory claim: no direction asserted, the effect is reported only"
+    if not d.calibrated:
+        return "inconclusive", (f"{min(d.n_units)} {d.unit}(s) in the smaller condition: the decision rule is "
+                                f"calibrated from {MIN_UNITS} {d.unit}s per condition "
+                                f"(benchmarks/bench_verdict_calibration.py); no verdict below that")
+    null = "1" if t.statistic == "ratio" else "0"
+    seen = t.seen(p_holm, alpha)
     if e in ("increase", "decrease"):
-        if seen == e and sig:
-            return "supported", f"the CI excludes {null:g} in the expected direction ({e})"
-        if seen not in ("none", e) and sig:
-            return "contradicted", f"the CI excludes {null:g} in the opposite direction ({seen}; expected {e})"
+        if seen == e:
+            return "supported", f"the effect differs from {null} in the expected direction ({e}; Holm p < {alpha:g})"
         if seen != "none":
-            return "inconclusive", (f"the CI excludes {null:g} ({seen}) but not after the Holm correction across the "
-                                    f"claims tested (adjusted bootstrap p >= {alpha:g})")
-        return "inconclusive", f"the 95 % CI includes {null:g} (no effect)"
-    tost = t.tost
+            return "contradicted", f"the effect differs from {null} in the opposite direction ({seen}; expected {e})"
+        if math.isfinite(d.p) and d.p < alpha:
+            return "inconclusive", (f"p < {alpha:g} before, not after the Holm correction across the independent "
+                                    f"questions tested")
+        return "inconclusive", f"no effect shown (Holm-adjusted p >= {alpha:g})"
     if e == "differs":
-        if seen != "none" and sig:
-            return "supported", f"the CI excludes {null:g} ({seen})"
-        if tost is not None and tost.equivalent:
-            return "contradicted", (f"equivalent within [{tost.lower_bound:.3g}, {tost.upper_bound:.3g}] "
-                                    f"(TOST 90 % CI {tost.ci_low:.3g} to {tost.ci_high:.3g})")
+        if seen != "none":
+            return "supported", f"the effect differs from {null} ({seen}; Holm p < {alpha:g})"
+        v, why, eq = _tost_verdict(t, alpha)
+        if eq:
+            return "contradicted", why
         return "inconclusive", "neither a difference nor equivalence is shown"
-    # no_change
-    bounds = f"[{tost.lower_bound:.3g}, {tost.upper_bound:.3g}] ({tost.scale}{', log' if t.log else ''})"
-    ci90 = f"TOST 90 % CI {tost.ci_low:.3g} to {tost.ci_high:.3g}"
-    if tost.equivalent:
-        return "supported", f"equivalent: {ci90} lies inside the margin {bounds}, p = {tost.p:.3g}"
-    if tost.ci_low > tost.upper_bound or tost.ci_high < tost.lower_bound:
-        return "contradicted", f"not equivalent: {ci90} lies entirely outside the margin {bounds}"
-    return "inconclusive", f"equivalence not shown: {ci90} is not inside the margin {bounds}"
+    v, why, _ = _tost_verdict(t, alpha)
+    return v, why
 
 
 def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[str, float],
@@ -319,8 +386,8 @@ def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[s
     design, reference : str
         Declared design and the resolved reference condition.
     holm : dict
-        Holm-adjusted p-values across the claims tested: ``boot`` (hierarchical bootstrap, decides) and
-        ``mixed`` (mixed model, reported); empty when the claim is not in the Holm family.
+        Holm-adjusted p-values across the independent questions tested: ``decision`` (the calibrated
+        test, decides); empty when the claim is not in the Holm family.
     prediction : Prediction or None
     excluded : str
         Sentence about rows left out by the inclusion criteria.
@@ -331,12 +398,13 @@ def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[s
         reason = f"inconclusive: the statistics could not run ({t.error}); {t.power}"
         return simple_verdict(claim, design, reference, t.expected, "inconclusive",
                               reason + (f"; {excluded}" if excluded else ""), prediction, t.n)
-    verdict, why = _decide_core(t, holm.get("boot", float("nan")), alpha)
+    verdict, why = _decide_core(t, holm.get("decision", float("nan")), alpha)
     b = t.primary
-    parts = [f"{verdict}: {why}", _stat_text(t, holm, alpha), f"n = {_n_text(t.n)}"]
+    ci = _decision_ci(t)
+    parts = [f"{verdict}: {why}", _stat_text(t, holm), f"n = {_n_text(t.n)}"]
     holds = None
     if prediction is not None:
-        holds = prediction.holds(b.ci_low, b.ci_high, t.statistic)
+        holds = prediction.holds(ci[0], ci[1], t.statistic)
         if prediction.quantity in CONTEXT_ONLY:
             holds = None
         side = {True: "the measured CI overlaps the predicted range (prediction holds)",
@@ -355,9 +423,10 @@ def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[s
         parts.append(f"bootstrap: {b.note}")
     if excluded:
         parts.append(excluded)
-    p = {"raw": t.p_raw, "holm": holm.get("mixed", float("nan")), "method": t.summary.mixed.method,
-         "note": t.summary.mixed.note, "bootstrap": t.p_boot, "bootstrap_holm": holm.get("boot", float("nan")),
-         "tost": t.tost.p if t.tost is not None else None}
+    effect = _effect_dict(t)
+    p = {"raw": t.decision.p, "holm": holm.get("decision", float("nan")), "method": t.decision.method,
+         "df": t.decision.df, "mixed": t.p_raw, "mixed_method": t.summary.mixed.method, "note": t.summary.mixed.note,
+         "bootstrap": t.p_boot, "tost": effect.get("tost", {}).get("p")}
     return Verdict(**_base(claim, design, reference, t.expected), verdict=verdict, reason=". ".join(parts),
-                   effect=_effect_dict(t), ci=[b.ci_low, b.ci_high], p=p, n=t.n,
+                   effect=effect, ci=ci, p=p, n=t.n, power=t.power_info,
                    prediction=prediction.as_dict() if prediction is not None else None, prediction_holds=holds)

@@ -131,6 +131,9 @@ class FiringMeaParams(StrictModel):
     sttc_dt: PositiveDuration = Field(description="STTC coincidence window")
     phase: Literal["zero", "causal"] | None = Field(None, description="filter phase (default zero-phase)")
     stim_blanking: Duration | None = Field(None, description="blanked after each stimulus (default 2 ms)")
+    electrodes_per_well: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="electrodes of a well (e.g. 16 on a 48-well Axion plate): silent electrodes a spike "
+                          "list omits count as 0 Hz in mean_firing_rate")
     dosing_time: Duration | None = Field(None, description="dosing time from the recording start")
     baseline_window: Window | None = Field(
         None, description="relative to dosing_time; without dosing_time the whole file is analysed"

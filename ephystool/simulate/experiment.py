@@ -3,16 +3,21 @@
 Effects come from documented mechanisms, never from the claims file (SCIENCE.md section 2):
 
 * free Mg2+ and Ca2+ of each bath from :mod:`ephystool.chemistry` for the declared design
-  (equal total Mg 1.3 mM by default: citrate complexes part of both ions);
+  (equal total Mg 1.3 mM by default: citrate complexes part of both ions); the conditions are the
+  design's reference (the Mg-matched control under ``acute_added``) and the two salts, and every
+  effect size follows from the baths (:mod:`ephystool.simulate.design_effects`: no aspartate and equal
+  baths under ``chronic_oral``, so no bath effect there);
 * NMDA current through the Jahr-Stevens block at the bath's free Mg2+ (simulator
   :mod:`ephystool.simulate.vclamp`);
 * release probability scaled by an illustrative Dodge-Rahamimoff factor of free Ca2+ and Mg2+
   (K_Ca 1 mM, K_Mg 3 mM, n 3: direction only, SCIENCE.md 1d);
-* L-aspartate (2 mM per mM Mg) as a saturating NMDA agonist: a tonic inward current at -70 mV and
-  a smaller synaptic NMDA EPSC (receptor occupancy/desensitisation), occluded LTP, more firing;
+* L-aspartate (2 mM per mM Mg) as an NMDA agonist: receptor occupancy from its EC50, a tonic current
+  through the Mg block at the holding potential (inward at -70 mV, outward at +40 mV; tonic cells are
+  recorded at both), a smaller synaptic NMDA EPSC (occupancy/desensitisation), occluded LTP, more firing;
 * no Zn2+ added and no chelator: the Zn-relief mechanism of citrate has nothing to act on.
 
-Every assumed size is in :data:`EFFECTS` with its source tag, written to ``ground_truth.json``.
+Every assumed constant is in :data:`EFFECTS` with its source tag, and the per-condition sizes of the
+design in ``ground_truth.json`` (``design_effects``).
 Patch-clamp files are ABF1 (written by :func:`~ephystool.simulate.abf_writer.write_abf1`); MEA
 cultures are NeuroExplorer timestamp exports (spike lists: raw 60-channel MEA files are far over
 the sample-data size budget; ``raw_mea=True`` adds one raw Multi Channel Systems HDF5 file).
@@ -34,20 +39,23 @@ from ephystool.atomic import write_text
 
 __all__ = ["EFFECTS", "Size", "SIZES", "build_experiment"]
 
-CONDITIONS = ("control", "mg_aspartate", "mg_citrate")
+CONDITIONS = ("control", "mg_aspartate", "mg_citrate")  # acute_equal_total; see design_effects.conditions_for
 
-#: Assumed effect sizes that chemistry cannot give ([M] = background assumption, SCIENCE.md).
+#: Assumed constants that chemistry cannot give ([M] = background assumption, SCIENCE.md); the
+#: per-condition effects are computed from them for the declared design (design_effects).
 EFFECTS: dict[str, dict[str, Any]] = {
-    "asp_tonic_pA": {"mg_aspartate": -150.0, "source": "[M] SCIENCE.md C2: -50 to -300 pA in 1.1 mM free Mg"},
-    "asp_synaptic_nmda_factor": {"mg_aspartate": 0.8, "source": "[M] SCIENCE.md C3: occupancy/desensitisation"},
-    "fi_bias_pA": {"mg_aspartate": 25.0, "mg_citrate": 8.0,
+    "asp_tonic": {"anchor_pA_at_m70_in_1.11mM_free_mg": -150.0, "ec50_uM": 17.0, "hill": 1.4,
+                  "source": "[M] SCIENCE.md C2 (-50 to -300 pA in 1.1 mM free Mg); L-aspartate EC50 Patneau & "
+                            "Mayer 1990; occupancy x Jahr-Stevens block at the holding potential x (V - 0 mV)"},
+    "asp_synaptic_nmda_factor": {"per_occupancy": -0.2, "source": "[M] SCIENCE.md C3: occupancy/desensitisation"},
+    "fi_bias_pA": {"mg_aspartate_at_anchor": 25.0, "per_citrate_mg_step": 8.0,
                    "source": "[M] tonic NMDA current (Asp); surface-charge screening by lower free Ca/Mg (citrate)"},
-    "ltp_percent": {"control": 150.0, "mg_aspartate": 120.0, "mg_citrate": 158.0,
+    "ltp_percent": {"reference": 150.0, "per_occupancy": -30.0, "per_citrate_mg_step": 8.0,
                     "source": "[M] SCIENCE.md C9 occlusion by Asp; lower induction threshold at lower free Mg"},
-    "mea_rate_ratio": {"control": 1.0, "mg_aspartate": 1.8, "mg_citrate": 1.2, "source": "[M] SCIENCE.md C14/C3"},
-    "mea_recovery_24h": {"control": 0.6, "mg_aspartate": 0.35, "mg_citrate": 0.5,
+    "mea_rate_ratio": {"free_mg_exponent": -0.8, "per_occupancy": 0.8, "source": "[M] SCIENCE.md C14/C3"},
+    "mea_recovery_24h": {"reference": 0.6, "free_mg_exponent": 0.4, "per_occupancy": -0.42,
                          "source": "[M] SCIENCE.md C6/C7: firing 24 h after 30 uM NMDA relative to baseline; "
-                                   "Asp adds agonist load, citrate at equal total Mg leaves less free Mg"},
+                                   "Asp adds agonist load, less free Mg protects less"},
     "zn_arm": {"zn_added_nM": 300.0, "glun2a_fraction": 0.5, "ic50_nM": 10.0,
                "source": "[M] SCIENCE.md 1g/C5 and design step 5: GluN2A high-affinity Zn inhibition "
                          "1/(1 + free Zn / IC50), IC50 10 nM, on half of the NMDA conductance; 300 nM ZnCl2 added; "
@@ -75,11 +83,17 @@ class Size:
 
 
 #: Recordings follow the packaged templates' requirements (rates, sweep counts and lengths), so that
-#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (about 34 MB).
+#: ``ephystool protocol check`` accepts them; 'small' is the committed sample (about 42 MB): 5 animals per
+#: condition, 4 LTP slices and 4 tonic-current animals (each at -70 and +40 mV), 5 culture batches with one
+#: well per condition: the smallest design where the calibrated rule (>= 3 units, Holm across about ten
+#: questions) can decide the large effects; one f-I cell per condition (no claim reads it).
 SIZES = {
     "tiny": Size(2, 1, 1, 2, 2, 2, 4.0, 60.0),
-    "small": Size(4, 1, 2, 3, 3, 3, 4.0, 60.0),
+    "small": Size(5, 1, 1, 4, 4, 5, 4.0, 60.0),
     "large": Size(6, 3, 6, 6, 6, 6, 20.0, 60.0),
+    # benchmarks/bench_acceptance_experiment.py: enough units for the calibrated rule to find the simulated
+    # LTP occlusion (30 pp, slice SD 15 pp) and the aspartate MEA recovery (x0.58) after Holm
+    "acceptance": Size(8, 1, 1, 8, 6, 8, 4.0, 60.0),
 }
 
 
@@ -89,14 +103,12 @@ def _release(ca: float, mg: float, ca0: float, mg0: float) -> float:
 
 
 def _baths(design: str) -> dict[str, dict[str, float]]:
-    from ephystool.chemistry import condition_bath
+    """Each condition's bath and effects under the design (reference first), with the release factor."""
+    from ephystool.simulate.design_effects import design_effects
 
-    out = {}
-    for c in CONDITIONS:
-        s = condition_bath(c, design)
-        out[c] = {"free_mg_mM": s.free_mg_mM, "free_ca_mM": s.free_ca_mM, "free_zn_fraction": s.free_zn_fraction}
-    c0 = out["control"]
-    for c in CONDITIONS:
+    out = design_effects(design)
+    c0 = next(iter(out.values()))
+    for c in out:
         out[c]["release_factor"] = _release(out[c]["free_ca_mM"], out[c]["free_mg_mM"], c0["free_ca_mM"], c0["free_mg_mM"])
     return out
 
@@ -125,6 +137,8 @@ class _Builder:
         self.rows: list[dict[str, Any]] = []
         self.truth: dict[str, Any] = {"recordings": {}}
         self.baths = _baths(design)
+        self.conditions = tuple(self.baths)
+        self.reference = self.conditions[0]
 
     def seed(self) -> int:
         return int(self.rng.integers(0, 2**31 - 1))
@@ -135,7 +149,7 @@ class _Builder:
         self.truth["recordings"][rel] = {"condition": condition, "protocol": protocol, **units, **truth}
 
     def cells(self, fn: Callable[..., None]) -> None:
-        for ci, cond in enumerate(CONDITIONS):
+        for ci, cond in enumerate(self.conditions):
             for a in range(self.size.animals):
                 animal = f"{cond[:3]}{'ABC'[ci]}{a + 1}"
                 a_eff = float(np.exp(self.rng.normal(0, 0.15)))  # animal-level random effect (log SD 0.15)
@@ -163,7 +177,7 @@ def _nmda_epsc(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> N
 
     bath = b.baths[cond]
     rel_f = bath["release_factor"] * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
-    g_n = 4.0 * rel_f * EFFECTS["asp_synaptic_nmda_factor"].get(cond, 1.0)
+    g_n = 4.0 * rel_f * bath["synaptic_nmda_factor"]
     arr = simulate_epsc_arrays((-70.0, 40.0), n_sweeps_per_holding=10, mg_mM=bath["free_mg_mM"],
                                ampa={"g_nS": 6.0 * rel_f}, nmda={"g_nS": g_n}, duration_s=1.0, rate_hz=10000.0,
                                amplitude_cv=0.15, seed=b.seed())
@@ -193,11 +207,11 @@ def _zn_arm(b: _Builder) -> None:
 
     spec = EFFECTS["zn_arm"]
     acsf = dataclasses.replace(standard_acsf(), zn_nM=spec["zn_added_nM"])
-    mg = b.baths["control"]["free_mg_mM"]
+    mg = b.baths[b.reference]["free_mg_mM"]
     for a in range(b.size.animals):
         animal, a_eff = f"znA{a + 1}", float(np.exp(b.rng.normal(0, 0.15)))
         g = 4.0 * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
-        for cond in ("control", "mg_citrate"):
+        for cond in (b.reference, "mg_citrate"):
             free_zn = condition_bath(cond, b.design, acsf=acsf).free_zn_nM
             zn = spec["glun2a_fraction"] / (1.0 + free_zn / spec["ic50_nM"]) + 1.0 - spec["glun2a_fraction"]
             arr = simulate_epsc_arrays((-70.0, 40.0), n_sweeps_per_holding=10, mg_mM=mg, ampa={"g_nS": 6.0 * a_eff},
@@ -213,18 +227,22 @@ def _zn_arm(b: _Builder) -> None:
 
 
 def _nmda_tonic(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
+    """Tonic (agonist) current at -70 mV (cell c1) and at +40 mV (cell t40) of the first animals."""
     from ephystool.simulate.vclamp import simulate_tonic
 
     if units["cell"] != "c1" or int(units["animal"][-1]) > b.size.tonic_cells:
         return
-    shift = EFFECTS["asp_tonic_pA"].get(cond, 0.0) * a_eff
-    rec, truth = simulate_tonic(seed=b.seed(), duration_s=330.0, rate_hz=250.0, washin_time_s=120.0, shift_pA=shift,
-                                tag_text=f"+{cond} wash-in", noise_cutoff_hz=50.0, baseline_window_s=(60.0, 120.0),
-                                treatment_window_s=(90.0, 210.0))
-    rel = f"patch/{cond}/{units['animal']}_{units['cell']}_nmda_tonic.abf"
-    _write_abf(b.out / rel, rec)
-    b.add(rel, cond, "protocols/nmda_tonic_short.yaml", units, {"holding_current_shift_pA": truth["holding_current_shift_pA"]},
-          holding_mV="-70", washin_time_s=120)
+    for v, cell, key in ((-70.0, "c1", "tonic_m70_pA"), (40.0, "t40", "tonic_p40_pA")):
+        u = {**units, "cell": cell}
+        shift = b.baths[cond][key] * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
+        rec, truth = simulate_tonic(seed=b.seed(), duration_s=330.0, rate_hz=250.0, washin_time_s=120.0,
+                                    shift_pA=shift, tag_text=f"+{cond} wash-in", noise_cutoff_hz=50.0,
+                                    baseline_window_s=(60.0, 120.0), treatment_window_s=(90.0, 210.0),
+                                    holding_mV=v)
+        rel = f"patch/{cond}/{u['animal']}_{cell}_nmda_tonic.abf"
+        _write_abf(b.out / rel, rec)
+        b.add(rel, cond, "protocols/nmda_tonic_short.yaml", u,
+              {"holding_current_shift_pA": truth["holding_current_shift_pA"]}, holding_mV=f"{v:g}", washin_time_s=120)
 
 
 def _fi(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
@@ -232,7 +250,7 @@ def _fi(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
 
     if units["cell"] != "c1" or int(units["animal"][-1]) > b.size.fi_cells:
         return
-    bias = EFFECTS["fi_bias_pA"].get(cond, 0.0) + float(b.rng.normal(0, 8.0))
+    bias = b.baths[cond]["fi_bias_pA"] + float(b.rng.normal(0, 8.0))
     nominal = np.arange(0.0, 220.0, 20.0)  # 11 steps: the cc_fi_steps minimum
     rec, truth = simulate_fi_steps(tuple(nominal + bias), seed=b.seed(), record_current=False, sweep_s=1.5,
                                    step_s=(0.2, 1.2), sampling_rate_hz=20000.0)
@@ -252,7 +270,7 @@ def _ltp(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
 
     if units["cell"] != "c1" or int(units["animal"][-1]) > b.size.ltp_slices:
         return
-    ltp = EFFECTS["ltp_percent"][cond] + float(b.rng.normal(0, 15.0))  # slice SD 15 pp (SCIENCE.md 2.8)
+    ltp = b.baths[cond]["ltp_percent"] + float(b.rng.normal(0, 15.0))  # slice SD 15 pp (SCIENCE.md 2.8)
     rec, truth = simulate_fepsp_session(b.seed(), ltp_percent=ltp, post_min=b.size.ltp_post_min + 2.0, fs_hz=10000.0,
                                         sweep_ms=200.0)
     rel = f"ltp/{cond}/{units['animal']}_{units['slice']}_ltp.abf"
@@ -299,11 +317,11 @@ def _mea(b: _Builder) -> None:
     labels = [lab for lab, _, _ in mcs60_layout()]
     duration = b.size.mea_minutes * 60.0
     dosing = duration / 2
-    for ci, cond in enumerate(CONDITIONS):
+    for ci, cond in enumerate(b.conditions):
         for k in range(b.size.cultures):
             batch = f"batch{k + 1}"
             base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
-            ratio = EFFECTS["mea_rate_ratio"][cond] * float(np.exp(b.rng.normal(0, 0.1)))
+            ratio = b.baths[cond]["mea_rate_ratio"] * float(np.exp(b.rng.normal(0, 0.1)))
             trains = _mea_trains(b.rng, len(labels), duration, dosing, base, ratio)
             rel = f"mea/{cond}/{batch}_mea{ci + 1}{k + 1}.nexTimestamps"
             _write_nex_timestamps(b.out / rel, labels, trains)
@@ -317,11 +335,11 @@ def _mea_injury(b: _Builder) -> None:
     from ephystool.simulate.mcs_writer import mcs60_layout
 
     labels = [lab for lab, _, _ in mcs60_layout()]
-    for ci, cond in enumerate(CONDITIONS):
+    for ci, cond in enumerate(b.conditions):
         for k in range(b.size.cultures):
             batch, well = f"batch{k + 1}", f"X{ci + 1}{k + 1}"
             base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
-            rec = EFFECTS["mea_recovery_24h"][cond] * float(np.exp(b.rng.normal(0, 0.15)))
+            rec = b.baths[cond]["mea_recovery_24h"] * float(np.exp(b.rng.normal(0, 0.15)))
             for tp, factor in (("baseline", 1.0), ("post", rec)):
                 trains = _mea_trains(b.rng, len(labels), 90.0, 0.0, base, factor)
                 rel = f"mea_injury/{cond}/{batch}_{well}_{tp}.nexTimestamps"
@@ -347,7 +365,7 @@ def _mea_dose_series(b: _Builder) -> None:
         for di, dose in enumerate(spec["doses_mM"]):
             well = f"D{di + 1}{k + 1}"
             base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
-            rec = (EFFECTS["mea_recovery_24h"]["control"] * (dose / 1.3) ** spec["control"]
+            rec = (EFFECTS["mea_recovery_24h"]["reference"] * (dose / 1.3) ** spec["control"]
                    * float(np.exp(b.rng.normal(0, 0.15))))
             for tp, factor in (("baseline", 1.0), ("post", rec)):
                 trains = _mea_trains(b.rng, len(labels), 90.0, 0.0, base, factor)
@@ -385,7 +403,8 @@ def _raw_mea(b: _Builder) -> None:
 SHORT_PROTOCOLS = {
     "nmda_tonic_short": ("nmda_tonic", {"baseline_window": ["60 s", "120 s"], "washin_time": "120 s",
                                         "equilibration": "90 s", "treatment_window": ["90 s", "210 s"]},
-                         {"min_sampling_rate": "250 Hz", "duration": "5 min"}),
+                         {"min_sampling_rate": "250 Hz", "duration": "5 min",
+                          "holding_potentials": ["-70 mV", "40 mV"]}),
     "mea_spontaneous_short": ("mea_spontaneous", {"dosing_time": "2 min", "baseline_window": ["-2 min", "0 min"],
                                                   "treatment_window": ["0.5 min", "2 min"]},
                               {"duration": "4 min"}),
@@ -461,6 +480,14 @@ def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "sma
     _zn_arm(b)
     if raw_mea:
         _raw_mea(b)
-    b.truth.update(seed=seed, size=size, design=design, baths=b.baths, effects=EFFECTS)
+    b.truth.update(seed=seed, size=size, design=design, baths=b.baths, design_effects=b.baths, effects=EFFECTS)
     write_text(out / "ground_truth.json", json.dumps(b.truth, indent=2, sort_keys=True, default=float) + "\n")
-    return write_text(out / "manifest.csv", _manifest_text(b.rows))
+    if set(b.conditions) <= set(CONDITIONS):
+        return write_text(out / "manifest.csv", _manifest_text(b.rows))
+    import yaml  # acute_added: the Mg-matched control is outside the CSV manifest's default vocabulary
+
+    rows = list(csv.DictReader(io.StringIO(_manifest_text(b.rows))))
+    recs = [{k: v for k, v in r.items() if v != ""} for r in rows]
+    vocab = sorted({*CONDITIONS, *b.conditions})
+    return write_text(out / "manifest.yaml", yaml.safe_dump({"design": design, "conditions": vocab,
+                                                             "recordings": recs}, sort_keys=False))
