@@ -165,6 +165,9 @@ def _read_channel_major(source: MEASource, lo: int, hi: int,
     if read_counts is not None:
         counts, scale = read_counts(lo, hi) if buffer is None else read_counts(lo, hi, buffer)  # integers: converted to float32 inside the filter's own copy
         return np.ascontiguousarray(counts), np.asarray(scale, dtype=np.float32)
+    read_major = getattr(source, "get_traces_channel_major", None)  # µV, channel-major without a transpose copy
+    if read_major is not None:
+        return np.ascontiguousarray(read_major(lo, hi), dtype=np.float32), None
     return np.ascontiguousarray(np.asarray(source.get_traces(lo, hi), dtype=np.float32).T), None
 
 
