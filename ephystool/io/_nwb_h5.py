@@ -111,8 +111,12 @@ class NWBH5ElectricalSource:
     def get_traces_channel_major(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start:stop`` as a C-contiguous (channels, n) float32 µV array, equal to
         ``get_traces(start, stop).T`` (same float32 operations) with one copy fewer."""
-        raw = self._data[start:stop]
-        out = np.multiply(raw.T, self._scale[:, None], dtype=np.float32)  # int -> float32, then the product
+        out = np.empty((self.n_channels, max(0, stop - start)), dtype=np.float32)
+        step = max(1, int(self.sampling_rate_hz))  # read ~1 s at a time: the stored-type copy stays small
+        for a in range(start, stop, step):
+            raw = self._data[a : min(stop, a + step)]
+            # int -> float32, then the product: get_traces' operations
+            np.multiply(raw.T, self._scale[:, None], out=out[:, a - start : a - start + raw.shape[0]], dtype=np.float32)
         out += np.float32(self._offset)
         return out
 
