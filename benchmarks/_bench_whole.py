@@ -92,22 +92,23 @@ def _protocol(folder: Path) -> Path:
     return out
 
 
-def _timed(cmd: list[str], one_core: bool) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one whole process (GNU time's %M: this process's own size, kept
-    across fork and exec, never counts)."""
+def _timed(cmd: list[str], one_core: bool) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one whole process (GNU time's %M: this
+    process's own size, kept across fork and exec, never counts). CPU time is what other load on a shared
+    machine disturbs least."""
     if one_core and shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]
     report = Path(os.environ.get("TMPDIR", "/tmp")) / f"ephystool_bench_{os.getpid()}.time"
     t = time.perf_counter()
-    subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(report), *cmd], env=_ENV, stdout=subprocess.DEVNULL,
-                   check=True)
+    subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", str(report), *cmd], env=_ENV,
+                   stdout=subprocess.DEVNULL, check=True)
     wall = time.perf_counter() - t
-    rss_kb = float(report.read_text().split()[-1])
+    user, system, rss_kb = (float(x) for x in report.read_text().split()[-3:])
     report.unlink()
-    return wall, rss_kb / 1024.0
+    return wall, user + system, rss_kb / 1024.0
 
 
-def _ephystool(manifest: Path, out: Path, jobs: int, one_core: bool) -> tuple[float, float]:
+def _ephystool(manifest: Path, out: Path, jobs: int, one_core: bool) -> tuple[float, float, float]:
     shutil.rmtree(out, ignore_errors=True)  # a fresh folder: the cache never answers
     exe = str(Path(sys.executable).with_name("ephystool"))
     return _timed([exe, "analyze", str(manifest), "--out", str(out), "--quiet", "--jobs", str(jobs)], one_core)
@@ -133,22 +134,22 @@ def run(folder: Path, seconds: list[float], repeat: int) -> int:
         files[s] = (path, man)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; one core per process (taskset)")
     for s, (path, man) in files.items():
-        best: dict[str, tuple[float, float]] = {}
+        best: dict[str, tuple[float, ...]] = {}
         for _ in range(repeat):  # interleaved: load on a shared machine hits both alike
             for tool, res in (("ephystool", _ephystool(man, folder / "out", 1, True)),
                               ("spikeinterface", _timed([sys.executable, "-c", _SI, str(path)], True))):
-                old = best.get(tool)
-                best[tool] = (min(res[0], old[0]) if old else res[0], min(res[1], old[1]) if old else res[1])
+                best[tool] = tuple(min(a, b) for a, b in zip(res, best.get(tool, res), strict=True))
         e, si = best["ephystool"], best["spikeinterface"]
-        print(f"{s:5g} s: ephystool analyze {e[0]:6.2f} s {e[1]:5.0f} MB | SpikeInterface detection {si[0]:6.2f} s "
-              f"{si[1]:5.0f} MB | speed ratio {si[0] / e[0]:.2f}x, RSS ratio {e[1] / si[1]:.2f} "
-              f"(best of {repeat}, interleaved)", flush=True)
+        print(f"{s:5g} s: ephystool analyze {e[0]:6.2f} s wall {e[1]:6.2f} s CPU {e[2]:5.0f} MB | SpikeInterface "
+              f"detection {si[0]:6.2f} s wall {si[1]:6.2f} s CPU {si[2]:5.0f} MB | speed ratio {si[0] / e[0]:.2f}x "
+              f"wall, {si[1] / e[1]:.2f}x CPU; RSS ratio {e[2] / si[2]:.2f} (best of {repeat}, interleaved)",
+              flush=True)
     s = max(files)
     man = files[s][1]
     times: dict[int, float] = {}
     for _ in range(repeat):
         for jobs in (1, 2):
-            w, _ = _ephystool(man, folder / f"out_j{jobs}", jobs, False)
+            w, _, _ = _ephystool(man, folder / f"out_j{jobs}", jobs, False)
             times[jobs] = min(w, times.get(jobs, w))
     same = _spikes(folder / "out_j1") == _spikes(folder / "out_j2")
     print(f"{s:5g} s, --jobs 2 vs --jobs 1: {times[1]:.2f} s / {times[2]:.2f} s = {times[1] / times[2]:.2f}x; "
