@@ -12,7 +12,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from ephystool.errors import EphysError, MissingDependencyError
 from ephystool.pipeline.tasks import Task, TaskOutput, run_task
@@ -50,6 +49,7 @@ def _watch_parent(parent: int) -> None:
 
 def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # multiprocessing: only for a pool
 
     ctx = mp.get_context("spawn")  # no fork: safe with HDF5 and threads
     ex = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),))
