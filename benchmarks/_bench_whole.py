@@ -114,6 +114,34 @@ def _ephystool(manifest: Path, out: Path, jobs: int, one_core: bool) -> tuple[fl
     return _timed([exe, "analyze", str(manifest), "--out", str(out), "--quiet", "--jobs", str(jobs)], one_core)
 
 
+_FIRST_READ = """
+import sys, time
+import ephystool.io._nwb_h5 as m
+read = m.NWBH5ElectricalSource.get_traces_channel_major
+def first(self, a, b):
+    if not getattr(m, "_seen", False):
+        m._seen = True
+        print(f"FIRST_READ {time.time():.6f}", file=sys.stderr, flush=True)
+    return read(self, a, b)
+m.NWBH5ElectricalSource.get_traces_channel_major = first
+from ephystool.cli import main
+main(sys.argv[1:])
+"""
+
+
+def first_read_s(manifest: Path, out: Path, cache: bool) -> float:
+    """Seconds from starting ``ephystool analyze`` (one core) to its first read of samples: interpreter start,
+    imports, manifest and protocol, (with the cache) the file's hash, opening the file, the filter design."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-c", _FIRST_READ, "analyze", str(manifest), "--out", str(out), "--quiet", "--jobs", "1"]
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    t = time.time()
+    err = subprocess.run(cmd + ([] if cache else ["--no-cache"]), env=_ENV, capture_output=True, text=True,
+                         check=True).stderr
+    return float(next(line.split()[1] for line in err.splitlines() if line.startswith("FIRST_READ"))) - t
+
+
 def _spikes(out: Path) -> list[tuple[str, str]]:
     with open(next((out / "spikes").glob("*.csv")), newline="") as fh:
         return [(r["electrode"], r["time_s"]) for r in csv.DictReader(fh)]
@@ -144,6 +172,10 @@ def run(folder: Path, seconds: list[float], repeat: int) -> int:
               f"detection {si[0]:6.2f} s wall {si[1]:6.2f} s CPU {si[2]:5.0f} MB | speed ratio {si[0] / e[0]:.2f}x "
               f"wall, {si[1] / e[1]:.2f}x CPU; RSS ratio {e[2] / si[2]:.2f} (best of {repeat}, interleaved)",
               flush=True)
+    for s, (_, man) in files.items():
+        fr = {c: min(first_read_s(man, folder / "out_fr", c) for _ in range(repeat)) for c in (False, True)}
+        print(f"{s:5g} s: ephystool's first sample read {fr[False]:.2f} s after start with --no-cache, "
+              f"{fr[True]:.2f} s with the cache (the file is hashed first)", flush=True)
     s = max(files)
     man = files[s][1]
     times: dict[int, float] = {}
