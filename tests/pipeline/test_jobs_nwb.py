@@ -4,6 +4,8 @@ spikes and every table equal the serial run's."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -37,9 +39,13 @@ def test_jobs_2_writes_the_serial_spikes(tmp_path: Path) -> None:
     (tmp_path / "m.csv").write_text("path,condition,well,protocol\nmea.nwb,control,,p.yaml\n")
     tables = {}
     for jobs in (1, 2):
-        res = run_analysis(tmp_path / "m.csv", tmp_path / f"out{jobs}", jobs=jobs, figures=False, progress=False)
+        res = run_analysis(tmp_path / "m.csv", tmp_path / f"out{jobs}", jobs=jobs, figures=False, progress=False,
+                           use_cache=False)  # the task hashes the file itself
         assert res.exit_code == 0, res.failures
         out = tmp_path / f"out{jobs}"
         tables[jobs] = [(out / name).read_text() for name in ("spikes/mea.csv", "electrodes.csv", "results.csv")]
     assert tables[1][0].count("\n") > 50
     assert tables[1] == tables[2]
+    digest = hashlib.sha256((tmp_path / "mea.nwb").read_bytes()).hexdigest()  # hashed alongside with 2 threads
+    for jobs in (1, 2):
+        assert json.loads((tmp_path / f"out{jobs}" / "provenance.json").read_text())["inputs"] == {"mea.nwb": digest}
