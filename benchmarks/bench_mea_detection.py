@@ -17,6 +17,10 @@ Each tool runs ``--repeat`` times (interleaved) and the fastest run is kept; CPU
 printed too, as it is less sensitive to other load on a shared machine.
 
 Usage: ``python benchmarks/bench_mea_detection.py --seconds 60 [--jobs 2] [--repeat 3] [--keep DIR]``
+
+``--whole-process [--lengths 60 300]``: ``ephystool analyze`` (every default output) against SpikeInterface's
+detection on the same NWB files, as whole processes on one core, and ``--jobs 2`` vs ``--jobs 1``
+(:mod:`_bench_whole`).
 """
 
 from __future__ import annotations
@@ -107,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--repeat", type=int, default=3, help="interleaved runs per tool; the fastest is kept")
     ap.add_argument("--keep", type=Path, default=None, help="write the file here instead of a temp folder")
+    ap.add_argument("--whole-process", action="store_true", help="whole ephystool analyze vs SpikeInterface (NWB)")
+    ap.add_argument("--lengths", type=float, nargs="+", default=[60.0, 300.0], help="--whole-process file lengths (s)")
     ap.add_argument("--worker", choices=["ephystool", "spikeinterface"], help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -117,6 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         res.update(peak_rss_mb=_rss_mb(), import_rss_mb=base)
         Path(a.out).write_text(json.dumps(res))
         return 0
+    if a.whole_process:
+        from _bench_whole import run
+
+        if a.keep:
+            a.keep.mkdir(parents=True, exist_ok=True)
+            return run(a.keep, a.lengths, max(1, a.repeat))
+        with tempfile.TemporaryDirectory() as tmp:
+            return run(Path(tmp), a.lengths, max(1, a.repeat))
     from ephystool.simulate.mea import simulate_mea, write_mea_h5
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 
 import numpy as np
 from scipy import fft as sp_fft
-from scipy import signal
 
+from ephystool.analysis._butter import butter_bandpass_sos, sos_poles, sos_response
 from ephystool.errors import AnalysisError
 
 __all__ = ["BLOCK", "design_bandpass", "causal_latency_s", "filtered_blocks", "filter_channels"]
@@ -47,7 +47,7 @@ def design_bandpass(band_hz: tuple[float, float], order: int, fs: float) -> np.n
             f"band-pass {lo:g}-{hi:g} Hz does not fit the sampling rate {fs:g} Hz "
             f"(expected 0 < low < high < {fs / 2:g} Hz); lower 'band' in the protocol"
         )
-    return signal.butter(order, [lo, hi], btype="bandpass", fs=fs, output="sos").astype(np.float32)
+    return butter_bandpass_sos(order, (lo, hi), fs).astype(np.float32)  # = scipy.signal.butter, without its import
 
 
 def causal_latency_s(sos: np.ndarray, fs: float, width_s: float = 1.5e-4) -> float:
@@ -61,6 +61,8 @@ def causal_latency_s(sos: np.ndarray, fs: float, width_s: float = 1.5e-4) -> flo
     half = int(round(10 * width_s * fs))
     t = (np.arange(-half, 20 * half) / fs).astype(np.float64)
     x = -np.exp(-0.5 * (t / width_s) ** 2)
+    from scipy import signal  # the causal path only: scipy.signal costs ~0.6 s to import
+
     y = signal.sosfilt(sos.astype(np.float64), x)
     return float((np.argmin(y) - half) / fs)
 
@@ -69,7 +71,7 @@ def causal_latency_s(sos: np.ndarray, fs: float, width_s: float = 1.5e-4) -> flo
 def _power_response(sos_bytes: bytes, n_sections: int, nf: int) -> np.ndarray:
     """|H(f)|^2 of the cascade on the rfft grid of length ``nf`` (normalised frequency): filtfilt's gain."""
     sos = np.frombuffer(sos_bytes, dtype=np.float32).reshape(n_sections, 6).astype(np.float64)
-    _, h = signal.sosfreqz(sos, worN=np.linspace(0.0, np.pi, nf // 2 + 1))
+    h = sos_response(sos, np.linspace(0.0, np.pi, nf // 2 + 1))  # = scipy.signal.sosfreqz
     out = (np.abs(h) ** 2).astype(np.float32)
     out.setflags(write=False)
     return out
@@ -78,7 +80,7 @@ def _power_response(sos_bytes: bytes, n_sections: int, nf: int) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def _block_margin_cached(sos_bytes: bytes, n_sections: int) -> int:
     sos = np.frombuffer(sos_bytes, dtype=np.float32).reshape(n_sections, 6).astype(np.float64)
-    _, poles, _ = signal.sos2zpk(sos)
+    poles = sos_poles(sos)
     slowest = float(np.max(np.abs(poles))) if poles.size else 0.0
     tau = 1.0 / -np.log(slowest) if 0.0 < slowest < 1.0 else 1.0  # samples per e-fold of the slowest pole
     # |H|^2 has double poles, so a wrap-around step decays like (k/tau) exp(-k/tau): 24 tau leaves < 1e-9
@@ -153,6 +155,8 @@ def filtered_blocks(x: np.ndarray, sos: np.ndarray, phase: str,
     """
     n = x.shape[1]
     if phase == "causal":
+        from scipy import signal
+
         x32 = np.asarray(x, dtype=np.float32)
         zi0 = signal.sosfilt_zi(sos).astype(np.float32)[:, None, :]
         y, _ = signal.sosfilt(sos, x32, axis=-1, zi=zi0 * x32[None, :, :1])

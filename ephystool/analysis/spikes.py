@@ -165,6 +165,9 @@ def _read_channel_major(source: MEASource, lo: int, hi: int,
     if read_counts is not None:
         counts, scale = read_counts(lo, hi) if buffer is None else read_counts(lo, hi, buffer)  # integers: converted to float32 inside the filter's own copy
         return np.ascontiguousarray(counts), np.asarray(scale, dtype=np.float32)
+    read_major = getattr(source, "get_traces_channel_major", None)  # µV, channel-major without a transpose copy
+    if read_major is not None:
+        return np.ascontiguousarray(read_major(lo, hi), dtype=np.float32), None
     return np.ascontiguousarray(np.asarray(source.get_traces(lo, hi), dtype=np.float32).T), None
 
 
@@ -182,19 +185,25 @@ def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.n
     sos = design_bandpass(settings.band_hz, settings.order, fs)
     margin = int(round(settings.margin_s * fs))
     n = int(source.n_samples)
-    filtered, raw_stats = [], []
-    for a, b in _windows(n, fs, settings):
+    windows = _windows(n, fs, settings)
+    filtered = np.empty((int(source.n_channels), sum(b - a for a, b in windows)), dtype=np.float32)
+    raw_stats, col = [], 0  # per window: min, how many samples at it, max, how many at it (no window kept)
+    for a, b in windows:
         lo, hi = max(0, a - margin), min(n, b + margin)
         raw, scale = _read_channel_major(source, lo, hi)
         y = filter_channels(raw, sos, settings.phase, scale)
-        filtered.append(np.abs(y[:, a - lo : y.shape[1] - (hi - b)]))
+        np.abs(y[:, a - lo : y.shape[1] - (hi - b)], out=filtered[:, col : col + b - a])
+        col += b - a
         core = raw[:, a - lo : raw.shape[1] - (hi - b)]
-        raw_stats.append((core.min(axis=1), core.max(axis=1), core))
-    sigma = np.median(np.concatenate(filtered, axis=1), axis=1) / _MAD_TO_SD
+        c_min, c_max = core.min(axis=1), core.max(axis=1)
+        raw_stats.append((c_min, (core == c_min[:, None]).sum(axis=1), c_max, (core == c_max[:, None]).sum(axis=1)))
+        del raw, y, core  # one window of samples in memory at a time
+    sigma = np.median(filtered, axis=1, overwrite_input=True) / _MAD_TO_SD
     lo_all = np.min([s[0] for s in raw_stats], axis=0)
-    hi_all = np.max([s[1] for s in raw_stats], axis=0)
-    n_ext = sum(((c == lo_all[:, None]) | (c == hi_all[:, None])).sum(axis=1) for _, _, c in raw_stats)
-    n_tot = sum(c.shape[1] for _, _, c in raw_stats)
+    hi_all = np.max([s[2] for s in raw_stats], axis=0)
+    # samples at the channel's extremes over all windows (lo_all == hi_all is a dead channel: not counted)
+    n_ext = sum(np.where(mn == lo_all, n_mn, 0) + np.where(mx == hi_all, n_mx, 0) for mn, n_mn, mx, n_mx in raw_stats)
+    n_tot = filtered.shape[1]
     problems: dict[int, str] = {}
     for ch in range(sigma.size):
         if hi_all[ch] == lo_all[ch] or sigma[ch] < DEAD_NOISE_UV:
@@ -301,6 +310,7 @@ def detect_spikes(source: MEASource, settings: DetectionSettings, *, start: int 
     def scan(st: _State, a: int, b: int) -> _State:
         for chunk, scale in _range_chunks(source, settings, a, b):
             _detect_chunk(chunk, scale, sos, thr, st)
+            del chunk  # released before the next chunk is read: one chunk in memory per range
         return st
 
     ranges = _split(start, int(source.n_samples) if stop is None else stop,
@@ -368,6 +378,7 @@ def _range_chunks(source: MEASource, settings: DetectionSettings, start: int,
         if buffer is None and scale is not None:  # integer counts: later chunks are read into one buffer
             buffer = np.empty(data.shape[0] * (step + 2 * margin), dtype=data.dtype)
         yield Chunk(data.T, a, a - lo, hi - b, fs), scale  # (n, ch) view, no copy
+        del data
 
 
 def merge_detections(parts: list[Detection], dead_time_s: float) -> Detection:

@@ -132,6 +132,12 @@ class NWBElectricalSource:
 
 def read(path: Path, kind: str | None = None) -> Recording:
     """Read an NWB file: icephys sweeps, or an ecephys ElectricalSeries as an MEA recording."""
+    if kind in (None, "mea"):  # a plain ElectricalSeries is read through h5py, without pynwb's object layer
+        from ephystool.io._nwb_h5 import read_electrical_series
+
+        rec = read_electrical_series(path)
+        if rec is not None:
+            return rec
     import neo
     from pynwb import NWBHDF5IO
     from pynwb.ecephys import ElectricalSeries

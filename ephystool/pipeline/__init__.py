@@ -119,8 +119,14 @@ def run_analysis(
     cache = ResultCache(out, use_cache)
     done: list[TaskOutput] = []
     todo: list[Task] = []
-    for t in tasks:
-        hit = cache.get(t)
+    # the cache keys hash every file: in threads (hashlib releases the GIL), so a plate is hashed on every core
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ephystool.pipeline.execute import default_jobs
+
+    with ThreadPoolExecutor(max(1, min(jobs or default_jobs(), len(tasks) or 1))) as pool:
+        hits = list(pool.map(cache.get, tasks))
+    for t, hit in zip(tasks, hits, strict=True):
         (done.append(hit) if hit is not None else todo.append(t))
     by_index = {t.index: t for t in tasks}
     with progress_bar(len(tasks), enabled=progress, reused=len(done)) as advance:

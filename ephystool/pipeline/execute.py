@@ -12,7 +12,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from ephystool.errors import EphysError, MissingDependencyError
 from ephystool.pipeline.tasks import Task, TaskOutput, run_task
@@ -50,6 +49,7 @@ def _watch_parent(parent: int) -> None:
 
 def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # multiprocessing: only for a pool
 
     ctx = mp.get_context("spawn")  # no fork: safe with HDF5 and threads
     ex = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),))
@@ -90,6 +90,14 @@ def _dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[TaskOutput
             cluster.close()
 
 
+def _spread(tasks: Sequence[Task], n: int) -> list[Task]:
+    """Fewer tasks than cores: the spare cores become threads, all of them (3 tasks on 4 cores: 2, 1, 1)."""
+    k = len(tasks)
+    if k >= n:
+        return list(tasks)
+    return [dataclasses.replace(t, threads=n // k + (1 if i < n % k else 0)) for i, t in enumerate(tasks)]
+
+
 def execute(tasks: Sequence[Task], jobs: int | None = None, scheduler: str | None = None,
             on_done: Callable[[TaskOutput], None] | None = None) -> list[TaskOutput]:
     """Run ``tasks`` and return their outputs ordered by task index.
@@ -106,13 +114,12 @@ def execute(tasks: Sequence[Task], jobs: int | None = None, scheduler: str | Non
         Called with each output as it finishes (progress reporting, caching).
     """
     n = jobs or default_jobs()
-    if scheduler:
-        it: Iterator[TaskOutput] = _dask(tasks, scheduler, n)
+    if scheduler:  # Dask too: a plate of a few long files uses every core (give --jobs the cluster's cores)
+        it: Iterator[TaskOutput] = _dask(_spread(tasks, n), scheduler, n)
     elif n <= 1 or len(tasks) <= 1:
         it = _serial([dataclasses.replace(t, threads=n) for t in tasks])  # one task: all cores as threads
     else:
-        spare = max(1, n // len(tasks))  # fewer tasks than workers: the spare cores become threads
-        it = _pool([dataclasses.replace(t, threads=spare) for t in tasks], min(n, len(tasks)))
+        it = _pool(_spread(tasks, n), min(n, len(tasks)))
     outs: list[TaskOutput] = []
     for out in it:
         if on_done is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,8 @@ _PKGS = ("neo", "elephant", "quantities", "numpy", "scipy", "pandas", "pyabf", "
 
 def versions() -> dict[str, str]:
     """ephystool's and its dependencies' versions."""
+    from importlib import metadata  # ~10-30 ms: only when provenance is written
+
     out = {"ephystool": __version__, "python": platform.python_version()}
     for p in _PKGS:
         try:

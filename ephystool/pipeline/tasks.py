@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,23 @@ def _plate_key(task: Task, protocol: dict[str, Any]) -> str | None:
                        st.st_mtime_ns, protocol, task.figures_dir, task.spikes_dir], sort_keys=True, default=str)
 
 
+def _hashes(rows: tuple[dict[str, Any], ...], recs: list[Any], threads: int) -> Callable[[], dict[str, str]]:
+    """The files' SHA-256 for provenance, as a call that returns them: hashed in a thread alongside the analysis
+    where the task has spare cores (hashlib releases the GIL), else when asked (after the analysis, so the first
+    samples are read without waiting for a whole-file hash). With the result cache they are known already."""
+    def get() -> dict[str, str]:
+        return {r["recording"]: rec.sha256 for r, rec in zip(rows, recs, strict=True)}
+
+    if threads <= 1:
+        return get
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="ephystool-hash")
+    future = pool.submit(get)
+    pool.shutdown(wait=False)  # the thread ends with the hash; result() waits for it
+    return future.result
+
+
 def _analyse(task: Task, out: TaskOutput) -> None:
     from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
     from ephystool.protocols import load_protocol
@@ -219,19 +237,22 @@ def _analyse(task: Task, out: TaskOutput) -> None:
         result, out.sha256, files = _PLATE[key]
     else:
         recs = [_load(r, proto.recording.mode) for r in task.rows]
-        out.sha256 = {r["recording"]: rec.sha256 for r, rec in zip(task.rows, recs, strict=True)}
+        hashes = _hashes(task.rows, recs, task.threads)
         if len(recs) == 1:
             file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
-        if len(recs) > 1:
-            if not hasattr(module, "analyze_session"):
-                raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
-                                    f"{len(recs)} files in session '{task.rows[0]['overrides'].get('session')}' "
-                                    "(remove the session column for these rows)", task.rows[0]["path"])
-            result = module.analyze_session(recs, params)
-        else:
-            result = module.analyze(recs[0], params)
-        files = _figures(proto.analysis, result, recs[0], task.figures_dir)
-        files += _spikes(result, task.spikes_dir, label["recording"])
+        try:
+            if len(recs) > 1:
+                if not hasattr(module, "analyze_session"):
+                    raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
+                                        f"{len(recs)} files in session '{task.rows[0]['overrides'].get('session')}' "
+                                        "(remove the session column for these rows)", task.rows[0]["path"])
+                result = module.analyze_session(recs, params)
+            else:
+                result = module.analyze(recs[0], params)
+            files = _figures(proto.analysis, result, recs[0], task.figures_dir)
+            files += _spikes(result, task.spikes_dir, label["recording"])
+        finally:
+            out.sha256 = hashes()
         if key is not None:
             _PLATE.clear()  # one plate at a time: a worker takes a plate's rows in manifest order
             _PLATE[key] = (result, out.sha256, files)

@@ -53,3 +53,21 @@ def test_use_threads_is_scoped() -> None:
             assert threads() == 1  # at least one
         assert threads() == 3
     assert threads() == 1
+
+
+def test_every_core_is_used_by_few_tasks_also_under_dask(monkeypatch) -> None:
+    """Three long files on four cores: threads 2, 1, 1 in the pool and under Dask (recorders replace both)."""
+    got: dict[str, object] = {}
+
+    def fake(tasks: Sequence[Task], *args: object):
+        got["threads"] = [t.threads for t in tasks]
+        return iter([TaskOutput(t.index, "") for t in tasks])
+
+    monkeypatch.setattr(execute_mod, "_pool", fake)
+    monkeypatch.setattr(execute_mod, "_dask", fake)
+    execute_mod.execute(_tasks(3), jobs=4)
+    assert got["threads"] == [2, 1, 1]
+    execute_mod.execute(_tasks(1), jobs=3, scheduler="local")
+    assert got["threads"] == [3]
+    execute_mod.execute(_tasks(5), jobs=3, scheduler="local")
+    assert got["threads"] == [1] * 5
