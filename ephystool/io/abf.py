@@ -19,6 +19,7 @@ from ephystool.errors import CorruptFileError
 from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.recording import ChannelInfo, EpochInfo, Recording, Tag, analog
+from ephystool.io.unitnames import file_unit, lookup_unit
 
 __all__ = ["sniff", "read", "NAME", "EXTENSIONS"]
 
@@ -66,7 +67,7 @@ def _segments(raw: Any, path: Path) -> tuple[list[list[np.ndarray]], list[float]
     """Per segment, per channel float arrays in file units, start times, names, units, rate."""
     chans = raw.header["signal_channels"]
     names = [str(c["name"]) for c in chans]
-    units = [str(c["units"]) for c in chans]
+    units = [str(c["units"]) for c in chans]  # raw header text: mapped by file_unit() before any use
     rate = float(chans[0]["sampling_rate"])
     segs, starts = [], []
     n_seg = raw.segment_count(0)
@@ -111,8 +112,8 @@ def _telegraph(raw: Any) -> list[int | None]:
 def _protocol(abf: Any, n_sweeps: int, rate: float, t_starts: list[float]):
     """Command waveforms, epochs, stimulus times and holding levels per sweep from pyABF."""
     commands, epochs, stims, holding = [], [], [], []
-    cmd_units = str(abf.sweepUnitsC or "")
-    unit = pq.Quantity(1.0, cmd_units.replace("µ", "u")) if cmd_units else None  # the same for every sweep
+    cmd_units = lookup_unit(abf.sweepUnitsC) or ""  # closed table: never evaluated by quantities
+    unit = pq.Quantity(1.0, cmd_units) if cmd_units else None  # the same for every sweep
     canonical = None if unit is None else (
         pq.pA if unit.dimensionality.simplified == pq.pA.dimensionality.simplified else pq.mV)
     for k in range(min(n_sweeps, abf.sweepCount)):
@@ -124,7 +125,7 @@ def _protocol(abf: Any, n_sweeps: int, rate: float, t_starts: list[float]):
             ep.append(EpochInfo(p1 / rate, p2 / rate, float(level), cmd_units, str(typ).lower(), int(np.any(dig))))
             if np.any(dig) and p2 > p1:
                 st.append(p1 / rate)
-        commands.append(to_canonical(analog(c, cmd_units.replace("µ", "u"), rate, t_starts[k], "command"))
+        commands.append(to_canonical(analog(c, cmd_units, rate, t_starts[k], "command"))
                         if c.size and cmd_units else None)
         epochs.append(tuple(ep))
         stims.append(tuple(st))
@@ -159,12 +160,16 @@ def read(path: Path, kind: str | None = None) -> Recording:
     abf = _open_pyabf(path)
     segs, starts, names, units, rate = _segments(raw, path)
     segs, starts = _split_unsynched(segs, starts, abf, rate, {**raw._axon_info, "_path": path})
-    guess = infer_clamp(names, units, telegraph_modes=_telegraph(raw), dac_units=list(abf.dacUnits), requested=kind)
+    mapped = [file_unit(u, f"channel {ascii(names[i])}") for i, u in enumerate(units)]
+    units = [u for u, _ in mapped]
+    unit_warnings = tuple(w for _, w in mapped if w)
+    dac_units = [lookup_unit(u) or "" for u in abf.dacUnits]
+    guess = infer_clamp(names, units, telegraph_modes=_telegraph(raw), dac_units=dac_units, requested=kind)
     block = neo.Block(name=path.name, file_origin=str(path))
     for k, seg_arrays in enumerate(segs):
         seg = neo.Segment(index=k, name=f"sweep {k}")
         for i, arr in enumerate(seg_arrays):
-            sig = analog(arr, units[i].replace("µ", "u") or "dimensionless", rate, starts[k], names[i])
+            sig = analog(arr, units[i], rate, starts[k], names[i])
             seg.analogsignals.append(to_canonical(sig, path))
         block.segments.append(seg)
     chans = []
@@ -172,6 +177,9 @@ def read(path: Path, kind: str | None = None) -> Recording:
         role = "signal" if i == guess.primary else ("aux" if units[i].strip() == "V" else "command_copy")
         chans.append(ChannelInfo(i, names[i], block.segments[0].analogsignals[i].dimensionality.string, rate, role))
     commands, epochs, stims, holding = _protocol(abf, len(segs), rate, starts)
+    _, dac_warning = file_unit(abf.sweepUnitsC, "the command (DAC 0)")
+    if dac_warning:
+        unit_warnings += (dac_warning.split(":")[0] + ": no command waveform or holding level is reported",)
     want = "pA" if guess.kind == "current_clamp" else "mV"
     first = next((h for h in holding if h is not None), None)  # every level is in the same canonical unit
     if first is not None and first.dimensionality.simplified != pq.Quantity(1, want).dimensionality.simplified:
@@ -190,5 +198,5 @@ def read(path: Path, kind: str | None = None) -> Recording:
         path=path, sha256=None, format=version, kind=guess.kind, block=block,
         channels=tuple(chans), primary=guess.primary, sweep_start_times_s=t, holding=tuple(holding),
         commands=tuple(commands), epochs=tuple(epochs), stim_times_s=tuple(stims), tags=_tags(abf, t),
-        metadata=meta, warnings=guess.warnings,
+        metadata=meta, warnings=(*unit_warnings, *guess.warnings),
     )

@@ -105,9 +105,10 @@ _VOLTAGE = {"V", "mV", "uV", "µV", "kV"}
 
 
 def _norm_unit(u: str) -> str:
-    u = (u or "").strip().replace("µ", "u").replace("μ", "u")
-    # NWB writes 'volts'/'amperes', some files 'v'/'a' (in quantities 'a' would be a year)
-    return {"volts": "V", "volt": "V", "v": "V", "amperes": "A", "ampere": "A", "amps": "A", "a": "A"}.get(u.lower(), u)
+    """A unit string's canonical name from the closed table (:mod:`ephystool.io.unitnames`), else the text."""
+    from ephystool.io.unitnames import clean_unit_text, lookup_unit
+
+    return lookup_unit(u) or clean_unit_text(u)
 
 
 def is_current(unit: str) -> bool:
