@@ -16,6 +16,7 @@ import numpy as np
 import quantities as pq
 
 from ephystool.errors import CorruptFileError
+from ephystool.io.abf_header import check_abf_header
 from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.recording import ChannelInfo, EpochInfo, Recording, Tag, analog
@@ -156,6 +157,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
     """Read an ABF1/ABF2 file into a :class:`Recording` (signals in pA / mV)."""
     import neo
 
+    check_abf_header(path)  # pointers and counts against the file size before neo or pyABF parse it
     raw = _open_neo(path)
     abf = _open_pyabf(path)
     segs, starts, names, units, rate = _segments(raw, path)
