@@ -19,8 +19,9 @@ from ephystool.io.recording import analog
 from ephystool.io.unitnames import file_unit, lookup_unit
 
 #: ABF1 header: sADCUnits (16 x 8 bytes) at 602, sDACChannelUnit (4 x 8 bytes) at 1346 (Axon ABF1 layout)
-ADC_UNITS_ABF1, DAC_UNITS_ABF1 = 602, 1346
-ABF1 = "18425108_abf1.abf"  # a real ABF1: channel 0 'Imemb' in pA, command in mV
+#: this file's command is DAC 1 (DAC 0's waveform is disabled): its unit field is the second one
+ADC_UNITS_ABF1, DAC_UNITS_ABF1 = 602, 1346 + 8
+ABF1 = "18425108_abf1.abf"  # a real ABF1: channel 0 'Imemb' in nA, '10_Vm' in mV, command (DAC 1) in nA
 
 
 @pytest.mark.parametrize(("raw", "unit"), [
