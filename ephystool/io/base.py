@@ -49,6 +49,11 @@ def sha256_file(path: Path, block: int = 1 << 20) -> str:
     Remembered per process for an unchanged file (same path, inode, size and modification time), so the
     batch cache's key and the recording's provenance hash read a large file once.
     """
+    if Path(path).is_dir():  # a recording folder (Open Ephys): its files' names and bytes, in name order
+        h = hashlib.sha256()
+        for f in sorted(q for q in Path(path).rglob("*") if q.is_file()):
+            h.update(f.relative_to(path).as_posix().encode() + b"\0" + sha256_file(f, block).encode())
+        return h.hexdigest()
     st = os.stat(path)
     key = (str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
     if key not in _HASHES:
