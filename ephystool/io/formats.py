@@ -35,7 +35,9 @@ FORMAT_TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("Raw binary", "any + JSON/YAML sidecar", "numpy memmap", "dtype, channels, gain from the sidecar"),
     ("MEA spike lists", "Axion CSV, MC_DataTool text, `.nex`, spike HDF5, MEA-NAP `.mat`", "own readers",
      "see `ephystool/io/spikelists.py`"),
-    ("HEKA PatchMaster", "`.dat`", "none yet", "refused with a one-line message (export to ABF or NWB)"),
+    ("HEKA PatchMaster", "`.dat` (DAT2 bundle)", "own reader (HEKA's published file format)",
+     "one series per recording (`--stream`; several series are said in a warning); tree and data offsets "
+     "checked against the file; older unbundled files refused with one line"),
 )
 
 

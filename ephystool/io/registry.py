@@ -24,7 +24,7 @@ SUPPORTED = (
     "Axon ABF1/ABF2 (.abf)", "NWB 2 icephys/ecephys (.nwb)", "Multi Channel Systems HDF5 (.h5)",
     "AxoGraph (.axgd/.axgx/.axg)", "WinWCP (.wcp)", "CED Spike2 (.smr/.smrx)", "Igor (.ibw/.pxp)",
     "raw binary with a JSON/YAML sidecar", "Open Ephys legacy/binary (folder)", "3Brain BrainWave (.brw)",
-    "Intan (.rhd/.rhs)", "Maxwell (.raw.h5)", "Blackrock (.ns1-.ns6)", "spike lists: Axion CSV, MC_DataTool text, NeuroExplorer .nex and "
+    "Intan (.rhd/.rhs)", "Maxwell (.raw.h5)", "Blackrock (.ns1-.ns6)", "HEKA PatchMaster DAT2 bundle (.dat)", "spike lists: Axion CSV, MC_DataTool text, NeuroExplorer .nex and "
     "timestamps, Eglen spike HDF5, MEA-NAP .mat",
 )
 _HEKA_MAGIC = (b"DAT1", b"DAT2", b"DATA")
@@ -140,10 +140,14 @@ def detect(path: Path) -> Reader:
     ext = path.suffix.lower()
     if abf.sniff(path):
         return Reader("abf", abf.read)
+    if head[:4] == b"DAT2":
+        from ephystool.io import heka
+
+        return Reader("heka", heka.read)
     if head[:4] in _HEKA_MAGIC:
         raise UnsupportedFormatError(
-            "HEKA PatchMaster .dat is not supported yet (neo has no reader for it); export the series to ABF or NWB "
-            "from PatchMaster (File > Export) and load that", path)
+            "HEKA PatchMaster .dat that is not a DAT2 bundle (older PatchMaster/Pulse): not supported; export the "
+            "series to ABF or NWB from PatchMaster (File > Export) and load that", path)
     if head == HDF5_MAGIC:
         return _hdf5(path)
     if ext == ".abf":

@@ -1,4 +1,4 @@
-"""Hypothesis fuzzing of the headers of real ABF1/ABF2/NWB/WCP files (issue 14, acceptance).
+"""Hypothesis fuzzing of the headers of real ABF1/ABF2/NWB/WCP/HEKA files (issue 14, acceptance).
 
 A few bytes changed in a file's first 6 KB (unit fields, counts, section pointers) must never hang a reader
 nor escape as anything but an :class:`~ephystool.errors.EphysError`: every load returns or raises one within
@@ -23,6 +23,7 @@ st = pytest.importorskip("hypothesis.strategies")
 FILES = (
     ("patchclamp", "18425108_abf1.abf"), ("patchclamp", "17o05027_ic_ramp.abf"),
     ("patchclamp", "LantyerEtAl2018_170328_AL_238_VC.nwb"), ("more/fepsp", "example2_002.wcp"),
+    ("patchclamp", "1.dat"),
 )
 LIMIT_S = 10.0
 HEAD = 6144

@@ -22,7 +22,6 @@ from ephystool.io import load
 REPO = Path(__file__).resolve().parents[2]
 #: relative path (glob) -> why it exits 2 with one line
 NOT_RECORDINGS = {
-    "patchclamp/1.dat": "HEKA PatchMaster: no reader yet (the message says how to export it)",
     "mea/axion_raw_mat/*.mat": "MATLAB arrays without a sampling rate: not loadable on their own",
     "mea/axion_spikelist_csv/*expLog.csv.gz": "an experiment log (well -> treatment), not a recording",
     "mea/tetrode_raw/locust_info.json": "the shape/rate descriptor of locust_trial_01.raw",
