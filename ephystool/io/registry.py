@@ -24,7 +24,7 @@ SUPPORTED = (
     "Axon ABF1/ABF2 (.abf)", "NWB 2 icephys/ecephys (.nwb)", "Multi Channel Systems HDF5 (.h5)",
     "AxoGraph (.axgd/.axgx/.axg)", "WinWCP (.wcp)", "CED Spike2 (.smr/.smrx)", "Igor (.ibw/.pxp)",
     "raw binary with a JSON/YAML sidecar", "Open Ephys legacy/binary (folder)", "3Brain BrainWave (.brw)",
-    "Intan (.rhd/.rhs)", "Maxwell (.raw.h5)", "Blackrock (.ns1-.ns6)", "HEKA PatchMaster DAT2 bundle (.dat)", "spike lists: Axion CSV, MC_DataTool text, NeuroExplorer .nex and "
+    "Intan (.rhd/.rhs)", "Maxwell (.raw.h5)", "Blackrock (.ns1-.ns6)", "PatchMaster DAT2 bundle (.dat)", "spike lists: Axion CSV, MC_DataTool text, NeuroExplorer .nex and "
     "timestamps, Eglen spike HDF5, MEA-NAP .mat",
 )
 _HEKA_MAGIC = (b"DAT1", b"DAT2", b"DATA")
