@@ -2,8 +2,9 @@
 
 Subcommands live in :mod:`ephystool.commands` and are imported only when invoked, so
 ``ephystool --help`` stays fast. An expected error (:class:`~ephystool.errors.EphysError`) is
-printed as one line naming the file and the problem, with exit status 2; ``--debug`` shows the
-traceback.
+printed as one line naming the file and the problem, with exit status 2; any other exception is a
+bug and is printed as one ``internal error ... rerun with --debug`` line, exit status 3. ``--debug``
+shows the traceback.
 """
 
 from __future__ import annotations
@@ -86,6 +87,32 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("ephystool: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug, not the user's fault: one line, and the traceback only with --debug
+        if debug:
+            raise
+        where = _origin(exc)
+        click.echo(f"ephystool: internal error ({type(exc).__name__}{where}: {_one_line(exc)}); this is a bug in "
+                   "ephystool: rerun with --debug for the traceback and report it", err=True)
+        sys.exit(3)
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """The exception's message on one line, shortened, with control characters escaped."""
+    text = " ".join(str(exc).split())
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def _origin(exc: BaseException) -> str:
+    """' in module.function' of the innermost frame of the traceback (empty when unknown)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return ""
+    code = tb.tb_frame.f_code
+    module = tb.tb_frame.f_globals.get("__name__", "?")
+    return f" in {module}.{code.co_name}"
 
 
 if __name__ == "__main__":  # pragma: no cover

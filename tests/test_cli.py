@@ -131,3 +131,40 @@ def test_analyze_with_unknown_condition_exits_2(tmp_path: Path, capsys) -> None:
     assert len(lines) == 1 and lines[0].startswith("ephystool: error:")
     assert "manifest.csv" in lines[0] and "magnesium sulfate" in lines[0] and "row 1" in lines[0]
     assert not out.exists()  # nothing is analysed or written for an invalid manifest
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_bug_is_one_internal_error_line_not_a_traceback(command: str, capsys,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command (issue 14, item 2): an unexpected exception prints one line naming --debug, exit 3."""
+    import click
+
+    from ephystool.cli import LazyGroup
+
+    def boom() -> None:  # stands for any bug inside the command
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    monkeypatch.setattr(LazyGroup, "get_command", lambda self, ctx, name: click.Command(name, callback=boom))
+    with pytest.raises(SystemExit) as ex:
+        main([command])
+    err = capsys.readouterr().err
+    assert ex.value.code == 3
+    assert err.count("\n") == 1 and err.startswith("ephystool: internal error (ZeroDivisionError")
+    assert "rerun with --debug" in err and "Traceback" not in err
+
+
+def test_info_bug_is_one_line_and_debug_shows_it(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ephystool.io
+
+    def broken_load(*args, **kwargs):
+        raise KeyError("a bug in a reader")
+
+    monkeypatch.setattr(ephystool.io, "load", broken_load)
+    path = str(_abf(tmp_path))
+    with pytest.raises(SystemExit) as ex:
+        main(["info", "--json", path])
+    err = capsys.readouterr().err
+    assert ex.value.code == 3 and err.count("\n") == 1 and "internal error (KeyError" in err
+    assert "rerun with --debug" in err
+    with pytest.raises(KeyError):
+        main(["--debug", "info", path])

@@ -189,7 +189,8 @@ def _transitions(recording: Any, sweep: int, windows: list[tuple[float, float]])
     eps = recording.epochs[sweep] if sweep < len(recording.epochs) else ()
     prev = 0.0
     for e in eps:
-        if e.kind in ("step", "pulse", "train") and abs(e.level - prev) > 1e-9:
+        # steps only: in a pulse train each brief pulse is the stimulus (the AP follows it within onset_skip)
+        if e.kind == "step" and abs(e.level - prev) > 1e-9:
             out.add(float(e.start_s))
         prev = e.level
     return tuple(sorted(out))

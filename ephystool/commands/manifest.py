@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 _RECORDING_EXT = {".abf", ".nwb", ".h5", ".axgd", ".axgx", ".axg", ".wcp", ".smr", ".smrx", ".ibw", ".pxp", ".dat",
-                  ".raw", ".nex", ".mat", ".csv", ".gz", ".txt", ".nextimestamps"}
+                  ".raw", ".nex", ".mat", ".csv", ".gz", ".txt", ".nextimestamps", ".brw", ".rhd", ".rhs",
+                  ".continuous", ".oebin", ".ns1", ".ns2", ".ns3", ".ns4", ".ns5", ".ns6"}
 
 
 def draft_rows(folder: Path, conditions: tuple[str, ...], base: Path | None = None,
@@ -25,11 +26,19 @@ def draft_rows(folder: Path, conditions: tuple[str, ...], base: Path | None = No
 
     base = (base or folder).resolve()
 
-    rows = []
+    from ephystool.io.registry import detect_folder_recording
+
+    rows, folders = [], set()
     for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _RECORDING_EXT):
         if f.name.startswith(".") or f.name.startswith("manifest"):
             continue
-        problem = _readability(f)
+        in_folder = detect_folder_recording(f)  # an Open Ephys recording folder is one recording (one row)
+        if in_folder is not None:
+            if in_folder[0] in folders:
+                continue
+            folders.add(in_folder[0])
+            f = in_folder[0]
+        problem = "" if in_folder is not None else _readability(f)
         if problem is None:  # a table or text file no reader takes (notes, peer outputs): not a recording
             if skipped is not None:
                 skipped.append(f)

@@ -17,7 +17,7 @@ def load(path: str | os.PathLike[str], kind: str | None = None, **options: Any) 
     Parameters
     ----------
     path : str or path-like
-        The recording file.
+        The recording file, or an Open Ephys recording folder (a file inside one opens the folder).
     kind : str, optional
         Force the recording kind ('voltage_clamp', 'current_clamp', 'field', 'mea'), e.g. from
         the manifest or the protocol, where the file's header is wrong or silent.
@@ -36,12 +36,13 @@ def load(path: str | os.PathLike[str], kind: str | None = None, **options: Any) 
     """
     from ephystool.errors import LoadError
     from ephystool.io.base import check_readable
-    from ephystool.io.registry import detect
+    from ephystool.io.registry import detect, detect_folder_recording
 
-    p = check_readable(path)
+    folder = detect_folder_recording(path)  # an Open Ephys recording: the folder (or a file inside it)
+    p = folder[0] if folder else check_readable(path)
     if kind is not None and kind not in KINDS:
         raise LoadError(f"unknown recording kind '{kind}'; expected one of {', '.join(KINDS)}", p)
-    reader = detect(p)
+    reader = folder[1] if folder else detect(p)
     accepted = inspect.signature(reader.read).parameters
     opts = {k: v for k, v in options.items() if k in accepted}
     unknown = sorted(set(options) - set(opts))

@@ -16,9 +16,12 @@ import numpy as np
 import quantities as pq
 
 from ephystool.errors import CorruptFileError
+from ephystool.io.abf_header import check_abf_header
+from ephystool.io.abf_protocol import check_recorded_command, command_dac, read_protocol
 from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
-from ephystool.io.recording import ChannelInfo, EpochInfo, Recording, Tag, analog
+from ephystool.io.recording import ChannelInfo, Recording, Tag, analog
+from ephystool.io.unitnames import file_unit, lookup_unit
 
 __all__ = ["sniff", "read", "NAME", "EXTENSIONS"]
 
@@ -66,7 +69,7 @@ def _segments(raw: Any, path: Path) -> tuple[list[list[np.ndarray]], list[float]
     """Per segment, per channel float arrays in file units, start times, names, units, rate."""
     chans = raw.header["signal_channels"]
     names = [str(c["name"]) for c in chans]
-    units = [str(c["units"]) for c in chans]
+    units = [str(c["units"]) for c in chans]  # raw header text: mapped by file_unit() before any use
     rate = float(chans[0]["sampling_rate"])
     segs, starts = [], []
     n_seg = raw.segment_count(0)
@@ -108,41 +111,6 @@ def _telegraph(raw: Any) -> list[int | None]:
     return [int(a["nTelegraphMode"]) if a.get("nTelegraphEnable") else None for a in info["listADCInfo"]]
 
 
-def _protocol(abf: Any, n_sweeps: int, rate: float, t_starts: list[float]):
-    """Command waveforms, epochs, stimulus times and holding levels per sweep from pyABF."""
-    commands, epochs, stims, holding = [], [], [], []
-    cmd_units = str(abf.sweepUnitsC or "")
-    unit = pq.Quantity(1.0, cmd_units.replace("µ", "u")) if cmd_units else None  # the same for every sweep
-    canonical = None if unit is None else (
-        pq.pA if unit.dimensionality.simplified == pq.pA.dimensionality.simplified else pq.mV)
-    for k in range(min(n_sweeps, abf.sweepCount)):
-        abf.setSweep(k)
-        c = np.asarray(abf.sweepC, dtype=float)
-        ep, st = [], []
-        e = abf.sweepEpochs
-        for p1, p2, level, typ, dig in zip(e.p1s, e.p2s, e.levels, e.types, e.digitalStates, strict=False):
-            ep.append(EpochInfo(p1 / rate, p2 / rate, float(level), cmd_units, str(typ).lower(), int(np.any(dig))))
-            if np.any(dig) and p2 > p1:
-                st.append(p1 / rate)
-        commands.append(to_canonical(analog(c, cmd_units.replace("µ", "u"), rate, t_starts[k], "command"))
-                        if c.size and cmd_units else None)
-        epochs.append(tuple(ep))
-        stims.append(tuple(st))
-        holding.append(_holding_level(abf, c, st, rate, cmd_units, unit, canonical))
-    return commands, epochs, stims, holding
-
-
-def _holding_level(abf: Any, command: np.ndarray, stims: list[float], rate: float, units: str, unit: Any,
-                   canonical: Any) -> Any:
-    """Command level at the first stimulus where the sweep has one, else the DAC holding level, in ``canonical``
-    (pA or mV) units; ``unit`` is one of the command's ``units``."""
-    if unit is None:
-        return None
-    if stims and command.size and units.strip() == "mV":
-        return (float(command[min(command.size - 1, int(round(stims[0] * rate)))]) * unit).rescale(canonical)
-    return (float(abf.holdingCommand[0]) * unit).rescale(canonical)
-
-
 def _tags(abf: Any, starts: np.ndarray) -> tuple[Tag, ...]:
     out = []
     for text, t in zip(abf.tagComments, abf.tagTimesSec, strict=False):
@@ -155,23 +123,37 @@ def read(path: Path, kind: str | None = None) -> Recording:
     """Read an ABF1/ABF2 file into a :class:`Recording` (signals in pA / mV)."""
     import neo
 
+    check_abf_header(path)  # pointers and counts against the file size before neo or pyABF parse it
     raw = _open_neo(path)
     abf = _open_pyabf(path)
     segs, starts, names, units, rate = _segments(raw, path)
     segs, starts = _split_unsynched(segs, starts, abf, rate, {**raw._axon_info, "_path": path})
-    guess = infer_clamp(names, units, telegraph_modes=_telegraph(raw), dac_units=list(abf.dacUnits), requested=kind)
+    mapped = [file_unit(u, f"channel {ascii(names[i])}") for i, u in enumerate(units)]
+    units = [u for u, _ in mapped]
+    unit_warnings = tuple(w for _, w in mapped if w)
+    cmd_dac = command_dac(abf)  # the DAC whose waveform is enabled: its unit says what the amplifier clamps
+    dac_units = [] if cmd_dac is None or cmd_dac >= len(abf.dacUnits) else [lookup_unit(abf.dacUnits[cmd_dac]) or ""]
+    guess = infer_clamp(names, units, telegraph_modes=_telegraph(raw), dac_units=dac_units, requested=kind)
     block = neo.Block(name=path.name, file_origin=str(path))
     for k, seg_arrays in enumerate(segs):
         seg = neo.Segment(index=k, name=f"sweep {k}")
         for i, arr in enumerate(seg_arrays):
-            sig = analog(arr, units[i].replace("µ", "u") or "dimensionless", rate, starts[k], names[i])
+            sig = analog(arr, units[i], rate, starts[k], names[i])
             seg.analogsignals.append(to_canonical(sig, path))
         block.segments.append(seg)
     chans = []
     for i in range(len(names)):
         role = "signal" if i == guess.primary else ("aux" if units[i].strip() == "V" else "command_copy")
         chans.append(ChannelInfo(i, names[i], block.segments[0].analogsignals[i].dimensionality.string, rate, role))
-    commands, epochs, stims, holding = _protocol(abf, len(segs), rate, starts)
+    proto = read_protocol(abf, len(segs), rate, starts)
+    proto.notes.setdefault("holding_source", "file (DAC holding level)")
+    check_recorded_command(proto, block, tuple(chans), guess.primary)
+    commands, epochs, stims, holding = proto.commands, proto.epochs, proto.stims, proto.holding
+    dac = 0 if proto.dac is None else proto.dac
+    _, dac_warning = file_unit(abf.dacUnits[dac] if dac < len(abf.dacUnits) else "", f"the command (DAC {dac})")
+    if dac_warning:
+        unit_warnings += (dac_warning.split(":")[0] + ": no command waveform or holding level is reported",)
+    unit_warnings += tuple(proto.warnings)
     want = "pA" if guess.kind == "current_clamp" else "mV"
     first = next((h for h in holding if h is not None), None)  # every level is in the same canonical unit
     if first is not None and first.dimensionality.simplified != pq.Quantity(1, want).dimensionality.simplified:
@@ -184,11 +166,12 @@ def read(path: Path, kind: str | None = None) -> Recording:
         "recorded": str(getattr(abf, "abfDateTime", "")),
         "comment": str(getattr(abf, "abfFileComment", "") or ""),
         "clamp_evidence": guess.evidence,
+        **proto.notes,
         "pyabf_sweep_start_times_s": ";".join(f"{x:g}" for x in abf.sweepTimesSec[: len(segs)]),
     }
     return Recording(
         path=path, sha256=None, format=version, kind=guess.kind, block=block,
         channels=tuple(chans), primary=guess.primary, sweep_start_times_s=t, holding=tuple(holding),
         commands=tuple(commands), epochs=tuple(epochs), stim_times_s=tuple(stims), tags=_tags(abf, t),
-        metadata=meta, warnings=guess.warnings,
+        metadata=meta, warnings=(*unit_warnings, *guess.warnings),
     )

@@ -49,6 +49,11 @@ def sha256_file(path: Path, block: int = 1 << 20) -> str:
     Remembered per process for an unchanged file (same path, inode, size and modification time), so the
     batch cache's key and the recording's provenance hash read a large file once.
     """
+    if Path(path).is_dir():  # a recording folder (Open Ephys): its files' names and bytes, in name order
+        h = hashlib.sha256()
+        for f in sorted(q for q in Path(path).rglob("*") if q.is_file()):
+            h.update(f.relative_to(path).as_posix().encode() + b"\0" + sha256_file(f, block).encode())
+        return h.hexdigest()
     st = os.stat(path)
     key = (str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
     if key not in _HASHES:
@@ -105,9 +110,10 @@ _VOLTAGE = {"V", "mV", "uV", "µV", "kV"}
 
 
 def _norm_unit(u: str) -> str:
-    u = (u or "").strip().replace("µ", "u").replace("μ", "u")
-    # NWB writes 'volts'/'amperes', some files 'v'/'a' (in quantities 'a' would be a year)
-    return {"volts": "V", "volt": "V", "v": "V", "amperes": "A", "ampere": "A", "amps": "A", "a": "A"}.get(u.lower(), u)
+    """A unit string's canonical name from the closed table (:mod:`ephystool.io.unitnames`), else the text."""
+    from ephystool.io.unitnames import clean_unit_text, lookup_unit
+
+    return lookup_unit(u) or clean_unit_text(u)
 
 
 def is_current(unit: str) -> bool:

@@ -48,7 +48,8 @@ def infer_clamp(
 
     1. ``requested`` (manifest or protocol) wins; the primary channel is the first channel with
        the matching measured dimension.
-    2. An amplifier telegraph saying current clamp (ABF2 ``nTelegraphMode == 1``) on a channel.
+    2. An amplifier telegraph saying current clamp (ABF2 ``nTelegraphMode == 1``) on a channel; one saying
+       voltage clamp (``nTelegraphMode == 0``) where a current channel exists.
     3. Voltage and current channels both present: a voltage channel named like a membrane potential
        ('Vm', 'Membrane Voltage') means current clamp (the current channel is the recorded injected
        current); a voltage channel named like a command copy ('AO #0', 'Cmd') means voltage clamp.
@@ -78,6 +79,8 @@ def infer_clamp(
             return ClampGuess("current_clamp", i, "amplifier telegraph: current clamp (units inconsistent)", tuple(warns))
     vm_named = [i for i in vol if _VM_NAME.search(names[i] or "")]
     cmd_named = [i for i in vol if _CMD_NAME.search(names[i] or "")]
+    if cur and any(m == 0 for m in modes):  # telegraph says voltage clamp (a VC secondary output is often 'Vm')
+        return ClampGuess("voltage_clamp", cur[0], "amplifier telegraph: voltage clamp")
     if cur and vol:
         if vm_named:
             return ClampGuess("current_clamp", vm_named[0], f"membrane-potential channel '{names[vm_named[0]]}'")

@@ -9,6 +9,7 @@ Ecephys: the first ``ElectricalSeries`` becomes a chunked :class:`~ephystool.io.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,8 +19,9 @@ import numpy as np
 import quantities as pq
 
 from ephystool.errors import CorruptFileError, LoadError
-from ephystool.io.base import HDF5_MAGIC, _norm_unit, head_bytes, to_canonical
+from ephystool.io.base import HDF5_MAGIC, head_bytes, to_canonical
 from ephystool.io.recording import ChannelInfo, Electrode, Recording, analog
+from ephystool.io.unitnames import lookup_unit
 
 __all__ = ["sniff", "read", "NAME", "EXTENSIONS", "NWBElectricalSource"]
 
@@ -46,26 +48,73 @@ def _series_array(s: Any) -> np.ndarray:
 
 
 def _unit(s: Any) -> str:
-    return _norm_unit(str(s.unit))  # the shared unit-name table (µ -> u, 'volts' -> V, ...)
+    """The series' unit through the closed unit table (never evaluated); 'dimensionless' when unknown."""
+    return lookup_unit(str(s.unit)) or "dimensionless"
 
 
-def _sweep_key(name_series: tuple[str, Any]) -> tuple[int, str]:
+def _natural(name: str) -> tuple[Any, ...]:
+    """'Step 2' before 'Step 10': digit runs compare as numbers (a last resort after the file's own order)."""
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
+
+
+def _sweep_key(name_series: tuple[str, Any]) -> tuple[Any, ...]:
+    """Acquisition order: ``sweep_number``, then ``starting_time``, then the name with numbers as numbers."""
     name, s = name_series
     num = getattr(s, "sweep_number", None)
-    return (int(num) if num is not None else 1 << 30, name)
+    t0 = getattr(s, "starting_time", None)
+    return (int(num) if num is not None else 1 << 62, float(t0) if t0 is not None else float("inf"), _natural(name))
+
+
+def _table_order(nwb: Any) -> list[tuple[Any, Any]]:
+    """(response, stimulus or None) in the order of the file's intracellular-recordings table ([] without one)."""
+    try:
+        table = nwb.intracellular_recordings
+        if table is None or len(table) == 0:
+            return []
+        resp, stim = table["responses"]["response"], table["stimuli"]["stimulus"]
+        out = []
+        for i in range(len(table)):
+            r, st = resp[i], stim[i]
+            r = r.timeseries if hasattr(r, "timeseries") else r[2]
+            st = st.timeseries if hasattr(st, "timeseries") else (st[2] if st is not None else None)
+            out.append((r, st))
+        return out
+    except Exception:  # noqa: BLE001 - an absent or malformed optional table: fall back to sweep numbers
+        return []
+
+
+def _pair_stimuli(nwb: Any, series: list[tuple[str, Any]], table: list[tuple[Any, Any]]) -> dict[int, Any]:
+    """Stimulus series per response (by ``id``): from the table, else by equal ``sweep_number``; never guessed."""
+    from pynwb.icephys import PatchClampSeries
+
+    if table:
+        return {id(r): st for r, st in table if st is not None}
+    by_num = {}
+    for st in nwb.stimulus.values():
+        num = getattr(st, "sweep_number", None)
+        if isinstance(st, PatchClampSeries) and num is not None:
+            by_num[int(num)] = st
+    return {id(s): by_num[int(s.sweep_number)] for _, s in series
+            if getattr(s, "sweep_number", None) is not None and int(s.sweep_number) in by_num}
 
 
 def _icephys(nwb: Any, path: Path, kind_req: str | None) -> dict[str, Any]:
     from pynwb.icephys import CurrentClampSeries, PatchClampSeries, VoltageClampSeries
 
     series = sorted(((n, s) for n, s in nwb.acquisition.items() if isinstance(s, PatchClampSeries)), key=_sweep_key)
+    table = _table_order(nwb)
+    if table and {id(r) for r, _ in table} == {id(s) for _, s in series}:
+        series = [(r.name, r) for r, _ in table]
+        order_source = "intracellular_recordings table"
+    else:
+        table, order_source = [], "sweep_number / starting_time"
     if not series:
         raise LoadError("NWB file has no intracellular sweeps and no ElectricalSeries; nothing to analyse", path)
-    stim = {getattr(s, "sweep_number", None): s for s in nwb.stimulus.values() if isinstance(s, PatchClampSeries)}
+    stim = _pair_stimuli(nwb, series, table)
     kinds = {"voltage_clamp" if isinstance(s, VoltageClampSeries) else
              "current_clamp" if isinstance(s, CurrentClampSeries) else "unknown" for _, s in series}
     kind = kind_req or (kinds.pop() if len(kinds) == 1 else "current_clamp")
-    return {"series": series, "stim": stim, "kind": kind}
+    return {"series": series, "stim": stim, "kind": kind, "order_source": order_source}
 
 
 def _build_icephys(parts: dict[str, Any], path: Path) -> tuple[Any, list[Any], list[Any], np.ndarray, float, str]:
@@ -85,7 +134,7 @@ def _build_icephys(parts: dict[str, Any], path: Path) -> tuple[Any, list[Any], l
         block.segments.append(seg)
         starts.append(start)
         t_next = start + sig.shape[0] / rate
-        st = parts["stim"].get(getattr(s, "sweep_number", None))
+        st = parts["stim"].get(id(s))
         if st is not None:
             cmd = to_canonical(analog(_series_array(st), _unit(st), float(st.rate), start, "command"), path)
             commands.append(cmd)
@@ -168,5 +217,5 @@ def read(path: Path, kind: str | None = None) -> Recording:
         path=path, sha256=None, format="nwb", kind=parts["kind"], block=block,
         channels=(ChannelInfo(0, parts["series"][0][0], units, rate),), primary=0, sweep_start_times_s=starts,
         holding=tuple(holding), commands=tuple(commands), epochs=tuple(() for _ in starts),
-        stim_times_s=tuple(() for _ in starts), metadata=meta,
+        stim_times_s=tuple(() for _ in starts), metadata={**meta, "sweep_order_source": parts["order_source"]},
     )

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 import quantities as pq
 
-from ephystool.errors import AnalysisError
+from ephystool.errors import AnalysisError, UnitsError
 
 __all__ = [
     "KINDS",
@@ -342,8 +342,17 @@ class Recording:
 
 
 def analog(data: np.ndarray, units: str, rate_hz: float, t_start_s: float = 0.0, name: str = "") -> Any:
-    """Build a ``neo.AnalogSignal`` (samples x 1) from a 1-D array: the one constructor used everywhere."""
+    """Build a ``neo.AnalogSignal`` (samples x 1) from a 1-D array: the one constructor used everywhere.
+
+    ``units`` must be a canonical name of :data:`ephystool.io.unitnames.CANONICAL` (map a file's unit
+    string with :func:`~ephystool.io.unitnames.file_unit` first): ``quantities`` evaluates unit strings,
+    so nothing else may reach it.
+    """
     import neo
 
+    from ephystool.io.unitnames import CANONICAL
+
+    if units not in CANONICAL:
+        raise UnitsError(f"unit {ascii(str(units)[:16])} is not in ephystool's unit table; map it with file_unit() first")
     arr = np.asarray(data, dtype=np.float64).reshape(-1, 1)
     return neo.AnalogSignal(arr, units=units, sampling_rate=rate_hz * pq.Hz, t_start=t_start_s * pq.s, name=name)

@@ -9,6 +9,7 @@ reader's own error reaches the user (neo's ``get_io`` hides them inside a bare `
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ __all__ = ["Reader", "detect", "SUPPORTED", "spikelist_readers"]
 SUPPORTED = (
     "Axon ABF1/ABF2 (.abf)", "NWB 2 icephys/ecephys (.nwb)", "Multi Channel Systems HDF5 (.h5)",
     "AxoGraph (.axgd/.axgx/.axg)", "WinWCP (.wcp)", "CED Spike2 (.smr/.smrx)", "Igor (.ibw/.pxp)",
-    "raw binary with a JSON/YAML sidecar", "spike lists: Axion CSV, MC_DataTool text, NeuroExplorer .nex and "
+    "raw binary with a JSON/YAML sidecar", "Open Ephys legacy/binary (folder)", "3Brain BrainWave (.brw)",
+    "Intan (.rhd/.rhs)", "Maxwell (.raw.h5)", "Blackrock (.ns1-.ns6)", "PatchMaster DAT2 bundle (.dat)", "spike lists: Axion CSV, MC_DataTool text, NeuroExplorer .nex and "
     "timestamps, Eglen spike HDF5, MEA-NAP .mat",
 )
 _HEKA_MAGIC = (b"DAT1", b"DAT2", b"DATA")
@@ -57,6 +59,43 @@ def _safe_sniff(sniff: Callable[[Path], bool], path: Path) -> bool:
         return False
 
 
+def _neo_mea(fmt: str) -> Reader:
+    from ephystool.io import neo_mea
+
+    return Reader(fmt, lambda p, kind=None, stream=None, _f=fmt: neo_mea.read(p, _f, kind, stream))
+
+
+#: files that belong to an Open Ephys recording folder (the folder is the recording)
+_OPEN_EPHYS_PARTS = (".continuous", ".openephys", ".oebin", ".events", ".spikes", ".npy", ".dat", ".xml")
+
+
+def detect_folder_recording(path: str | Path) -> tuple[Path, Reader] | None:
+    """(folder, reader) when ``path`` is an Open Ephys recording folder or one of its files, else None."""
+    from ephystool.io.neo_mea import open_ephys_root
+
+    p = Path(path)
+    if not p.exists() or not (p.is_dir() or p.suffix.lower() in _OPEN_EPHYS_PARTS):
+        return None
+    found = open_ephys_root(p)
+    return None if found is None else (found[0], _neo_mea(found[1]))
+
+
+def _sniff_h5_groups(path: Path) -> str | None:
+    """'brw' (3Brain BrainWave) or 'maxwell' from the HDF5 file's top-level groups."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            keys = set(f.keys())
+    except (OSError, RuntimeError, KeyError, ValueError):
+        return None
+    if keys & {"3BData", "3BRecInfo"} or any(k.startswith("Well_") for k in keys) and "ExperimentSettings" in keys:
+        return "brw"
+    if "mapping" in keys or {"recordings", "wells"} <= keys:
+        return "maxwell"
+    return None
+
+
 def _hdf5(path: Path) -> Reader:
     import h5py
 
@@ -77,6 +116,9 @@ def _hdf5(path: Path) -> Reader:
     for name, sniff, read in spikelist_readers():
         if _safe_sniff(sniff, path):
             return Reader(name, read)
+    fmt = _sniff_h5_groups(path)
+    if fmt is not None:
+        return _neo_mea(fmt)
     raise UnsupportedFormatError(
         "HDF5 file that is neither NWB, Multi Channel Systems nor a known spike-time layout; "
         "export it from the acquisition software as NWB or MCS HDF5", path)
@@ -98,10 +140,14 @@ def detect(path: Path) -> Reader:
     ext = path.suffix.lower()
     if abf.sniff(path):
         return Reader("abf", abf.read)
+    if head[:4] == b"DAT2":
+        from ephystool.io import heka
+
+        return Reader("heka", heka.read)
     if head[:4] in _HEKA_MAGIC:
         raise UnsupportedFormatError(
-            "HEKA PatchMaster .dat is not supported yet (neo has no reader for it); export the series to ABF or NWB "
-            "from PatchMaster (File > Export) and load that", path)
+            "HEKA PatchMaster .dat that is not a DAT2 bundle (older PatchMaster/Pulse): not supported; export the "
+            "series to ABF or NWB from PatchMaster (File > Export) and load that", path)
     if head == HDF5_MAGIC:
         return _hdf5(path)
     if ext == ".abf":
@@ -110,6 +156,10 @@ def detect(path: Path) -> Reader:
         raise CorruptFileError(f"named {ext} but is not an HDF5 file (no HDF5 signature): wrong file or damaged", path)
     if ext == ".ibw":  # a wave of a '<name>_ch<k>_<sweep>.ibw' series: the whole series is one recording
         return Reader("igor", importlib.import_module("ephystool.io.igor").read)
+    if ext in (".rhd", ".rhs"):
+        return _neo_mea("intan")
+    if re.fullmatch(r"\.ns[1-6]", ext):
+        return _neo_mea("blackrock")
     fmt = neo_generic.sniff_format(path)
     if fmt is not None:
         return Reader(fmt, lambda p, kind=None, _f=fmt: neo_generic.read(p, _f, kind))

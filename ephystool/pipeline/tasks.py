@@ -115,7 +115,9 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
         cmds = tuple(None if f else c for f, c in zip(flat, rec.commands, strict=True))
         eps = tuple(() if k < len(flat) and flat[k] else e for k, e in enumerate(rec.epochs))
         rec = rec.replace(holding=tuple(v * pq.mV for v in vals), commands=cmds, epochs=eps)
-    return rec
+    from ephystool.io.overrides import apply_overrides  # manifest values win; each value's source is named
+
+    return apply_overrides(rec, row["overrides"], kind=kind, holding_given=bool(hold))
 
 
 def _label(row: dict[str, Any]) -> dict[str, Any]:
@@ -151,13 +153,16 @@ def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
 def _select_well(result: Any, well: str, path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows of one well when the manifest names a well of a multi-well file (one manifest row per well).
 
-    A single-well recording (the analyzer leaves ``well`` empty) is labelled with the manifest's well.
+    A single-well recording (the analyzer leaves ``well`` empty, or names the file's only well) is labelled
+    with the manifest's well, whatever its label: there ``well`` names the experimental unit.
     """
     rows = list(result.rows())
     elec = list(getattr(result, "electrode_rows", list)())
     wells = sorted({str(r.get("well") or "") for r in rows} - {""})
     if not well or not wells:
         return rows, elec
+    if len(wells) == 1:
+        return rows, [{**r, "well": well} if r.get("well") else r for r in elec]
     if well not in wells:
         shown = ", ".join(wells[:12]) + (f" and {len(wells) - 12} more" if len(wells) > 12 else "")
         raise AnalysisError(f"the manifest names well '{well}' but the file has wells {shown}", path)
@@ -221,6 +226,7 @@ def _hashes(rows: tuple[dict[str, Any], ...], recs: list[Any], threads: int) -> 
 
 def _analyse(task: Task, out: TaskOutput) -> None:
     from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
+    from ephystool.io.overrides import value_sources
     from ephystool.protocols import load_protocol
 
     proto = load_protocol(task.protocol)
@@ -238,6 +244,7 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     else:
         recs = [_load(r, proto.recording.mode) for r in task.rows]
         hashes = _hashes(task.rows, recs, task.threads)
+        out.params["value_sources"] = {r["recording"]: value_sources(rec) for r, rec in zip(task.rows, recs, strict=True)}
         if len(recs) == 1:
             file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
         try:

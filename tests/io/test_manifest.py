@@ -258,7 +258,7 @@ def test_manifest_check_unknown_condition(tmp_path: Path, capsys) -> None:
 def test_manifest_init_leaves_out_tables_and_notes_unreadable_recordings(tmp_path: Path, capsys) -> None:
     root = _experiment(tmp_path / "exp")
     (root / "control" / "peer_outputs.csv").write_text("file,metric,value\ncell0.abf,rate,3\n")
-    (root / "control" / "rig.dat").write_bytes(b"DAT2" + bytes(200))  # a HEKA PatchMaster bundle
+    (root / "control" / "rig.dat").write_bytes(b"DAT1" + bytes(200))  # an old (unbundled) HEKA file: no reader
     main(["manifest", "init", str(root)])
     out = capsys.readouterr().out
     assert "left out 1 file(s)" in out and "peer_outputs.csv" in out
