@@ -69,11 +69,28 @@ def _neo_mea(fmt: str) -> Reader:
 _OPEN_EPHYS_PARTS = (".continuous", ".openephys", ".oebin", ".events", ".spikes", ".npy", ".dat", ".xml")
 
 
+def _igor_series_folder(p: Path) -> Path | None:
+    """The folder when ``p`` is a folder of one Igor wave series ``<name>_ch<k>_<sweep>.ibw`` or a wave in one."""
+    from ephystool.io.igor import _NAME
+
+    if not (p.is_dir() or p.suffix.lower() == ".ibw"):
+        return None
+    folder = p if p.is_dir() else p.parent
+    names = {m["name"] for f in folder.iterdir() if f.is_file() and (m := _NAME.match(f.name))}
+    return folder if len(names) == 1 else None
+
+
 def detect_folder_recording(path: str | Path) -> tuple[Path, Reader] | None:
-    """(folder, reader) when ``path`` is an Open Ephys recording folder or one of its files, else None."""
+    """(folder, reader) when ``path`` is a recording folder or one of its files, else None.
+
+    Recording folders: Open Ephys (legacy ``.continuous`` or binary ``structure.oebin``) and a folder that
+    holds one Igor wave series (``<name>_ch<k>_<sweep>.ibw``: one wave per channel and sweep).
+    """
     from ephystool.io.neo_mea import open_ephys_root
 
     p = Path(path)
+    if p.exists() and (igor := _igor_series_folder(p)) is not None:
+        return igor, Reader("igor", importlib.import_module("ephystool.io.igor").read)
     if not p.exists() or not (p.is_dir() or p.suffix.lower() in _OPEN_EPHYS_PARTS):
         return None
     found = open_ephys_root(p)

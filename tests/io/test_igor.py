@@ -57,3 +57,15 @@ def test_errors_name_the_fix(tmp_path):
         shutil.copy(src / "X_IDthresh_ch1_349.ibw", miss / name)
     with pytest.raises(CorruptFileError, match="sweep 2 has no wave for channel"):
         read(miss / "A_ch0_1.ibw")
+
+
+def test_series_folder_is_one_recording_for_load_and_manifest_init(tmp_path):
+    """A folder holding one wave series loads as that series, and ``manifest init`` lists it once."""
+    from ephystool.commands.manifest import draft_rows
+    from ephystool.io import load
+
+    rec = load(CC / "CA1py_150216_A1_FirePattern")
+    assert rec.format == "igor" and rec.n_sweeps == 2
+    rows = draft_rows(CC, ("control", "mg_aspartate", "mg_citrate"))
+    igor = [r["path"] for r in rows if "FirePattern" in r["path"] or "IDthresh" in r["path"]]
+    assert sorted(Path(p).name for p in igor) == ["C060109A1-SR-C1_IDthresh", "CA1py_150216_A1_FirePattern"]
