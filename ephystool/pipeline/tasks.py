@@ -127,8 +127,11 @@ def _label(row: dict[str, Any]) -> dict[str, Any]:
 def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
     if not out:
         return []
+    # nmda_iv and nmda_tonic draw with fig_nmda (their family's module): the I-V with its Woodhull fit and
+    # the tonic time course are the figures the headline claims rest on
+    family = {"nmda_iv": "nmda", "nmda_tonic": "nmda"}.get(name, name)
     try:
-        mod = importlib.import_module(f"ephystool.report.fig_{name}")
+        mod = importlib.import_module(f"ephystool.report.fig_{family}")
     except ModuleNotFoundError:
         return []
     plot = getattr(mod, f"plot_{name}", None)
