@@ -208,16 +208,27 @@ def _design(out: Path, prov: dict[str, Any]) -> str:
     return str(prov.get("design") or "")
 
 
-def render_report(out_dir: str | Path, title: str = "ephystool report") -> str:
-    """The report for an output folder (after ``analyze`` and ``compare``) as one HTML string."""
+def render_report(out_dir: str | Path, title: str = "ephystool report", results_dir: str | Path | None = None) -> str:
+    """The report for an output folder as one HTML string.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder of the comparison (``verdicts.json``, ``claims/``).
+    title : str
+    results_dir : str or Path, optional
+        Folder of the analysis (``results.csv``, ``failures.csv``, ``provenance.json``, ``figures/``) when it
+        is not ``out_dir`` (``ephystool compare RESULTS_DIR --out DIR``).
+    """
     out = Path(out_dir)
-    results = _read_table(out, "results.csv")
-    pf = out / "provenance.json"
+    res_dir = Path(results_dir) if results_dir is not None else out
+    results = _read_table(res_dir, "results.csv")
+    pf = res_dir / "provenance.json"
     prov = json.loads(pf.read_text(encoding="utf-8")) if pf.is_file() else {}
     parts = [
-        ("summary", "Summary", _summary(results, _read_table(out, "failures.csv"), prov, _design(out, prov))),
+        ("summary", "Summary", _summary(results, _read_table(res_dir, "failures.csv"), prov, _design(out, prov))),
         ("claims", "Claims", claims_section(out)),
-        ("analyses", "Analyses by condition", _analyses(out, results, list(prov.get("conditions") or []))),
+        ("analyses", "Analyses by condition", _analyses(res_dir, results, list(prov.get("conditions") or []))),
         ("metrics", "Metrics by condition", _metrics(results)),
         ("provenance", "Provenance", _provenance(prov)),
     ]
@@ -227,7 +238,7 @@ def render_report(out_dir: str | Path, title: str = "ephystool report") -> str:
             f"<style>{_CSS}</style></head><body><h1>{e(title)}</h1>{body}</body></html>\n")
 
 
-def write_report(out_dir: str | Path, title: str = "ephystool report") -> Path:
-    """Write ``out_dir/report.html`` atomically and return its path."""
+def write_report(out_dir: str | Path, title: str = "ephystool report", results_dir: str | Path | None = None) -> Path:
+    """Write ``out_dir/report.html`` atomically and return its path (see :func:`render_report`)."""
     out = Path(out_dir)
-    return write_text(out / "report.html", render_report(out, title))
+    return write_text(out / "report.html", render_report(out, title, results_dir))
