@@ -173,3 +173,11 @@ def test_compare_writes_the_report_for_the_labs_own_data(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr[-2000:]
     html = (tmp_path / "cmp" / "report.html").read_text()
     assert "recordings analysed" in html and "I–V with the Woodhull fit" in html
+
+
+def test_info_shows_one_set_of_sweep_times_and_the_span(capsys: pytest.CaptureFixture[str]) -> None:
+    _need_sample()
+    assert _main("info", str(SAMPLE / "ltp" / "control" / "conA1_s1_ltp.abf")) == 0
+    out = capsys.readouterr().out
+    assert "sweep starts: 0, 20, 40" in out and "pyabf_sweep_start_times_s" not in out
+    assert "span 4860.2 s (sweeps total 48.8 s)" in out  # 244 sweeps of 0.2 s every 20 s
