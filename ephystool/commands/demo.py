@@ -82,13 +82,14 @@ def command(out_dir: str, data_dir: str | None, jobs: int | None, quiet: bool) -
     if data_dir:
         data = Path(data_dir)
     else:
-        checkout = sample_data_dir()
-        if not (checkout / "manifest.csv").is_file():
-            click.echo(f"no sample_data/ beside the package: using the sample experiment in {cache_dir()} "
-                       "(generated on first use, about a minute)", err=True)
-        data, source = find_sample_data()
-        if source == "generated":
-            click.echo(f"generated the sample experiment in {data}", err=True)
+        def generate(dest: Path) -> None:
+            click.echo(f"no sample_data/ beside the package: generating the sample experiment (seed {SAMPLE_SEED}, "
+                       f"about a minute) into {dest.parent}", err=True)
+            _generate(dest)
+
+        data, source = find_sample_data(generate=generate)
+        if source != "checkout":
+            click.echo(f"sample experiment: {data} ({source})", err=True)
     manifest = data / "manifest.csv"
     if not manifest.is_file():
         raise LoadError("no manifest.csv here; regenerate the sample data with "
