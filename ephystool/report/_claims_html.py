@@ -104,9 +104,9 @@ def _power(v: dict[str, Any]) -> str:
         val = next((pw[k] for k in ("achieved", "power", "value") if pw.get(k) is not None), None)
         need = pw.get("n_needed") or pw.get("n_for_80")
         txt = "—" if val is None else _pct(val)
-        return txt + (f"; n for 80 %: {need}" if need is not None else "")
+        return e(txt + (f"; n for 80 %: {need}" if need is not None else ""))
     if isinstance(pw, int | float) and not isinstance(pw, bool):
-        return _pct(pw)
+        return e(_pct(pw))
     return e(pw) if isinstance(pw, str) and pw else "—"
 
 
