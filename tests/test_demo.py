@@ -97,19 +97,69 @@ def test_verdicts_match_mechanism(demo_out: Path) -> None:
 
 def test_report_escapes_and_shows_verdicts(demo_out: Path) -> None:
     html = (demo_out / "report.html").read_text()
-    assert "Claims: verdicts" in html and "CIT-MECH-1" in html
-    assert "<script" not in html.lower()
+    assert "Claims" in html and "CIT-MECH-1" in html
+    assert "<script" not in html.lower() and "http://" not in html and "https://" not in html
+
+
+#: Injected into a copy of the report only (the report itself has no scripts): after layout, the visible
+#: text, the viewport width and every element that reaches past it, written into the DOM for --dump-dom.
+_MEASURE = """<script>window.addEventListener('load', () => {
+  const W = document.documentElement.clientWidth, wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && (r.right > W + 1 || r.left < -1)) wide.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+  }
+  const alts = [...document.querySelectorAll('img')].map(i => i.alt);
+  const o = document.createElement('textarea'); o.id = 'measure';
+  o.textContent = JSON.stringify({W, scroll: document.documentElement.scrollWidth, wide: wide.slice(0, 20), alts,
+                            text: document.body.innerText});
+  document.body.appendChild(o);
+});</script>"""
+
+#: The figure kinds a reader needs (FIGURE_KINDS words in the image descriptions).
+_KINDS = ("averaged EPSCs", "I–V with the Woodhull fit", "holding current over time", "f–I curve",
+          "fEPSP slope time course", "spike raster", "heat map")
+
+
+def _browser() -> str:
+    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+    if browser is None:
+        pytest.skip("no headless Chromium on this machine (.ci/run installs it from the system packages)")
+    return browser
 
 
 @pytest.mark.browser
 def test_report_renders_in_headless_chromium(demo_out: Path, tmp_path: Path) -> None:
-    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
-    if browser is None:
-        pytest.skip("no headless Chromium on this machine (.ci/run installs it from the system packages)")
-    proc = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
-                           (demo_out / "report.html").as_uri()], capture_output=True, text=True, timeout=120)
+    """The demo's report at 1400 px: readable numbers, no dicts, nothing wider than the window, every claim
+    and every figure kind present; a screenshot is kept beside the report for a human to look at."""
+    import html as _html
+    import re
+
+    browser = _browser()
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,1000"]
+    shot = demo_out / "report_1400px.png"
+    proc = subprocess.run([*flags, f"--screenshot={shot}", (demo_out / "report.html").as_uri()],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0 and shot.is_file(), proc.stderr[-2000:]
+    probe = tmp_path / "probe.html"
+    probe.write_text((demo_out / "report.html").read_text().replace("</body>", _MEASURE + "</body>"))
+    proc = subprocess.run([*flags, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "CIT-MECH-1" in proc.stdout and "<table" in proc.stdout
+    m = re.search(r'<textarea id="measure">(.*?)</textarea>', proc.stdout, re.S)
+    assert m, "the layout probe did not run"
+    got = json.loads(_html.unescape(m.group(1)))
+    text = got["text"]
+    assert got["W"] <= 1400 and got["scroll"] <= got["W"], f"horizontal scrolling: {got['scroll']} > {got['W']}"
+    assert not got["wide"], f"elements wider than the window: {got['wide']}"
+    assert "{'" not in text and "{\"" not in text
+    long = [x for x in re.findall(r"\d*\.\d+", text) if len(x.split(".")[1].lstrip("0")) > 4]
+    assert not long, f"numbers with more than 4 significant decimals: {long[:10]}"
+    assert "(1)" not in text
+    ids = [v["id"] for v in json.loads((demo_out / "verdicts.json").read_text())]
+    assert ids and all(i in text for i in ids), [i for i in ids if i not in text]
+    for kind in _KINDS:
+        assert any(kind in a for a in got["alts"]), f"no figure of kind '{kind}' in the report"
 
 
 def test_html_escapes_strings_from_files(tmp_path: Path) -> None:

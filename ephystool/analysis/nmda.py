@@ -57,6 +57,28 @@ def _holdings(recording: Any, params: NmdaParams) -> tuple[list[float], list[str
     return out, notes
 
 
+def _warn_holding(recording: Any, holds: list[float], notes: list[str], params: NmdaParams) -> None:
+    """Warn (:class:`~ephystool.io.overrides.HoldingWarning`) where the holding potentials are a guess: not in
+    the file (taken from the protocol), or one level for every sweep where the protocol measures AMPA and
+    NMDA at two (a file recorded with the amplifier driven externally says 0 mV)."""
+    import warnings
+
+    from ephystool.io.holding import HoldingWarning
+
+    fix = "pass holding_mV to ephystool.io.load() or in the manifest"
+    a, n = (float(x.rescale(pq.mV).magnitude) for x in (params.ampa_holding, params.nmda_holding))
+    if any(notes):
+        msg = "holding potential unknown in the file: taken from the protocol's holding_potentials cycled over sweeps"
+    elif recording.metadata.get("holding_source") == "manifest":
+        return
+    elif set(holds) == {0.0} and len(holds) > 1 and abs(a - n) > 0.5 and 0.0 not in (a, n):
+        msg = (f"every sweep is at 0 mV by the file (amplifier driven externally?), the protocol measures AMPA at "
+               f"{a:g} and NMDA at {n:g} mV: the file does not record the holding potential")
+    else:
+        return
+    warnings.warn(f"{recording.path}: {msg}; {fix}", HoldingWarning, stacklevel=3)
+
+
 # ----------------------------------------------------------------------------- result
 @dataclass(frozen=True)
 class NmdaResult:
@@ -182,6 +204,7 @@ def analyze(recording: Any, params: NmdaParams) -> NmdaResult:
         raise AnalysisError("no sweep passed the failure/outlier rules; check the stimulus time and windows",
                             recording.path)
     warn = tuple(sorted({d["warning"] for d in data if d["warning"]}))
+    _warn_holding(recording, holds, hold_notes, params)  # after the errors: a failed analysis says why first
     return NmdaResult(str(recording.path), tuple(measures), tuple(sweep_rows), _ratio(measures, params),
                       _rect(measures, params), data[0]["source"], params, warn, access(recording, data, params))
 

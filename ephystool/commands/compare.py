@@ -44,42 +44,6 @@ def read_acsf(path: Path | None) -> Any:
 
     return None if path is None else ACSF.from_file(path)
 
-def _fmt(x: Any, digits: int = 3) -> str:
-    return "" if x is None or (isinstance(x, float) and x != x) else f"{x:.{digits}g}"
-
-
-def print_verdicts(result: Any) -> None:
-    """Print the verdict table (rich when available, else plain text)."""
-    rows = []
-    for v in result.verdicts:
-        e = v.effect or {}
-        ci = v.ci or [None, None]
-        p = v.prediction or {}
-        rows.append([v.id, v.condition, v.reference, v.metric or "-", v.expected, v.verdict,
-                     f"{_fmt(e.get('estimate'))} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if e else "",
-                     f"{_fmt(p.get('value'))} [{_fmt(p.get('low'))}, {_fmt(p.get('high'))}]" if p else "",
-                     {True: "yes", False: "NO", None: ""}[v.prediction_holds]])
-    head = ["claim", "condition", "reference", "metric", "expected", "verdict", "effect [95% CI]", "predicted",
-            "holds"]
-    title = f"Verdicts (design: {result.design}): " + ", ".join(f"{k} {n}" for k, n in result.counts().items())
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        click.echo(title)
-        click.echo(" | ".join(head))
-        for r in rows:
-            click.echo(" | ".join(r))
-        return
-    table = Table(title=title, show_lines=False)
-    for h in head:
-        table.add_column(h)
-    styles = {"supported": "green", "contradicted": "red", "inconclusive": "yellow"}
-    for r in rows:
-        table.add_row(*r, style=styles.get(r[5], "dim"))
-    Console(width=160).print(table)
-
-
 def _options(f: Any) -> Any:
     f = click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstraps.")(f)
     f = click.option("--n-boot", type=click.IntRange(100, 100000), default=2000, show_default=True,
@@ -100,15 +64,21 @@ def _options(f: Any) -> Any:
 
 
 def _run_compare(results: Any, out_dir: Path, claims_path: Path | None, design: str | None, mg_mM: float,
-                 acsf_path: Path | None, no_figures: bool, n_boot: int, seed: int) -> None:
+                 acsf_path: Path | None, no_figures: bool, n_boot: int, seed: int, results_dir: Path) -> None:
     from ephystool.compare.claims import load_claims
     from ephystool.compare.engine import compare
+    from ephystool.pipeline.outputs import clear_compare_outputs, is_output_folder
+    from ephystool.report.html import write_report
+    from ephystool.workflow import print_verdicts
 
     claims = load_claims(claims_path)
+    if is_output_folder(out_dir):  # a previous comparison's claims/ figures never sit beside this one's
+        clear_compare_outputs(out_dir)
     result = compare(results, claims, design=design or "acute_equal_total", out_dir=out_dir, seed=seed, mg_mM=mg_mM,
                      acsf=read_acsf(acsf_path), n_boot=n_boot, figures=not no_figures)
+    report = write_report(out_dir, results_dir=results_dir)
     print_verdicts(result)
-    click.echo(f"wrote {out_dir / 'verdicts.json'}, verdicts.csv, summary.csv, design.json")
+    click.echo(f"wrote {out_dir / 'verdicts.json'}, verdicts.csv, summary.csv, design.json; report: {report}")
 
 
 @click.command(name="compare")
@@ -118,7 +88,8 @@ def command(results_dir: Path, out_dir: Path, claims_path: Path | None, design: 
             acsf_path: Path | None, no_figures: bool, n_boot: int, seed: int) -> None:
     """Compare conditions in RESULTS_DIR/results.csv and give a verdict for every claim."""
     results = read_results(results_dir)
-    _run_compare(results, out_dir, claims_path, design, mg_mM, acsf_path, no_figures, n_boot, seed)
+    _run_compare(results, out_dir, claims_path, design, mg_mM, acsf_path, no_figures, n_boot, seed,
+                 results_dir.parent if results_dir.is_file() else results_dir)
 
 
 @click.command(name="validate")
@@ -136,7 +107,8 @@ def validate(manifest: Path, out_dir: Path, claims_path: Path | None, design: st
         click.echo(f"{n_failed} recording(s) failed (see {out_dir / 'failures.csv'}); comparing the rest", err=True)
     if design is None:
         design = _manifest_design(manifest)
-    _run_compare(read_results(out_dir), out_dir, claims_path, design, mg_mM, acsf_path, no_figures, n_boot, seed)
+    _run_compare(read_results(out_dir), out_dir, claims_path, design, mg_mM, acsf_path, no_figures, n_boot, seed,
+                 out_dir)
     if n_failed:
         raise SystemExit(1)
 

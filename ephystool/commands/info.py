@@ -20,7 +20,9 @@ def _text(s: dict) -> str:
         lines.append("  holding: " + ", ".join(uniq[:8]))
     if s["n_sweeps"] > 1:
         t = s["sweep_start_times_s"]
-        lines.append(f"  sweep starts: {', '.join(f'{x:g}' for x in t[:5])}{' ...' if len(t) > 5 else ''} s")
+        span = float(t[-1]) - float(t[0]) + s["duration_s"] / s["n_sweeps"] if len(t) else float("nan")
+        lines.append(f"  sweep starts: {', '.join(f'{x:g}' for x in t[:5])}{' ...' if len(t) > 5 else ''} s; "
+                     f"span {span:.1f} s (sweeps total {s['duration_s']:.1f} s)")
     for tag in s["tags"]:
         lines.append(f"  tag: '{tag['text']}' at {tag['time_s']:.2f} s (sweep {tag['sweep']})")
     if s["electrodes"]:
@@ -28,7 +30,7 @@ def _text(s: dict) -> str:
     if s["n_spiketrains"]:
         lines.append(f"  spike trains: {s['n_spiketrains']}")
     for k, v in s["metadata"].items():
-        if v not in ("", None):
+        if v not in ("", None) and not k.endswith("sweep_start_times_s"):  # one set of sweep times (above)
             lines.append(f"  {k}: {v}")
     lines += [f"  warning: {w}" for w in s["warnings"]]
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -113,19 +114,42 @@ def init(folder: Path, output: Path | None, force: bool) -> None:
         click.echo(f"left out {len(skipped)} file(s) that no reader takes (not recordings?): {names}")
 
 
+def row_problems(man: Any) -> list[str]:
+    """What ``analyze`` would reject, one line per row: protocol (resolved as ``analyze`` does), file format,
+    and the holding potentials against the file's sweeps (the same check as the analysis's loader)."""
+    from ephystool.errors import EphysError
+    from ephystool.io.registry import detect
+    from ephystool.pipeline import _row_dict, resolve_protocol
+    from ephystool.pipeline.tasks import _load
+    from ephystool.protocols import load_protocol
+
+    base = Path(man.path).parent
+    out = []
+    for r in man.rows:
+        where = f"row {r.row} ({r.recording_id})"
+        try:
+            proto = load_protocol(resolve_protocol(r.protocol, base))
+            detect(Path(r.path))
+            if r.holding_mV:
+                _load(_row_dict(r), proto.recording.mode)
+        except EphysError as exc:
+            out.append(f"{where}: {exc}")
+    return out
+
+
 @command.command("check")
 @click.argument("manifest", type=click.Path(path_type=str))
 def check(manifest: str) -> None:
-    """Validate MANIFEST: columns, conditions, duplicates, protocols and that every file exists."""
-    from ephystool.errors import ProtocolError
+    """Validate MANIFEST as ``analyze`` reads it: columns, conditions, duplicates, protocols, that every file
+    exists and is a supported format, and that holding_mV matches each file's sweeps."""
+    from ephystool.errors import ManifestError
     from ephystool.io.manifest import read_manifest
-    from ephystool.protocols import load_protocol
 
     man = read_manifest(manifest, check_files=True)
-    for r in man.rows:
-        try:
-            load_protocol(r.protocol)
-        except ProtocolError as exc:
-            raise ProtocolError(f"row {r.row}: {exc}", man.path) from None
+    problems = row_problems(man)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        raise ManifestError(f"{len(problems)} row(s) that 'ephystool analyze' would reject (listed above)", man.path)
     n_cond = {c: sum(r.condition == c for r in man.rows) for c in man.conditions}
     click.echo(f"{man.path}: {len(man.rows)} recording(s) OK; " + ", ".join(f"{c}: {n}" for c, n in n_cond.items()))

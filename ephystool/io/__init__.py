@@ -11,7 +11,8 @@ from ephystool.io.recording import KINDS, Recording
 __all__ = ["load", "Recording", "KINDS"]
 
 
-def load(path: str | os.PathLike[str], kind: str | None = None, **options: Any) -> Recording:
+def load(path: str | os.PathLike[str], kind: str | None = None, *, holding_mV: Any = None,
+         layout: str | os.PathLike[str] | None = None, **options: Any) -> Recording:
     """Load one recording file (read-only) into a :class:`Recording` with physical units.
 
     Parameters
@@ -21,6 +22,12 @@ def load(path: str | os.PathLike[str], kind: str | None = None, **options: Any) 
     kind : str, optional
         Force the recording kind ('voltage_clamp', 'current_clamp', 'field', 'mea'), e.g. from
         the manifest or the protocol, where the file's header is wrong or silent.
+    holding_mV : float, str, sequence or Quantity, optional
+        The manifest's ``holding_mV``: one holding potential for every sweep or one per sweep
+        (``"-70;40;-70;40"``, ``[-70, 40, -70, 40]``); wins over the file's (a file recorded with the
+        amplifier driven externally says 0 mV). The same rule as a manifest row in ``analyze``.
+    layout : str or path-like, optional
+        The manifest's ``layout`` file (MEA electrode positions).
     **options
         Reader-specific options, e.g. ``stream=1`` for Multi Channel Systems files.
 
@@ -61,4 +68,12 @@ def load(path: str | os.PathLike[str], kind: str | None = None, **options: Any) 
                                "file is damaged or truncated: re-copy or re-export it", p) from exc
     if kind is not None and rec.kind != kind:
         rec = rec.replace(kind=kind)
+    if layout is not None:
+        from ephystool.io.layout import apply_layout, read_layout
+
+        rec = apply_layout(rec, read_layout(layout), layout)
+    if holding_mV is not None:
+        from ephystool.io.holding import apply_holding, parse_holding
+
+        rec = apply_holding(rec, parse_holding(holding_mV), p)
     return rec

@@ -55,6 +55,14 @@ def _row_dict(r: Any) -> dict[str, Any]:
     return d
 
 
+def resolve_protocol(protocol: str, base: Path) -> str:
+    """A manifest's protocol: a template name as given, a lab's own ``.yaml`` relative to the manifest's
+    folder ``base`` (``analyze`` and ``manifest check`` resolve it the same way)."""
+    if protocol.endswith((".yaml", ".yml")) and not Path(protocol).is_absolute():
+        return str((base / protocol).resolve())
+    return protocol
+
+
 def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = False,
                 spikes_dir: Path | None = None) -> list[Task]:
     """One task per manifest row; rows sharing a ``session``, protocol and ``pathway`` form one ordered task
@@ -72,9 +80,7 @@ def build_tasks(manifest: Any, figures_dir: Path | None = None, debug: bool = Fa
     for i, key in enumerate(order):
         rows = sorted(groups[key], key=lambda r: (r.overrides.get("order", 0), r.row))
         fig = str(figures_dir / safe_filename(rows[0].recording_id)) if figures_dir else ""
-        proto = key[0]
-        if proto.endswith((".yaml", ".yml")) and not Path(proto).is_absolute():
-            proto = str((base / proto).resolve())  # a lab's own template, relative to the manifest
+        proto = resolve_protocol(key[0], base)
         tasks.append(Task(i, tuple(_row_dict(r) for r in rows), proto, fig, debug,
                           str(spikes_dir / safe_filename(rows[0].recording_id)) if spikes_dir else ""))
     return tasks

@@ -31,12 +31,14 @@ class ResultCache:
         """
         from ephystool.io.base import sha256_file
         from ephystool.protocols import load_protocol
+        from ephystool.report.figures import FIGURE_SET
 
         try:
             hashes = {r["recording"]: sha256_file(Path(r["path"])) for r in task.rows}
             hashes.update({f"layout:{r['overrides']['layout']}": sha256_file(Path(r["overrides"]["layout"]))
                            for r in task.rows if r["overrides"].get("layout")})
-            params = {"protocol": load_protocol(task.protocol).to_dict(), "figures": bool(task.figures_dir)}
+            params = {"protocol": load_protocol(task.protocol).to_dict(),
+                      "figures": FIGURE_SET if task.figures_dir else 0}
         except (OSError, ValueError):
             return None  # missing file or bad protocol: never cached, the task reports it
         return task_key(task, hashes, params)

@@ -7,8 +7,10 @@ depend on the executor or the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +49,26 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="ephystool-parent-watch").start()
 
 
+@contextlib.contextmanager
+def _main_not_reimported() -> Iterator[None]:
+    """While workers start, hide the main script from ``spawn``: a worker re-imports ``__main__`` otherwise,
+    and a plain script that calls :func:`~ephystool.pipeline.run_analysis` at top level (no
+    ``if __name__ == "__main__":`` guard, as in the README) would start a pool inside every worker
+    (``BrokenProcessPool``). Workers run only ephystool's own functions, so they never need the script."""
+    main = sys.modules.get("__main__")
+    saved = {k: getattr(main, k) for k in ("__file__", "__spec__") if main is not None and hasattr(main, k)}
+    try:
+        for k in saved:
+            if k == "__file__":
+                delattr(main, k)
+            else:
+                setattr(main, k, None)
+        yield
+    finally:
+        for k, v in saved.items():
+            setattr(main, k, v)
+
+
 def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed  # multiprocessing: only for a pool
@@ -55,7 +77,8 @@ def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
     ex = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),))
     finished = False
     try:
-        futures = [ex.submit(run_task, t) for t in tasks]
+        with _main_not_reimported():  # workers start on submit (spawn starts them on demand)
+            futures = [ex.submit(run_task, t) for t in tasks]
         for f in as_completed(futures):
             yield f.result()
         finished = True

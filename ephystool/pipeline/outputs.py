@@ -10,7 +10,10 @@ from typing import Any
 from ephystool._version import __version__
 from ephystool.atomic import write_json, write_table
 
-__all__ = ["write_outputs", "tidy", "versions"]
+__all__ = ["COMPARE_OUTPUTS", "clear_compare_outputs", "is_output_folder", "prune_stale", "write_outputs", "tidy", "versions"]
+
+#: What ``compare`` (and ``validate``/``demo``) write into an output folder; a new analysis makes them stale.
+COMPARE_OUTPUTS = ("verdicts.json", "verdicts.csv", "summary.csv", "design.json", "report.html")
 
 _PKGS = ("neo", "elephant", "quantities", "numpy", "scipy", "pandas", "pyabf", "pynwb", "h5py", "matplotlib",
          "statsmodels", "pydantic")
@@ -54,9 +57,54 @@ def _combined(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return combine_units(results) + pathway_rows(results)
 
 
+def is_output_folder(out: Path) -> bool:
+    """Whether ``out`` holds a previous ephystool run (its provenance, verdicts or design file)."""
+    return any((out / n).is_file() for n in ("provenance.json", "verdicts.json", "design.json"))
+
+
+def clear_compare_outputs(out: Path) -> list[Path]:
+    """Remove a previous comparison's files (:data:`COMPARE_OUTPUTS`) and its ``claims/`` figures from ``out``,
+    so a folder never shows verdicts of one run beside results of another. Returns what was removed."""
+    gone = [out / n for n in COMPARE_OUTPUTS if (out / n).is_file()]
+    claims = out / "claims"
+    gone += sorted(claims.glob("*.png")) if claims.is_dir() else []
+    for f in gone:
+        f.unlink()
+    if claims.is_dir() and not any(claims.iterdir()):
+        claims.rmdir()
+    return gone
+
+
+def prune_stale(out: Path, keep: set[str]) -> list[Path]:
+    """Remove files under ``out/figures`` and ``out/spikes`` that this run did not write or reuse (``keep``:
+    their paths): a previous run's recordings, no longer in the manifest, must not appear as this run's."""
+    keep_resolved = {str(Path(k).resolve()) for k in keep}
+    gone = []
+    for sub in ("figures", "spikes"):
+        root = out / sub
+        if not root.is_dir():
+            continue
+        for f in sorted(root.rglob("*")):
+            if f.is_file() and str(f.resolve()) not in keep_resolved:
+                f.unlink()
+                gone.append(f)
+        for d in sorted((d for d in root.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
+            if not any(d.iterdir()):
+                d.rmdir()
+    return gone
+
+
 def write_outputs(out: Path, manifest: Any, done: list[Any], started: str) -> dict[str, str]:
-    """Write results (CSV + Parquet), sweeps, electrodes, events (when any), failures and provenance; return their paths."""
+    """Write results (CSV + Parquet), sweeps, electrodes, events (when any), failures and provenance; return their paths.
+
+    A previous run's outputs in ``out`` are removed first (:func:`clear_compare_outputs`, :func:`prune_stale`):
+    the folder then holds this run only.
+    """
     import pandas as pd
+
+    if is_output_folder(out):  # never delete in a folder ephystool did not write (a user's own figures/)
+        clear_compare_outputs(out)
+        prune_stale(out, {f for o in done for f in o.figures})
 
     from ephystool.pipeline import ELECTRODE_COLUMNS, EVENT_COLUMNS, RESULT_COLUMNS, SWEEP_COLUMNS
 

@@ -13,16 +13,15 @@ import importlib
 import json
 import os
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import quantities as pq
-
 from ephystool._version import __version__
 from ephystool.errors import AnalysisError, EphysError
+from ephystool.io.holding import HoldingWarning
 
 __all__ = ["Task", "TaskOutput", "run_task", "task_key"]
 
@@ -92,29 +91,13 @@ def _load(row: dict[str, Any], mode: str | None) -> Any:
 
     kind = row["overrides"].get("kind") or (mode if mode in ("voltage_clamp", "current_clamp", "field") else None)
     opts = {"stream": int(row["overrides"]["stream"])} if "stream" in row["overrides"] else {}
-    rec = load(row["path"], kind=kind, **opts)
+    hold = row.get("holding_mV") or ()
+    # the manifest's overrides (layout, holding_mV) through load(): the API applies them the same way
+    rec = load(row["path"], kind=kind, layout=row["overrides"].get("layout") or None, holding_mV=hold or None, **opts)
     if "sweeps" in row["overrides"] or "channel" in row["overrides"]:  # the row's part of the file (a pathway)
         from ephystool.io.selection import select_part
 
         rec = select_part(rec, row["overrides"].get("sweeps"), row["overrides"].get("channel"))
-    if row["overrides"].get("layout"):
-        from ephystool.io.layout import apply_layout, read_layout
-
-        rec = apply_layout(rec, read_layout(row["overrides"]["layout"]), row["overrides"]["layout"])
-    hold = row.get("holding_mV") or ()
-    if hold:
-        if rec.kind == "mea":
-            raise AnalysisError("holding_mV given for an MEA recording", row["path"])
-        vals = list(hold) if len(hold) == rec.n_sweeps else [hold[0]] * rec.n_sweeps if len(hold) == 1 else None
-        if vals is None:
-            raise AnalysisError(f"manifest holding_mV has {len(hold)} values but the file has {rec.n_sweeps} sweeps "
-                                "(give one value, or one per sweep separated by ';')", row["path"])
-        # the manifest knows the holding the file does not: a flat file command (0 mV from an amplifier
-        # driven externally) is dropped rather than contradicting it
-        flat = [c is not None and float(np.ptp(c.magnitude)) == 0.0 for c in rec.commands]
-        cmds = tuple(None if f else c for f, c in zip(flat, rec.commands, strict=True))
-        eps = tuple(() if k < len(flat) and flat[k] else e for k, e in enumerate(rec.epochs))
-        rec = rec.replace(holding=tuple(v * pq.mV for v in vals), commands=cmds, epochs=eps)
     from ephystool.io.overrides import apply_overrides  # manifest values win; each value's source is named
 
     return apply_overrides(rec, row["overrides"], kind=kind, holding_given=bool(hold))
@@ -138,8 +121,11 @@ def _label(row: dict[str, Any]) -> dict[str, Any]:
 def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
     if not out:
         return []
+    # nmda_iv and nmda_tonic draw with fig_nmda (their family's module): the I-V with its Woodhull fit and
+    # the tonic time course are the figures the headline claims rest on
+    family = {"nmda_iv": "nmda", "nmda_tonic": "nmda"}.get(name, name)
     try:
-        mod = importlib.import_module(f"ephystool.report.fig_{name}")
+        mod = importlib.import_module(f"ephystool.report.fig_{family}")
     except ModuleNotFoundError:
         return []
     plot = getattr(mod, f"plot_{name}", None)
@@ -279,14 +265,25 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     out.figures = list(files)
 
 
+def _note_warnings(out: TaskOutput, caught: list[Any]) -> None:
+    """An analyzer's holding-potential warnings go into its result rows' ``note`` (a batch has no one to
+    read a warning on a worker's stderr)."""
+    text = "; ".join(dict.fromkeys(str(w.message) for w in caught))
+    if text:
+        for r in out.results:
+            r["note"] = f"{r['note']}; {text}" if r.get("note") else text
+
+
 def run_task(task: Task) -> TaskOutput:
     """Run one task; expected errors become ``output.failure`` (file, stage, message)."""
     from ephystool.parallel import use_threads
 
     out = TaskOutput(task.index, task.rows[0]["recording"])
     try:
-        with use_threads(task.threads):
+        with use_threads(task.threads), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", HoldingWarning)
             _analyse(task, out)
+        _note_warnings(out, [w for w in caught if issubclass(w.category, HoldingWarning)])
     except EphysError as exc:
         # every failure line names its file: an error raised without one gets the row's file
         named = str(exc) if getattr(exc, "path", None) else f"{task.rows[0]['path']}: {exc}"

@@ -15,6 +15,7 @@ import pandas as pd
 from ephystool.atomic import safe_filename
 from ephystool.compare.predictions import CONTEXT_ONLY
 from ephystool.report.figures import legend, save_figure
+from ephystool.report.labels import axis_label, metric_label, plain_ticks
 
 __all__ = ["plot_claim", "plot_claims", "plot_trend"]
 
@@ -22,6 +23,11 @@ _VERDICT_COLOURS = {"supported": "tab:green", "contradicted": "tab:red", "inconc
                     "not testable": "0.5", "no data": "0.5"}
 
 
+
+
+def _ratio_words(verdict: Any) -> str | None:
+    """A value divided by its own baseline (the ``window=ratio`` rows): 'ratio (post/pre)'."""
+    return "ratio (post/pre)" if str(verdict.selectors.get("window", "")) == "ratio" else None
 
 
 def _top_level(data: pd.DataFrame) -> str | None:
@@ -121,13 +127,13 @@ def plot_claim(verdict: Any, data: pd.DataFrame, out_dir: str | Path, seed: int 
     ax.set_xticks([0, 1], order)
     ax.set_xlim(-0.6, 1.6)
     sel = ", ".join(f"{k}={v}" for k, v in verdict.selectors.items())
-    unit = (verdict.effect or {}).get("unit") or ""
-    ax.set_ylabel(f"{verdict.metric}{' (' + unit + ')' if unit else ''}")
+    ax.set_ylabel(axis_label(verdict.metric, (verdict.effect or {}).get("unit"), _ratio_words(verdict)))
     ax.set_title(f"{verdict.id}: {verdict.verdict} (expected {verdict.expected}); design {verdict.design}\n"
                  f"{verdict.analysis}{' ' + sel if sel else ''}", fontsize=8,
                  color=_VERDICT_COLOURS.get(verdict.verdict, "k"))
     if (verdict.effect or {}).get("log_scale") and (pd.to_numeric(data["value"], errors="coerce") > 0).all():
         ax.set_yscale("log")
+        plain_ticks(ax)
     if top:
         ax.text(0.99, 0.01, f"colour: {top} ({len(units)})", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=7, color="0.4")
@@ -160,9 +166,9 @@ def plot_trend(verdict: Any, data: pd.DataFrame, out_dir: str | Path) -> Path:
         ax.set_xscale("log")
     if e.get("log_scale"):
         ax.set_yscale("log")
-    unit = e.get("unit") or ""
-    ax.set_xlabel(str(e.get("dose_column") or "dose"))
-    ax.set_ylabel(f"{verdict.metric}{' (' + unit + ')' if unit else ''}")
+    plain_ticks(ax, "both")
+    ax.set_xlabel(metric_label(e.get("dose_column") or "dose"))
+    ax.set_ylabel(axis_label(verdict.metric, e.get("unit"), _ratio_words(verdict)))
     ax.set_title(f"{verdict.id}: {verdict.verdict} (expected {verdict.expected} with dose)\n{verdict.analysis} "
                  f"in {verdict.condition}; design {verdict.design}", fontsize=9,
                  color=_VERDICT_COLOURS.get(verdict.verdict, "k"))

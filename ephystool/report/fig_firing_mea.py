@@ -49,12 +49,13 @@ def _raster(result: Any, stem: str, out_dir: Path) -> Path:
     bins = np.arange(t0, t1 + 0.1, 0.1)
     allt = np.concatenate(trains) if trains else np.zeros(0)
     counts, _ = np.histogram(allt, bins)
-    axr.plot(bins[:-1], counts / 0.1 / max(len(trains), 1), lw=0.7)
+    axr.plot(bins[:-1], counts / 0.1 / max(len(trains), 1), lw=0.7, label="per electrode, 100 ms bins")
     for name in ("baseline", "treatment"):
         if name in result.windows:
             axr.axvspan(*result.windows[name], alpha=0.1, color="C1" if name == "treatment" else "C2", label=name)
     axr.set_xlabel("time (s)")
-    axr.set_ylabel("rate per electrode (Hz, 100 ms bins)")
+    axr.set_ylabel("rate (Hz)")  # short: a long label is clipped on the low panel
+    axr.legend(fontsize=7, loc="upper right", frameon=False)
     fig.tight_layout()
     return save_figure(fig, out_dir / f"{stem}_firing_mea_raster.png")  # save_figure closes it
 
@@ -65,7 +66,8 @@ def _heatmap(result: Any, recording: Any, stem: str, out_dir: Path) -> Path:
     wells = result.wells
     ncol = min(len(wells), 8)
     nrow = -(-len(wells) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol + 1, 2.6 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol + 1.6, 2.8 * nrow + 0.4), squeeze=False,
+                             layout="constrained")  # titles and colour-bar label never overlap
     rates = {e.label: e.rate_hz for e in result.electrodes}
     vmax = max(rates.values(), default=1.0) or 1.0
     sc = None
@@ -85,7 +87,9 @@ def _heatmap(result: Any, recording: Any, stem: str, out_dir: Path) -> Path:
     for ax in list(axes.flat)[len(wells):]:
         ax.axis("off")
     if sc is not None:
-        fig.colorbar(sc, ax=axes, shrink=0.8, label="firing rate (Hz); x = dead/saturated")
+        fig.colorbar(sc, ax=axes, shrink=0.8, label="firing rate (Hz)")
+        if any(e.label in result.channel_problems for e in result.electrodes):
+            fig.supxlabel("× = dead or saturated electrode", fontsize=8)
     return save_figure(fig, out_dir / f"{stem}_firing_mea_heatmap.png")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ephystool.report.figures import legend, save_figure
+from ephystool.report.labels import axis_label
 
 __all__ = ["plot_nmda", "plot_nmda_iv", "plot_nmda_tonic"]
 
@@ -72,7 +73,7 @@ def plot_nmda_iv(result: Any, recording: Any, out_dir: Path) -> list[Path]:
     ax.axvline(0, color="0.5", lw=0.5)
     ax.set_xlabel("holding potential (mV)")
     ax.set_ylabel("NMDA current (pA)")
-    ax.set_title(f"{_stem(recording, result)}  [Mg2+] {f.mg_mM:g} mM, E_rev {f.e_rev_mV:.1f} mV", fontsize=9)
+    ax.set_title(f"{_stem(recording, result)}  [Mg²⁺] {f.mg_mM:.3g} mM, E_rev {f.e_rev_mV:.1f} mV", fontsize=9)
     legend(ax, fontsize=7)
     fig.tight_layout()
     return [save_figure(fig, Path(out_dir) / f"{_stem(recording, result)}_nmda_iv.png")]
@@ -93,7 +94,7 @@ def plot_nmda_tonic(result: Any, recording: Any, out_dir: Path) -> list[Path]:
         ax.axvline(result.washin_time_s, color="tab:red", lw=1, label=f"wash-in ({result.washin_source})")
         legend(ax, fontsize=7)
     ax.set_xlabel("time (s)")
-    ax.set_ylabel(f"{key.replace('_', ' ')} (pA)")
+    ax.set_ylabel(axis_label(key, "pA"))
     shift = result.values.get("holding_current_shift")
     ax.set_title(_stem(recording, result) + (f"  shift {shift:.1f} pA" if shift is not None else ""), fontsize=9)
     fig.tight_layout()

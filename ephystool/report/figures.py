@@ -7,7 +7,11 @@ from typing import Any
 
 from ephystool.atomic import atomic_write
 
-__all__ = ["legend", "save_figure"]
+__all__ = ["FIGURE_SET", "legend", "save_figure"]
+
+#: Version of the set of figures a task draws, part of the result cache's key: raise it when a task draws
+#: new figures (2: the I-V and tonic figures of nmda_iv / nmda_tonic), so cached results are redrawn.
+FIGURE_SET = 2
 
 
 def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:

@@ -76,7 +76,10 @@ def test_failures_and_outliers_are_excluded_and_counted() -> None:
 def test_holding_from_protocol_when_file_has_none() -> None:
     arr = simulate_epsc_arrays(seed=4502)
     rec = recording_from_arrays(arr["sweeps"], arr["rate_hz"], ["pA"], "voltage_clamp", stim_times_s=arr["stim_times_s"])
-    res = nmda.analyze(rec, nmda.NmdaParams())
+    from ephystool.io.holding import HoldingWarning
+
+    with pytest.warns(HoldingWarning, match="holding potential unknown in the file"):  # a guess is never silent
+        res = nmda.analyze(rec, nmda.NmdaParams())
     assert sorted(g.holding_mV for g in res.groups) == [-70.0, 40.0]
     assert all("holding_potentials" in r["note"] for r in res.sweep_rows() if r["metric"] == "baseline_current")
 
@@ -167,7 +170,10 @@ def test_15804044_paired_light_epscs_match_peer() -> None:
     rec = load(REALDATA / "patchclamp" / "15804044.abf")
     # the peer's definition: baseline 5 ms before each light onset, peak 1-30 ms after
     params = nmda.NmdaParams.from_protocol({"baseline_window": ["-5 ms", "0 ms"], "ampa_window": ["1 ms", "30 ms"]})
-    res = nmda.analyze(rec, params)
+    from ephystool.io.holding import HoldingWarning
+
+    with pytest.warns(HoldingWarning, match="every sweep is at 0 mV"):  # the file's 0 mV is no holding potential
+        res = nmda.analyze(rec, params)
     assert res.stim_source == "file (channel 'Light')"
     ref = {}
     with open(REALDATA / "patchclamp" / "reference_peer_outputs.csv", newline="") as fh:

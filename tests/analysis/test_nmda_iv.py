@@ -47,10 +47,13 @@ def test_noisy_iv_recovers_kd0_and_delta(seed: int) -> None:
 
 
 def test_iv_from_rows_of_separate_recordings() -> None:
+    from ephystool.io.holding import apply_holding
+
     params = nmda_iv.NmdaIvParams.from_protocol({"mg_mM": "1 mM"})
     rows = []
     for k, v in enumerate((-80, -60, -40, -20, 0, 20, 40)):
         rec, _ = simulate_iv_series(v_steps_mV=(v,), seed=6200 + k, n_sweeps_per_step=5)
+        rec = apply_holding(rec, (float(v),), "sim")  # as a manifest row says it: a file at 0 mV alone is a guess
         one = nmda_iv.nmda.analyze(rec, params.epsc).groups[0]
         lat = 15.4  # the model's NMDA peak latency (ms)
         rows.append({"metric": "nmda_iv_current", "holding_mV": float(v), "n_sweeps": one.n_sweeps,
