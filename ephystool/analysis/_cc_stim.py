@@ -184,9 +184,11 @@ def _holding(trace: np.ndarray, fs: float, first_start: float) -> float:
 
 
 def _transitions(recording: Any, sweep: int, windows: list[tuple[float, float]]) -> tuple[float, ...]:
-    """Times where the command jumps: step starts/ends from the epochs, plus the window edges."""
-    out = {float(x) for w in windows for x in w}
+    """Times where the command jumps: step starts/ends from the epochs, plus the window edges (except where a
+    window starts a train of brief pulses: each pulse is the stimulus, and the AP follows it within onset_skip)."""
     eps = recording.epochs[sweep] if sweep < len(recording.epochs) else ()
+    trains = {round(e.start_s, 6) for e in eps if e.kind in ("pulse", "train")}
+    out = {float(x) for w in windows for x in w if round(float(x), 6) not in trains}
     prev = 0.0
     for e in eps:
         # steps only: in a pulse train each brief pulse is the stimulus (the AP follows it within onset_skip)
@@ -276,7 +278,10 @@ def _sweep_stims(recording: Any, params: Any, k: int, w: list[tuple[float, float
             continue
         if trace is not None:
             cur, src = _level(trace[0], trace[1], a, b) - hold, trace[2]
-            pulse = _pulse_amplitude(trace[0], trace[1], a, b, hold) if wsource.startswith("detected") else None
+            train = wsource.startswith("detected") or any(  # a train found on the channel or in the epoch table
+                e.kind in ("pulse", "train") and abs(e.start_s - a) < 1e-6
+                for e in (recording.epochs[k] if k < len(recording.epochs) else ()))
+            pulse = _pulse_amplitude(trace[0], trace[1], a, b, hold) if train else None
             if pulse is not None:
                 cur, src = pulse, trace[2] + ", amplitude of the pulses of a train"
         if not np.isfinite(cur) and k < len(recording.epochs):

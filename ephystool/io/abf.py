@@ -8,6 +8,7 @@ split into their sweeps (neo returns one long segment; pyABF splits them).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 from typing import Any
@@ -143,11 +144,14 @@ def read(path: Path, kind: str | None = None) -> Recording:
         block.segments.append(seg)
     chans = []
     for i in range(len(names)):
-        role = "signal" if i == guess.primary else ("aux" if units[i].strip() == "V" else "command_copy")
+        role = "aux" if i != guess.primary and units[i].strip() == "V" else "signal"  # recorded unless shown a copy
         chans.append(ChannelInfo(i, names[i], block.segments[0].analogsignals[i].dimensionality.string, rate, role))
     proto = read_protocol(abf, len(segs), rate, starts)
     proto.notes.setdefault("holding_source", "file (DAC holding level)")
     check_recorded_command(proto, block, tuple(chans), guess.primary)
+    copy_name = proto.notes.get("command_copy_channel")  # equal to the DAC waveform sample for sample
+    chans = [dataclasses.replace(c, role="command_copy") if c.name == copy_name and c.index != guess.primary else c
+             for c in chans]
     commands, epochs, stims, holding = proto.commands, proto.epochs, proto.stims, proto.holding
     dac = 0 if proto.dac is None else proto.dac
     _, dac_warning = file_unit(abf.dacUnits[dac] if dac < len(abf.dacUnits) else "", f"the command (DAC {dac})")

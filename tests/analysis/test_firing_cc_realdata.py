@@ -102,12 +102,14 @@ def test_fsi_two_steps_per_sweep_analysed_as_two():
     assert [float(s.command) for s in s2] == pytest.approx([-100 + 25 * k for k in range(17)], abs=0.5)
 
 
-def test_pulse_train_window_from_current_channel():
-    # the epoch table (DAC in mV) says 0.3-0.6 s; the 20 current pulses are at 1.00-1.19 s
+def test_pulse_train_window_from_the_enabled_dac():
+    # DAC 0 is disabled (its table, in mV, says 0.3-0.6 s); the enabled DAC 1 holds the 20 current pulses at
+    # 1.00-1.19 s (issue 14), and the recorded Imemb shows them: each pulse is a stimulus, not a step artefact
     for name in ("18425108.abf", "18425108_abf1.abf"):
         _, res = _run(REALDATA / "patchclamp" / name)
         assert res.mode == "steps" and [s.ap_count for s in res.sweeps] == [20]  # eFEL at -20 mV: 39
-        assert any("epoch table" in w for w in res.warnings)
+        assert res.sweeps[0].window_s == pytest.approx((1.0, 1.2), abs=0.005)
+        assert "amplitude of the pulses of a train" in res.sweeps[0].stimulus_source
         assert float(res.sweeps[0].command) == pytest.approx(2500.0, rel=0.02)  # 2.5 nA pulses
 
 
