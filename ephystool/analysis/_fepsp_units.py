@@ -14,7 +14,6 @@ rule, applied per recording:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,17 +50,6 @@ def _is_voltage(unit: str) -> bool:
         return False
 
 
-def _winwcp_unit(path: Any, index: int) -> str | None:
-    """The unit text a WinWCP header writes for channel ``index`` (``YU<n>=``), or None."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096).decode("latin-1")
-    except OSError:
-        return None
-    m = re.search(rf"(?:^|[\r\n])YU{index}=([^\r\n]*)", head)
-    return m.group(1).strip() if m else None
-
-
 def field_channel(rec: Any, signal_unit: str | None = None) -> FieldChannel:
     """Resolve the measured (primary) channel of a recording as a field channel in mV.
 
@@ -77,10 +65,6 @@ def field_channel(rec: Any, signal_unit: str | None = None) -> FieldChannel:
                             f"protocol signal_unit {signal_unit} (the file says '{unit}')")
     if _is_voltage(unit):
         return FieldChannel(ch.name, ch.index, unit, None, "file")
-    if str(getattr(rec, "format", "")).lower() == "winwcp":
-        text = _winwcp_unit(rec.path, ch.index)
-        if text is not None and text.lower() == "mv":
-            return FieldChannel(ch.name, ch.index, text, 1.0, f"file header '{text}' read as mV")
     raise AnalysisError(f"channel '{ch.name}' (index {ch.index}) has unit '{unit}', not a voltage: if it is the field "
                         "channel, set signal_unit: mV in the protocol's analysis_params; else choose the field "
                         "channel with the manifest's channel column", rec.path)
