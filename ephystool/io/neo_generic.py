@@ -15,10 +15,12 @@ import numpy as np
 from ephystool.errors import CorruptFileError, EphysError, MissingDependencyError
 from ephystool.io.base import captured_logs, head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
+from ephystool.io.igor import DOC as _IGOR_DOC
+from ephystool.io.loader import FormatDoc, Loader
 from ephystool.io.recording import ChannelInfo, Recording, analog
 from ephystool.io.unitnames import file_unit
 
-__all__ = ["FORMATS", "sniff_format", "read"]
+__all__ = ["FORMATS", "sniff_format", "read", "LOADERS"]
 
 #: format name -> (neo IO class name, extensions, magic prefix or None)
 FORMATS: dict[str, tuple[str, tuple[str, ...], bytes | None]] = {
@@ -153,3 +155,33 @@ def _params(reader: Any) -> tuple[str, ...]:
     import inspect
 
     return tuple(inspect.signature(reader.read_block).parameters)
+
+
+_DOCS = {
+    "AxographIO": FormatDoc("AxoGraph", "`.axgd` `.axgx` `.axg`", "neo `AxographRawIO`",
+                            "SI units scaled to mV/pA; no current invented"),
+    "WinWcpIO": FormatDoc("WinWCP", "`.wcp`", "neo `WinWcpRawIO`", "unit `mv` read as mV (neo: dimensionless)"),
+    "Spike2IO": FormatDoc("CED Spike2", "`.smr` `.smrx`", "neo `Spike2RawIO` / `CedRawIO`", "units through the table"),
+}
+_DOCS["CedIO"] = _DOCS["Spike2IO"]
+_DOCS["IgorIO"] = _IGOR_DOC  # .pxp: the Igor row
+
+
+def _loader(fmt: str) -> Loader:
+    """The loader of one neo format: its magic bytes decide where it has them, else its extension."""
+    cls, exts, magic = FORMATS[fmt]
+
+    def sniff(path: Path) -> bool:
+        return head_bytes(path, 8).startswith(magic) if magic is not None else path.suffix.lower() in exts
+
+    def read_fmt(path: Path, kind: str | None = None) -> Recording:
+        return read(path, fmt, kind)
+
+    sniff.__doc__ = f"{fmt}: " + (f"magic bytes {magic!r}" if magic is not None else f"extension {'/'.join(exts)}")
+    read_fmt.__doc__ = f"Read a {fmt} file with neo (see :func:`read`)."
+    return Loader(fmt, exts, sniff, read_fmt, doc=_DOCS.get(cls))
+
+
+#: one loader per format, magic-byte formats first (as :func:`sniff_format` decides)
+LOADERS: tuple[Loader, ...] = tuple(
+    _loader(f) for f in sorted(FORMATS, key=lambda f: FORMATS[f][2] is None))
