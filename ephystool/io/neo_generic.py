@@ -34,16 +34,8 @@ FORMATS: dict[str, tuple[str, tuple[str, ...], bytes | None]] = {
 
 
 def sniff_format(path: Path) -> str | None:
-    """Name of the neo-read format this file is in (magic bytes first, then extension)."""
-    head = head_bytes(path, 8)
-    for name, (_, _, magic) in FORMATS.items():
-        if magic is not None and head.startswith(magic):
-            return name
-    ext = path.suffix.lower()
-    for name, (_, exts, magic) in FORMATS.items():
-        if magic is None and ext in exts:
-            return name
-    return None
+    """Name of the neo-read format this file is in (magic bytes first, then extension: :data:`LOADERS`' order)."""
+    return next((ld.name for ld in LOADERS if ld.sniff(path)), None)
 
 
 def _io_class(fmt: str, path: Path) -> Any:
@@ -182,6 +174,6 @@ def _loader(fmt: str) -> Loader:
     return Loader(fmt, exts, sniff, read_fmt, doc=_DOCS.get(cls))
 
 
-#: one loader per format, magic-byte formats first (as :func:`sniff_format` decides)
+#: one loader per format, magic-byte formats first
 LOADERS: tuple[Loader, ...] = tuple(
     _loader(f) for f in sorted(FORMATS, key=lambda f: FORMATS[f][2] is None))

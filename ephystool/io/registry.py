@@ -17,8 +17,7 @@ from ephystool.io import abf, binary, heka, igor, mcs_h5, neo_generic, neo_mea, 
 from ephystool.io.base import HDF5_MAGIC, head_bytes
 from ephystool.io.loader import Loader
 
-__all__ = ["LOADERS", "Loader", "Reader", "detect", "detect_folder_recording", "SUPPORTED", "KNOWN_EXTENSIONS",
-           "spikelist_readers"]
+__all__ = ["LOADERS", "Loader", "Reader", "detect", "detect_folder_recording", "SUPPORTED", "KNOWN_EXTENSIONS"]
 
 #: Every format, in the order detection asks them. Within its stage (see :func:`detect`) the first loader
 #: that claims a file reads it.
@@ -56,11 +55,6 @@ SUPPORTED: tuple[str, ...] = tuple(dict.fromkeys(ld.doc.supported for ld in LOAD
 KNOWN_EXTENSIONS: frozenset[str] = frozenset(e for ld in LOADERS for e in ld.extensions)
 #: a detected format: the loader (kept under its former name)
 Reader = Loader
-
-
-def spikelist_readers() -> list[tuple[str, object, object]]:
-    """(name, sniff, read) for each spike-list format, in detection order."""
-    return [(ld.name, ld.sniff, ld.read) for ld in LOADERS if ld.read.__module__ == spikelists.__name__]
 
 
 def detect_folder_recording(path: str | Path) -> tuple[Path, Loader] | None:
