@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ephystool.errors import CorruptFileError, LoadError, MissingDependencyError
-from ephystool.io.loader import FormatDoc, Loader, never
+from ephystool.io.loader import FormatDoc, Loader, by_extension, never
 from ephystool.io.recording import EpochInfo
 
 __all__ = ["read", "series_files", "series_folder", "SERIES", "LOADER", "DOC"]
@@ -197,16 +197,11 @@ def series_folder(path: Path) -> Path | None:
     return folder if len(names) == 1 else None
 
 
-def _is_ibw(path: Path) -> bool:
-    """A wave of a '<name>_ch<k>_<sweep>.ibw' series (by name): the whole series is one recording."""
-    return path.suffix.lower() == ".ibw"
-
-
 DOC = FormatDoc(
     "Igor", "`.ibw` `.pxp`", "igor2 (own series reader, `ephystool/io/igor.py`); `.pxp` through neo `IgorIO`",
     "a folder of `<name>_ch<k>_<sweep>.ibw` waves (or any wave in it) is one recording, sweeps matched by number; "
     "SI units (V, A) through the table; step window from the wave note's `Pulse(...)` (source `file`)")
 #: a folder holding one wave series (or a wave in such a folder) is one recording
 SERIES = Loader("igor", (".ibw",), never, read, folder=series_folder, doc=DOC)
-#: a single ``.ibw`` wave outside a one-series folder
-LOADER = Loader("igor", (".ibw",), _is_ibw, read, doc=DOC)
+#: a ``.ibw`` wave outside a one-series folder: the series it belongs to (by name) is one recording
+LOADER = Loader("igor", (".ibw",), by_extension((".ibw",)), read, doc=DOC)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FormatDoc", "Loader", "tolerant", "never", "NOT_HDF5"]
+from ephystool.io.base import head_bytes
+
+__all__ = ["FormatDoc", "Loader", "tolerant", "by_extension", "starts_with", "never", "NOT_HDF5"]
 
 #: the mislabelled-file message of the HDF5-based formats (after "named <ext> but ")
 NOT_HDF5 = "is not an HDF5 file (no HDF5 signature): wrong file or damaged"
@@ -114,6 +116,26 @@ def tolerant(sniff: Callable[[Path], bool]) -> Callable[[Path], bool]:
     safe.__doc__ = sniff.__doc__
     safe.__name__ = getattr(sniff, "__name__", "sniff")
     return safe
+
+
+def by_extension(extensions: tuple[str, ...]) -> Callable[[Path], bool]:
+    """A sniffer for a format without a signature: the file's (lower-cased) suffix is one of ``extensions``."""
+
+    def sniff(path: Path) -> bool:
+        return Path(path).suffix.lower() in extensions
+
+    sniff.__doc__ = f"The file is named {' / '.join(extensions)}."
+    return sniff
+
+
+def starts_with(magic: bytes) -> Callable[[Path], bool]:
+    """A sniffer for a format with a signature: the file's first bytes are ``magic``."""
+
+    def sniff(path: Path) -> bool:
+        return head_bytes(Path(path), len(magic)) == magic
+
+    sniff.__doc__ = f"The file starts with {magic!r}."
+    return sniff
 
 
 def never(path: Path) -> bool:

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from ephystool.errors import CorruptFileError, EphysError, MissingDependencyError
-from ephystool.io.base import captured_logs, head_bytes, to_canonical
+from ephystool.io.base import captured_logs, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.igor import DOC as _IGOR_DOC
-from ephystool.io.loader import FormatDoc, Loader
+from ephystool.io.loader import FormatDoc, Loader, by_extension, starts_with
 from ephystool.io.recording import ChannelInfo, Recording, analog
 from ephystool.io.unitnames import file_unit
 
@@ -163,15 +163,11 @@ def _loader(fmt: str) -> Loader:
     """The loader of one neo format: its magic bytes decide where it has them, else its extension."""
     cls, exts, magic = FORMATS[fmt]
 
-    def sniff(path: Path) -> bool:
-        return head_bytes(path, 8).startswith(magic) if magic is not None else path.suffix.lower() in exts
-
     def read_fmt(path: Path, kind: str | None = None) -> Recording:
         return read(path, fmt, kind)
 
-    sniff.__doc__ = f"{fmt}: " + (f"magic bytes {magic!r}" if magic is not None else f"extension {'/'.join(exts)}")
     read_fmt.__doc__ = f"Read a {fmt} file with neo (see :func:`read`)."
-    return Loader(fmt, exts, sniff, read_fmt, doc=_DOCS.get(cls))
+    return Loader(fmt, exts, by_extension(exts) if magic is None else starts_with(magic), read_fmt, doc=_DOCS.get(cls))
 
 
 #: one loader per format, magic-byte formats first

@@ -24,7 +24,7 @@ import numpy as np
 
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import captured_logs
-from ephystool.io.loader import FormatDoc, Loader, never
+from ephystool.io.loader import FormatDoc, Loader, by_extension, never
 from ephystool.io.recording import ChannelInfo, Electrode, Recording
 from ephystool.io.unitnames import lookup_unit
 
@@ -218,11 +218,9 @@ BRW = Loader("brw", (".brw",), sniff_brw, _reader("brw"), hdf5=True,
              doc=FormatDoc("3Brain BrainWave", "`.brw`", "neo `BiocamRawIO`",
                            "unsigned samples with the header offset (2048 = 0 uV)"))
 MAXWELL = Loader("maxwell", (".h5",), sniff_maxwell, _reader("maxwell"), hdf5=True, doc=_NEO_CHUNKED)
-INTAN = Loader("intan", (".rhd", ".rhs"), lambda p: p.suffix.lower() in (".rhd", ".rhs"), _reader("intan"),
-               doc=_NEO_CHUNKED)
-BLACKROCK = Loader("blackrock", tuple(f".ns{k}" for k in range(1, 7)),
-                   lambda p: re.fullmatch(r"\.ns[1-6]", p.suffix.lower()) is not None, _reader("blackrock"),
-                   doc=_NEO_CHUNKED)
+_NS = tuple(f".ns{k}" for k in range(1, 7))
+INTAN = Loader("intan", (".rhd", ".rhs"), by_extension((".rhd", ".rhs")), _reader("intan"), doc=_NEO_CHUNKED)
+BLACKROCK = Loader("blackrock", _NS, by_extension(_NS), _reader("blackrock"), doc=_NEO_CHUNKED)
 OPEN_EPHYS_LEGACY = Loader(
     "openephys_legacy", (".continuous",), never, _reader("openephys_legacy"),
     folder=_open_ephys_folder("openephys_legacy"),
