@@ -7,10 +7,6 @@ from typing import Any
 
 import click
 
-_RECORDING_EXT = {".abf", ".nwb", ".h5", ".axgd", ".axgx", ".axg", ".wcp", ".smr", ".smrx", ".ibw", ".pxp", ".dat",
-                  ".raw", ".nex", ".mat", ".csv", ".gz", ".txt", ".nextimestamps", ".brw", ".rhd", ".rhs",
-                  ".continuous", ".oebin", ".ns1", ".ns2", ".ns3", ".ns4", ".ns5", ".ns6"}
-
 
 def draft_rows(folder: Path, conditions: tuple[str, ...], base: Path | None = None,
                skipped: list[Path] | None = None) -> list[dict[str, str]]:
@@ -27,10 +23,10 @@ def draft_rows(folder: Path, conditions: tuple[str, ...], base: Path | None = No
 
     base = (base or folder).resolve()
 
-    from ephystool.io.registry import detect_folder_recording
+    from ephystool.io.registry import KNOWN_EXTENSIONS, detect_folder_recording
 
     rows, folders = [], set()
-    for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _RECORDING_EXT):
+    for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in KNOWN_EXTENSIONS):
         if f.name.startswith(".") or f.name.startswith("manifest"):
             continue
         in_folder = detect_folder_recording(f)  # an Open Ephys recording folder is one recording (one row)
@@ -63,12 +59,13 @@ def _readability(path: Path) -> str | None:
     """'' when a reader takes ``path`` (by content), a note when it is a recording ephystool cannot read
     (HEKA, damaged), None when it is a generic table/text file that is not a recording at all."""
     from ephystool.errors import EphysError, UnsupportedFormatError
-    from ephystool.io.registry import detect
+    from ephystool.io.registry import LOADERS, detect
 
     try:
         detect(path)
     except UnsupportedFormatError as exc:
-        if "HEKA" in str(exc) or path.suffix.lower() not in _GENERIC_EXT:
+        refused = any(ld.refusal and ld.refusal in str(exc) for ld in LOADERS)  # a known format not read (HEKA)
+        if refused or path.suffix.lower() not in _GENERIC_EXT:
             return f"cannot be read: {getattr(exc, 'message', exc)}"
         return None
     except EphysError as exc:

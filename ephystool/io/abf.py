@@ -21,10 +21,11 @@ from ephystool.io.abf_header import check_abf_header
 from ephystool.io.abf_protocol import check_recorded_command, command_dac, read_protocol
 from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
+from ephystool.io.loader import FormatDoc, Loader
 from ephystool.io.recording import ChannelInfo, Recording, Tag, analog
 from ephystool.io.unitnames import file_unit, lookup_unit
 
-__all__ = ["sniff", "read", "NAME", "EXTENSIONS"]
+__all__ = ["sniff", "read", "NAME", "EXTENSIONS", "LOADER"]
 
 NAME = "abf"
 EXTENSIONS = (".abf",)
@@ -179,3 +180,15 @@ def read(path: Path, kind: str | None = None) -> Recording:
         commands=tuple(commands), epochs=tuple(epochs), stim_times_s=tuple(stims), tags=_tags(abf, t),
         metadata=meta, warnings=(*unit_warnings, *guess.warnings),
     )
+
+
+LOADER = Loader(
+    NAME, EXTENSIONS, sniff, read, signature=True, strict=EXTENSIONS,
+    mislabelled="does not start with an ABF signature: not an ABF file or damaged",
+    doc=FormatDoc(
+        "Axon ABF1/ABF2", "`.abf`", "neo `AxonRawIO` (samples, episode times) + pyABF (tags, epochs, DACs)",
+        "section pointers/counts checked against the file size; truncated files refused; units looked up, never "
+        "evaluated (`9**9**9`, NUL padding); the command is the enabled DAC; digital-output stimuli; command "
+        "copies named; holding from a recorded Vm channel when the header disagrees; ABF1 without synch array "
+        "split; tags from pyABF"),
+)

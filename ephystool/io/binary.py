@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from ephystool.errors import CorruptFileError, LoadError
+from ephystool.io.loader import FormatDoc, Loader
 from ephystool.io.recording import ChannelInfo, Electrode, Recording
 
-__all__ = ["find_sidecar", "read", "BinarySource", "NAME"]
+__all__ = ["find_sidecar", "read", "BinarySource", "NAME", "LOADER"]
 
 NAME = "binary"
 _SIDE = (".json", ".yaml", ".yml")
@@ -101,3 +102,13 @@ def _empty_block(path: Path) -> Any:
     blk = neo.Block(name=path.name, file_origin=str(path))
     blk.segments.append(neo.Segment(index=0))
     return blk
+
+
+def sniff(path: Path) -> bool:
+    """Any file with a sidecar describing it (asked last: the sidecar, not the bytes, says what it is)."""
+    return find_sidecar(path) is not None
+
+
+LOADER = Loader(NAME, (".raw", ".dat"), sniff, read,
+                doc=FormatDoc("Raw binary", "any + JSON/YAML sidecar", "numpy memmap",
+                              "dtype, channels, gain from the sidecar"))

@@ -22,10 +22,11 @@ import numpy as np
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
+from ephystool.io.loader import FormatDoc, Loader
 from ephystool.io.recording import ChannelInfo, Recording, analog
 from ephystool.io.unitnames import file_unit
 
-__all__ = ["sniff", "read", "series_list"]
+__all__ = ["sniff", "read", "series_list", "LOADER", "LEGACY"]
 
 _DTYPES = {0: "<i2", 1: "<i4", 2: "<f4", 3: "<f8"}
 
@@ -161,3 +162,21 @@ def read(path: Path, kind: str | None = None, stream: int | None = None) -> Reco
         warnings=(*warns, *guess.warnings),
     )
 
+
+def sniff_legacy(path: Path) -> bool:
+    """Older PatchMaster/Pulse files start with 'DAT1' or 'DATA' (not bundled: the tree files lie beside)."""
+    return head_bytes(path, 4) in (b"DAT1", b"DATA")
+
+
+LOADER = Loader(
+    "heka", (".dat",), sniff, read, signature=True,
+    doc=FormatDoc("HEKA PatchMaster", "`.dat` DAT2 bundle", "own reader (HEKA's published file format)",
+                  "one series per recording (`--stream`; several series are said in a warning); tree and data offsets "
+                  "checked against the file; older unbundled files refused with one line"),
+)
+#: older, unbundled PatchMaster/Pulse files: recognised and refused with the way out
+LEGACY = Loader(
+    "heka_legacy", (".dat",), sniff_legacy, read, signature=True,
+    refusal="HEKA PatchMaster .dat that is not a DAT2 bundle (older PatchMaster/Pulse): not supported; export the "
+            "series to ABF or NWB from PatchMaster (File > Export) and load that",
+)

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from ephystool.errors import CorruptFileError, LoadError, MissingDependencyError
+from ephystool.io.loader import FormatDoc, Loader, by_extension, never
 from ephystool.io.recording import EpochInfo
 
-__all__ = ["read", "series_files"]
+__all__ = ["read", "series_files", "series_folder", "SERIES", "LOADER", "DOC"]
 
 _NAME = re.compile(r"^(?P<name>.+)_ch(?P<ch>\d+)_(?P<sweep>\d+)\.ibw$", re.IGNORECASE)
 # closed table: Igor unit string -> (canonical unit, factor)
@@ -184,3 +185,23 @@ def read(path: Path, kind: str | None = None) -> Any:
         channel_names=[f"{name}_ch{c}" for c in chans], sweep_start_times_s=starts, epochs=epochs,
         primary=primary, name=str(path), metadata=meta)
     return rec.replace(path=path, format="igor", warnings=tuple(warns))
+
+
+def series_folder(path: Path) -> Path | None:
+    """The folder when ``path`` is a folder of one Igor wave series ``<name>_ch<k>_<sweep>.ibw`` or a wave in one."""
+    p = Path(path)
+    if not p.exists() or not (p.is_dir() or p.suffix.lower() == ".ibw"):
+        return None
+    folder = p if p.is_dir() else p.parent
+    names = {m["name"] for f in folder.iterdir() if f.is_file() and (m := _NAME.match(f.name))}
+    return folder if len(names) == 1 else None
+
+
+DOC = FormatDoc(
+    "Igor", "`.ibw` `.pxp`", "igor2 (own series reader, `ephystool/io/igor.py`); `.pxp` through neo `IgorIO`",
+    "a folder of `<name>_ch<k>_<sweep>.ibw` waves (or any wave in it) is one recording, sweeps matched by number; "
+    "SI units (V, A) through the table; step window from the wave note's `Pulse(...)` (source `file`)")
+#: a folder holding one wave series (or a wave in such a folder) is one recording
+SERIES = Loader("igor", (".ibw",), never, read, folder=series_folder, doc=DOC)
+#: a ``.ibw`` wave outside a one-series folder: the series it belongs to (by name) is one recording
+LOADER = Loader("igor", (".ibw",), by_extension((".ibw",)), read, doc=DOC)

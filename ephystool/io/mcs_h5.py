@@ -17,9 +17,10 @@ import quantities as pq
 
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import HDF5_MAGIC, head_bytes
+from ephystool.io.loader import NOT_HDF5, FormatDoc, Loader, tolerant
 from ephystool.io.recording import ChannelInfo, Electrode, Recording
 
-__all__ = ["sniff", "read", "NAME", "MCSAnalogSource", "list_streams"]
+__all__ = ["sniff", "read", "NAME", "MCSAnalogSource", "list_streams", "LOADER"]
 
 NAME = "mcs_h5"
 _REC = "Data/Recording_0"
@@ -159,3 +160,10 @@ def read(path: Path, kind: str | None = None, stream: int = 0) -> Recording:
             "streams": ";".join(f"{s['stream']}:{s['label']}:{s['n_channels']}ch@{s['sampling_rate_hz']:g}Hz" for s in streams)}
     return Recording(path=path, sha256=None, format=NAME, kind=kind or "mea", block=block, channels=chans,
                      electrodes=src.electrodes, mea=src, metadata=meta)
+
+
+LOADER = Loader(
+    NAME, (".h5",), tolerant(sniff), read, hdf5=True, strict=(".h5", ".hdf5"), mislabelled=NOT_HDF5,
+    doc=FormatDoc("Multi Channel Systems HDF5", "`.h5`", "h5py (own reader)",
+                  "ADZero, ConversionFactor, Exponent per channel; every stream"),
+)

@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 
 from ephystool.errors import CorruptFileError, EphysError, MissingDependencyError
-from ephystool.io.base import captured_logs, head_bytes, to_canonical
+from ephystool.io.base import captured_logs, to_canonical
 from ephystool.io.clamp import infer_clamp
+from ephystool.io.igor import DOC as _IGOR_DOC
+from ephystool.io.loader import FormatDoc, Loader, by_extension, starts_with
 from ephystool.io.recording import ChannelInfo, Recording, analog
 from ephystool.io.unitnames import file_unit
 
-__all__ = ["FORMATS", "sniff_format", "read"]
+__all__ = ["FORMATS", "sniff_format", "read", "LOADERS"]
 
 #: format name -> (neo IO class name, extensions, magic prefix or None)
 FORMATS: dict[str, tuple[str, tuple[str, ...], bytes | None]] = {
@@ -32,16 +34,8 @@ FORMATS: dict[str, tuple[str, tuple[str, ...], bytes | None]] = {
 
 
 def sniff_format(path: Path) -> str | None:
-    """Name of the neo-read format this file is in (magic bytes first, then extension)."""
-    head = head_bytes(path, 8)
-    for name, (_, _, magic) in FORMATS.items():
-        if magic is not None and head.startswith(magic):
-            return name
-    ext = path.suffix.lower()
-    for name, (_, exts, magic) in FORMATS.items():
-        if magic is None and ext in exts:
-            return name
-    return None
+    """Name of the neo-read format this file is in (magic bytes first, then extension: :data:`LOADERS`' order)."""
+    return next((ld.name for ld in LOADERS if ld.sniff(path)), None)
 
 
 def _io_class(fmt: str, path: Path) -> Any:
@@ -153,3 +147,29 @@ def _params(reader: Any) -> tuple[str, ...]:
     import inspect
 
     return tuple(inspect.signature(reader.read_block).parameters)
+
+
+_DOCS = {
+    "AxographIO": FormatDoc("AxoGraph", "`.axgd` `.axgx` `.axg`", "neo `AxographRawIO`",
+                            "SI units scaled to mV/pA; no current invented"),
+    "WinWcpIO": FormatDoc("WinWCP", "`.wcp`", "neo `WinWcpRawIO`", "unit `mv` read as mV (neo: dimensionless)"),
+    "Spike2IO": FormatDoc("CED Spike2", "`.smr` `.smrx`", "neo `Spike2RawIO` / `CedRawIO`", "units through the table"),
+}
+_DOCS["CedIO"] = _DOCS["Spike2IO"]
+_DOCS["IgorIO"] = _IGOR_DOC  # .pxp: the Igor row
+
+
+def _loader(fmt: str) -> Loader:
+    """The loader of one neo format: its magic bytes decide where it has them, else its extension."""
+    cls, exts, magic = FORMATS[fmt]
+
+    def read_fmt(path: Path, kind: str | None = None) -> Recording:
+        return read(path, fmt, kind)
+
+    read_fmt.__doc__ = f"Read a {fmt} file with neo (see :func:`read`)."
+    return Loader(fmt, exts, by_extension(exts) if magic is None else starts_with(magic), read_fmt, doc=_DOCS.get(cls))
+
+
+#: one loader per format, magic-byte formats first
+LOADERS: tuple[Loader, ...] = tuple(
+    _loader(f) for f in sorted(FORMATS, key=lambda f: FORMATS[f][2] is None))

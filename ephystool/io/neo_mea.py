@@ -24,10 +24,12 @@ import numpy as np
 
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import captured_logs
+from ephystool.io.loader import FormatDoc, Loader, by_extension, never
 from ephystool.io.recording import ChannelInfo, Electrode, Recording
 from ephystool.io.unitnames import lookup_unit
 
-__all__ = ["FORMATS", "NeoRawSource", "read", "open_ephys_root"]
+__all__ = ["FORMATS", "NeoRawSource", "read", "open_ephys_root", "BRW", "MAXWELL", "INTAN", "BLACKROCK",
+           "OPEN_EPHYS_LEGACY", "OPEN_EPHYS_BINARY"]
 
 #: format -> (neo rawio class, keyword for the path)
 FORMATS: dict[str, tuple[str, str]] = {
@@ -160,3 +162,72 @@ def read(path: Path, fmt: str, kind: str | None = None, stream: int | None = Non
     return Recording(path=path, sha256=None, format=fmt, kind=kind or "mea", block=block, channels=chans,
                      electrodes=src.electrodes, mea=src, metadata=meta,
                      warnings=(*src.warnings, *dict.fromkeys(said)))
+
+
+# ----- loaders ------------------------------------------------------------------------------------------------
+def _reader(fmt: str) -> Any:
+    def read_fmt(path: Path, kind: str | None = None, stream: int | None = None) -> Recording:
+        return read(path, fmt, kind, stream)
+
+    read_fmt.__doc__ = f"Read one stream of a {fmt} recording (see :func:`read`)."
+    return read_fmt
+
+
+def _h5_keys(path: Path) -> set[str]:
+    """The HDF5 file's top-level names (empty when it cannot be opened)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return set(f.keys())
+    except (OSError, RuntimeError, KeyError, ValueError):
+        return set()
+
+
+def sniff_brw(path: Path) -> bool:
+    """3Brain BrainWave: ``3BData``/``3BRecInfo``, or ``Well_*`` groups with ``ExperimentSettings`` (BRW 4)."""
+    keys = _h5_keys(path)
+    return bool(keys & {"3BData", "3BRecInfo"} or any(k.startswith("Well_") for k in keys) and "ExperimentSettings" in keys)
+
+
+def sniff_maxwell(path: Path) -> bool:
+    """Maxwell: a ``mapping`` dataset (MaxOne) or ``recordings`` and ``wells`` groups (MaxTwo)."""
+    keys = _h5_keys(path)
+    return "mapping" in keys or {"recordings", "wells"} <= keys
+
+
+#: files that belong to an Open Ephys recording folder (the folder is the recording)
+_OPEN_EPHYS_PARTS = (".continuous", ".openephys", ".oebin", ".events", ".spikes", ".npy", ".dat", ".xml")
+
+
+def _open_ephys_folder(fmt: str) -> Any:
+    def folder(path: Path) -> Path | None:
+        p = Path(path)
+        if not p.exists() or not (p.is_dir() or p.suffix.lower() in _OPEN_EPHYS_PARTS):
+            return None
+        found = open_ephys_root(p)
+        return found[0] if found is not None and found[1] == fmt else None
+
+    folder.__doc__ = f"The {fmt} recording folder that ``path`` (the folder or a file in it) belongs to."
+    return folder
+
+
+_NEO_CHUNKED = FormatDoc("Intan / Maxwell / Blackrock", "`.rhd` `.rhs` / `.raw.h5` / `.ns1`-`.ns6`",
+                         "neo `IntanRawIO` / `MaxwellRawIO` / `BlackrockRawIO`", "chunked; units through the table")
+BRW = Loader("brw", (".brw",), sniff_brw, _reader("brw"), hdf5=True,
+             doc=FormatDoc("3Brain BrainWave", "`.brw`", "neo `BiocamRawIO`",
+                           "unsigned samples with the header offset (2048 = 0 uV)"))
+MAXWELL = Loader("maxwell", (".h5",), sniff_maxwell, _reader("maxwell"), hdf5=True, doc=_NEO_CHUNKED)
+_NS = tuple(f".ns{k}" for k in range(1, 7))
+INTAN = Loader("intan", (".rhd", ".rhs"), by_extension((".rhd", ".rhs")), _reader("intan"), doc=_NEO_CHUNKED)
+BLACKROCK = Loader("blackrock", _NS, by_extension(_NS), _reader("blackrock"), doc=_NEO_CHUNKED)
+OPEN_EPHYS_LEGACY = Loader(
+    "openephys_legacy", (".continuous",), never, _reader("openephys_legacy"),
+    folder=_open_ephys_folder("openephys_legacy"),
+    doc=FormatDoc("Open Ephys legacy", "folder of `.continuous`", "neo `OpenEphysRawIO`",
+                  "the folder (or any file in it) is one recording; `.continuous` sizes checked (1024 + n x 2070)"))
+OPEN_EPHYS_BINARY = Loader(
+    "openephys_binary", (".oebin",), never, _reader("openephys_binary"),
+    folder=_open_ephys_folder("openephys_binary"),
+    doc=FormatDoc("Open Ephys binary", "folder with `structure.oebin`", "neo `OpenEphysBinaryRawIO`",
+                  "neural stream by default (`--stream`); ADC channels labelled uV read as volts"))

@@ -20,10 +20,11 @@ import quantities as pq
 
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import HDF5_MAGIC, head_bytes, to_canonical
+from ephystool.io.loader import NOT_HDF5, FormatDoc, Loader, tolerant
 from ephystool.io.recording import ChannelInfo, Electrode, Recording, analog
 from ephystool.io.unitnames import lookup_unit
 
-__all__ = ["sniff", "read", "NAME", "EXTENSIONS", "NWBElectricalSource"]
+__all__ = ["sniff", "read", "NAME", "EXTENSIONS", "NWBElectricalSource", "LOADER"]
 
 NAME = "nwb"
 EXTENSIONS = (".nwb",)
@@ -219,3 +220,12 @@ def read(path: Path, kind: str | None = None) -> Recording:
         holding=tuple(holding), commands=tuple(commands), epochs=tuple(() for _ in starts),
         stim_times_s=tuple(() for _ in starts), metadata={**meta, "sweep_order_source": parts["order_source"]},
     )
+
+
+LOADER = Loader(
+    NAME, EXTENSIONS, tolerant(sniff), read, hdf5=True, strict=EXTENSIONS, mislabelled=NOT_HDF5,
+    doc=FormatDoc(
+        "NWB 2 icephys / ecephys", "`.nwb`", "pynwb (a plain ecephys `ElectricalSeries`: h5py in chunks, same samples)",
+        "sweeps by the intracellular-recordings table, `sweep_number`, `starting_time` (never names as text); "
+        "stimulus series as the command; units through the table"),
+)

@@ -1,122 +1,84 @@
-"""The explicit list of readers and format detection by content.
+"""The explicit, ordered list of readers (:data:`LOADERS`) and format detection by content.
 
-Detection looks at the file's bytes first (magic numbers, HDF5 attributes) and only then at the
-extension, so a renamed file is still read correctly and a mislabelled one (random bytes named
-``.abf``, a text file named ``.h5``) gets a precise error. Nothing is tried blindly: each
-reader's own error reaches the user (neo's ``get_io`` hides them inside a bare ``except``).
+Detection looks at the file's bytes first (magic numbers, HDF5 content) and only then at the extension, so
+a renamed file is still read correctly and a mislabelled one (random bytes named ``.abf``, a text file named
+``.h5``) gets a precise error. Nothing is tried blindly: each reader's own error reaches the user (neo's
+``get_io`` hides them inside a bare ``except``). ``SUPPORTED``, the extensions ``manifest init`` looks at
+(:data:`KNOWN_EXTENSIONS`) and the README's format table (:mod:`ephystool.io.formats`) derive from
+:data:`LOADERS`; a new reader is one module with a ``LOADER`` and one line here.
 """
 
 from __future__ import annotations
 
-import importlib
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ephystool.errors import CorruptFileError, UnsupportedFormatError
+from ephystool.io import abf, binary, heka, igor, mcs_h5, neo_generic, neo_mea, nwb, spikelists
 from ephystool.io.base import HDF5_MAGIC, head_bytes
+from ephystool.io.loader import Loader
 
-__all__ = ["Reader", "detect", "SUPPORTED", "spikelist_readers"]
+__all__ = ["LOADERS", "Loader", "Reader", "detect", "detect_folder_recording", "SUPPORTED", "KNOWN_EXTENSIONS"]
 
-SUPPORTED = (
-    "Axon ABF1/ABF2 (.abf)", "NWB 2 icephys/ecephys (.nwb)", "Multi Channel Systems HDF5 (.h5)",
-    "AxoGraph (.axgd/.axgx/.axg)", "WinWCP (.wcp)", "CED Spike2 (.smr/.smrx)", "Igor (.ibw/.pxp)",
-    "raw binary with a JSON/YAML sidecar", "Open Ephys legacy/binary (folder)", "3Brain BrainWave (.brw)",
-    "Intan (.rhd/.rhs)", "Maxwell (.raw.h5)", "Blackrock (.ns1-.ns6)", "PatchMaster DAT2 bundle (.dat)", "spike lists: Axion CSV, MC_DataTool text, NeuroExplorer .nex and "
-    "timestamps, Eglen spike HDF5, MEA-NAP .mat",
+#: Every format, in the order detection asks them. Within its stage (see :func:`detect`) the first loader
+#: that claims a file reads it.
+LOADERS: tuple[Loader, ...] = (
+    # signatures (magic bytes) decide whatever the file's name
+    abf.LOADER,
+    heka.LOADER,
+    heka.LEGACY,
+    # HDF5 files, by their content
+    nwb.LOADER,
+    mcs_h5.LOADER,
+    spikelists.EGLEN_H5,
+    neo_mea.BRW,
+    neo_mea.MAXWELL,
+    # recordings that are folders (the folder, or any file in it)
+    igor.SERIES,
+    neo_mea.OPEN_EPHYS_LEGACY,
+    neo_mea.OPEN_EPHYS_BINARY,
+    # the rest: by extension or content, in this order
+    igor.LOADER,
+    neo_mea.INTAN,
+    neo_mea.BLACKROCK,
+    *neo_generic.LOADERS,
+    spikelists.AXION_CSV,
+    spikelists.MCD_TEXT,
+    spikelists.MEANAP_MAT,
+    spikelists.NEX,
+    spikelists.NEX_TIMESTAMPS,
+    binary.LOADER,
 )
-_HEKA_MAGIC = (b"DAT1", b"DAT2", b"DATA")
+
+#: the formats ephystool reads, one line each (named in the "no reader" error)
+SUPPORTED: tuple[str, ...] = tuple(dict.fromkeys(ld.doc.supported for ld in LOADERS if ld.doc is not None))
+#: the extensions of recording files (what ``manifest init`` looks at)
+KNOWN_EXTENSIONS: frozenset[str] = frozenset(e for ld in LOADERS for e in ld.extensions)
+#: a detected format: the loader (kept under its former name)
+Reader = Loader
 
 
-@dataclass(frozen=True)
-class Reader:
-    """A detected format: its name and the function that reads it."""
+def detect_folder_recording(path: str | Path) -> tuple[Path, Loader] | None:
+    """(folder, loader) when ``path`` is a recording folder or one of its files, else None.
 
-    name: str
-    read: Callable[..., Any]
-
-
-def spikelist_readers() -> list[tuple[str, Callable[[Path], bool], Callable[..., Any]]]:
-    """(name, sniff, read) for each spike-list format in :mod:`ephystool.io.spikelists`."""
-    try:
-        mod = importlib.import_module("ephystool.io.spikelists")
-    except ModuleNotFoundError:
-        return []
-    out = []
-    for attr in sorted(dir(mod)):
-        if attr.startswith("sniff_") and hasattr(mod, "read_" + attr[6:]):
-            out.append((attr[6:], getattr(mod, attr), getattr(mod, "read_" + attr[6:])))
-    return out
-
-
-def _safe_sniff(sniff: Callable[[Path], bool], path: Path) -> bool:
-    """A sniffer that cannot parse the file's head says 'not mine' (damaged content is the reader's to report)."""
-    try:
-        return bool(sniff(path))
-    except (OSError, RuntimeError, KeyError, ValueError, UnicodeError):
-        return False
-
-
-def _neo_mea(fmt: str) -> Reader:
-    from ephystool.io import neo_mea
-
-    return Reader(fmt, lambda p, kind=None, stream=None, _f=fmt: neo_mea.read(p, _f, kind, stream))
-
-
-#: files that belong to an Open Ephys recording folder (the folder is the recording)
-_OPEN_EPHYS_PARTS = (".continuous", ".openephys", ".oebin", ".events", ".spikes", ".npy", ".dat", ".xml")
-
-
-def _igor_series_folder(p: Path) -> Path | None:
-    """The folder when ``p`` is a folder of one Igor wave series ``<name>_ch<k>_<sweep>.ibw`` or a wave in one."""
-    from ephystool.io.igor import _NAME
-
-    if not (p.is_dir() or p.suffix.lower() == ".ibw"):
-        return None
-    folder = p if p.is_dir() else p.parent
-    names = {m["name"] for f in folder.iterdir() if f.is_file() and (m := _NAME.match(f.name))}
-    return folder if len(names) == 1 else None
-
-
-def detect_folder_recording(path: str | Path) -> tuple[Path, Reader] | None:
-    """(folder, reader) when ``path`` is a recording folder or one of its files, else None.
-
-    Recording folders: Open Ephys (legacy ``.continuous`` or binary ``structure.oebin``) and a folder that
-    holds one Igor wave series (``<name>_ch<k>_<sweep>.ibw``: one wave per channel and sweep).
+    Recording folders: a folder that holds one Igor wave series (``<name>_ch<k>_<sweep>.ibw``: one wave per
+    channel and sweep) and Open Ephys (legacy ``.continuous`` or binary ``structure.oebin``).
     """
-    from ephystool.io.neo_mea import open_ephys_root
-
     p = Path(path)
-    if p.exists() and (igor := _igor_series_folder(p)) is not None:
-        return igor, Reader("igor", importlib.import_module("ephystool.io.igor").read)
-    if not p.exists() or not (p.is_dir() or p.suffix.lower() in _OPEN_EPHYS_PARTS):
-        return None
-    found = open_ephys_root(p)
-    return None if found is None else (found[0], _neo_mea(found[1]))
-
-
-def _sniff_h5_groups(path: Path) -> str | None:
-    """'brw' (3Brain BrainWave) or 'maxwell' from the HDF5 file's top-level groups."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            keys = set(f.keys())
-    except (OSError, RuntimeError, KeyError, ValueError):
-        return None
-    if keys & {"3BData", "3BRecInfo"} or any(k.startswith("Well_") for k in keys) and "ExperimentSettings" in keys:
-        return "brw"
-    if "mapping" in keys or {"recordings", "wells"} <= keys:
-        return "maxwell"
+    for loader in LOADERS:
+        if loader.folder is not None and (root := loader.folder(p)) is not None:
+            return root, loader
     return None
 
 
-def _hdf5(path: Path) -> Reader:
-    import h5py
+def _chosen(loader: Loader, path: Path) -> Loader:
+    if loader.refusal:
+        raise UnsupportedFormatError(loader.refusal, path)
+    return loader
 
-    from ephystool.io import mcs_h5, nwb
+
+def _detect_hdf5(path: Path) -> Loader:
+    """The loader of an HDF5 file: it must open; then the first HDF5 loader whose sniffer claims it."""
+    import h5py
 
     try:
         with h5py.File(path, "r") as f:
@@ -125,64 +87,40 @@ def _hdf5(path: Path) -> Reader:
     except (OSError, RuntimeError, KeyError, ValueError) as exc:
         raise CorruptFileError(f"HDF5 file cannot be opened ({type(exc).__name__}: {str(exc)[:160]}); damaged or "
                                "truncated: re-copy it", path) from exc
-
-    if _safe_sniff(nwb.sniff, path):
-        return Reader("nwb", nwb.read)
-    if _safe_sniff(mcs_h5.sniff, path):
-        return Reader("mcs_h5", mcs_h5.read)
-    for name, sniff, read in spikelist_readers():
-        if _safe_sniff(sniff, path):
-            return Reader(name, read)
-    fmt = _sniff_h5_groups(path)
-    if fmt is not None:
-        return _neo_mea(fmt)
+    for loader in LOADERS:
+        if loader.hdf5 and loader.sniff(path):
+            return _chosen(loader, path)
     raise UnsupportedFormatError(
         "HDF5 file that is neither NWB, Multi Channel Systems nor a known spike-time layout; "
         "export it from the acquisition software as NWB or MCS HDF5", path)
 
 
-def detect(path: Path) -> Reader:
-    """Choose the reader for ``path`` from its content, then its extension.
+def detect(path: Path) -> Loader:
+    """Choose the loader for the file ``path``, walking :data:`LOADERS` in four stages.
+
+    1. signature loaders (magic bytes), whatever the name; an HDF5 file goes to the HDF5 loaders only;
+    2. a name that promises a signature the content lacks (``strict`` extensions) is refused;
+    3. the other file loaders in order (extension, content, sidecar);
+    4. none: :class:`~ephystool.errors.UnsupportedFormatError` listing :data:`SUPPORTED`.
 
     Raises
     ------
     UnsupportedFormatError
-        No reader handles it (message lists the supported formats), or it is HEKA PatchMaster.
+        No reader handles it (message lists the supported formats), or it is a refused format (old HEKA).
     CorruptFileError
-        The extension promises a format the content does not have.
+        The extension promises a format the content does not have, or an HDF5 file does not open.
     """
-    from ephystool.io import abf, binary, neo_generic
-
-    head = head_bytes(path, 8)
+    files = [ld for ld in LOADERS if ld.folder is None and not ld.hdf5]
+    for loader in files:
+        if loader.signature and loader.sniff(path):
+            return _chosen(loader, path)
+    if head_bytes(path, 8) == HDF5_MAGIC:
+        return _detect_hdf5(path)
     ext = path.suffix.lower()
-    if abf.sniff(path):
-        return Reader("abf", abf.read)
-    if head[:4] == b"DAT2":
-        from ephystool.io import heka
-
-        return Reader("heka", heka.read)
-    if head[:4] in _HEKA_MAGIC:
-        raise UnsupportedFormatError(
-            "HEKA PatchMaster .dat that is not a DAT2 bundle (older PatchMaster/Pulse): not supported; export the "
-            "series to ABF or NWB from PatchMaster (File > Export) and load that", path)
-    if head == HDF5_MAGIC:
-        return _hdf5(path)
-    if ext == ".abf":
-        raise CorruptFileError("named .abf but does not start with an ABF signature: not an ABF file or damaged", path)
-    if ext in (".h5", ".hdf5", ".nwb"):
-        raise CorruptFileError(f"named {ext} but is not an HDF5 file (no HDF5 signature): wrong file or damaged", path)
-    if ext == ".ibw":  # a wave of a '<name>_ch<k>_<sweep>.ibw' series: the whole series is one recording
-        return Reader("igor", importlib.import_module("ephystool.io.igor").read)
-    if ext in (".rhd", ".rhs"):
-        return _neo_mea("intan")
-    if re.fullmatch(r"\.ns[1-6]", ext):
-        return _neo_mea("blackrock")
-    fmt = neo_generic.sniff_format(path)
-    if fmt is not None:
-        return Reader(fmt, lambda p, kind=None, _f=fmt: neo_generic.read(p, _f, kind))
-    for name, sniff, read in spikelist_readers():
-        if _safe_sniff(sniff, path):
-            return Reader(name, read)
-    if binary.find_sidecar(path) is not None:
-        return Reader("binary", binary.read)
+    for loader in LOADERS:
+        if ext in loader.strict:
+            raise CorruptFileError(f"named {ext} but {loader.mislabelled}", path)
+    for loader in files:
+        if not loader.signature and loader.sniff(path):
+            return _chosen(loader, path)
     raise UnsupportedFormatError(f"no reader for this file; supported: {'; '.join(SUPPORTED)}", path)

@@ -27,12 +27,14 @@ import quantities as pq
 
 from ephystool.errors import CorruptFileError
 from ephystool.io.base import HDF5_MAGIC, check_readable, head_bytes
+from ephystool.io.loader import FormatDoc, Loader, tolerant
 from ephystool.io.recording import ChannelInfo, Electrode, Recording
 
 __all__ = [
     "read_axion_csv", "sniff_axion_csv", "read_mcd_text", "sniff_mcd_text", "read_nex", "sniff_nex",
     "read_eglen_h5", "sniff_eglen_h5", "read_meanap_mat", "sniff_meanap_mat", "read_nex_timestamps",
-    "sniff_nex_timestamps", "spikelist_recording",
+    "sniff_nex_timestamps", "spikelist_recording", "AXION_CSV", "MCD_TEXT", "NEX", "EGLEN_H5", "MEANAP_MAT",
+    "NEX_TIMESTAMPS",
 ]
 
 
@@ -323,3 +325,15 @@ def read_nex_timestamps(path: str | Path) -> Recording:
                 cols[i].append(float(cell))
     trains = [(n, "", np.asarray(c)) for n, c in zip(names, cols) if n]
     return spikelist_recording(path, "nex_timestamps", trains, None)
+
+
+# ----- loaders (registered explicitly in ephystool.io.registry) ------------------------------------------------
+_DOC = FormatDoc("MEA spike lists", "Axion CSV, MC_DataTool text, `.nex`, spike HDF5, MEA-NAP `.mat`", "own readers",
+                 "see `ephystool/io/spikelists.py`")
+AXION_CSV = Loader("axion_csv", (".csv", ".gz"), tolerant(sniff_axion_csv), read_axion_csv, doc=_DOC)
+MCD_TEXT = Loader("mcd_text", (".txt", ".gz"), tolerant(sniff_mcd_text), read_mcd_text, doc=_DOC)
+NEX = Loader("nex", (".nex",), tolerant(sniff_nex), read_nex, doc=_DOC)
+EGLEN_H5 = Loader("eglen_h5", (".h5",), tolerant(sniff_eglen_h5), read_eglen_h5, hdf5=True, doc=_DOC)
+MEANAP_MAT = Loader("meanap_mat", (".mat",), tolerant(sniff_meanap_mat), read_meanap_mat, doc=_DOC)
+NEX_TIMESTAMPS = Loader("nex_timestamps", (".nextimestamps", ".txt"), tolerant(sniff_nex_timestamps),
+                        read_nex_timestamps, doc=_DOC)
