@@ -165,7 +165,7 @@ def _condition_column(cond: str, ps: list[Path], words: str) -> str:
     rest = ps[PER_CONDITION:]
     more = (f"<p class='small'>{len(rest)} more: {e(', '.join(p.parent.name for p in rest[:4]))}"
             f"{', …' if len(rest) > 4 else ''}</p>") if rest else ""
-    return f"<div><h5>{e(cond)} ({len(ps)})</h5>{shown}{more}</div>"
+    return f"<div><h5>{e(cond)} (n = {len(ps)} recording{'' if len(ps) == 1 else 's'})</h5>{shown}{more}</div>"
 
 
 def _metrics(results: Any) -> str:
