@@ -88,22 +88,17 @@ def _tick(v: float) -> str:
     return f"{v:.0f}" if abs(v) >= 100 else f"{v:.2g}"
 
 
-def _minor_tick(v: float) -> str:
-    """Minor log ticks labelled at 2, 3 and 5 times a power of ten only, so the labels never collide."""
-    if v <= 0:
-        return ""
-    mant = round(v / 10 ** math.floor(math.log10(v) + 1e-9), 6)
-    return _tick(v) if mant in (2.0, 3.0, 5.0) else ""
-
-
 def plain_ticks(ax: Any, axis: str = "y") -> None:
-    """Plain tick labels on a (log) axis: ``0.074`` rather than ``7.4×10⁻²``, minor ticks unlabelled except
-    on an axis spanning less than a decade (there 2, 3 and 5 times a power of ten carry labels)."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    """Plain tick labels on a (log) axis: ``0.074`` rather than ``7.4×10⁻²``; minor ticks unlabelled; an axis
+    spanning less than a decade gets about five evenly spaced labelled ticks (it may hold no power of ten)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
+    ax.autoscale_view()  # the limits the figure will be drawn with (set_yscale leaves them stale)
     for which in ("x", "y") if axis == "both" else (axis,):
         a = ax.yaxis if which == "y" else ax.xaxis
         lo, hi = ax.get_ylim() if which == "y" else ax.get_xlim()
         a.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v)))
         narrow = a.get_scale() == "log" and lo > 0 and hi / lo < 10
-        a.set_minor_formatter(FuncFormatter(lambda v, _pos: _minor_tick(v)) if narrow else NullFormatter())
+        if narrow:  # less than a decade may hold no power of ten nor 2/3/5 x one: evenly spaced labelled ticks
+            a.set_major_locator(MaxNLocator(nbins=5))
+        a.set_minor_formatter(NullFormatter())
