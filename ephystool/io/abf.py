@@ -168,7 +168,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
     meta = {
         "abf_version": abf.abfVersionString,
         "protocol": str(getattr(abf, "protocol", "") or ""),
-        "recorded": str(getattr(abf, "abfDateTime", "")),
+        "recorded": _header_date(abf),
         "comment": str(getattr(abf, "abfFileComment", "") or ""),
         "clamp_evidence": guess.evidence,
         **proto.notes,
@@ -192,3 +192,18 @@ LOADER = Loader(
         "copies named; holding from a recorded Vm channel when the header disagrees; ABF1 without synch array "
         "split; tags from pyABF"),
 )
+
+
+def _header_date(abf: Any) -> str:
+    """The recording date from the header, or a note that the header has none.
+
+    pyABF falls back to the file's creation time when an ABF1 header stores no date (``lFileStartDate`` 0)
+    and to 0001-01-01 when the date does not parse: neither is when the cell was recorded.
+    """
+    header = getattr(abf, "_headerV1", None) if abf.abfVersion["major"] == 1 else getattr(abf, "_headerV2", None)
+    stored = getattr(header, "lFileStartDate" if abf.abfVersion["major"] == 1 else "uFileStartDate", None)
+    when = getattr(abf, "abfDateTime", None)
+    if not stored or getattr(when, "year", 1) <= 1:
+        return "not in the header"
+    return str(when)
+

@@ -99,3 +99,5 @@ def test_pyabf_writer_nul_padded_units_load(tmp_path: Path) -> None:
     assert rec.n_sweeps == 3 and rec.channels[0].units == "pA"
     np.testing.assert_allclose(rec.signal(1).magnitude[:, 0], sweeps[1], atol=0.01)
     assert any("blank unit" in w for w in rec.warnings)  # the writer's command unit is NUL bytes
+    # its header stores no date (lFileStartDate 0): pyABF would report the file's creation time instead
+    assert rec.metadata["recorded"] == "not in the header"
