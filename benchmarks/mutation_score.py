@@ -33,7 +33,8 @@ class Mutation:
 
 
 _MEA = "ephystool/analysis/firing_mea.py"
-_MEA_T = ("tests/analysis/test_firing_mea.py", "tests/analysis/test_mea_rate_names.py")
+_MEA_T = ("tests/analysis/test_firing_mea.py", "tests/analysis/test_mea_rate_names.py",
+          "tests/analysis/test_exact_values.py")
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation("mea_threshold", _MEA, "threshold_sd: float = 5.0", "threshold_sd: float = 6.5",
              "MEA detection threshold 5 -> 6.5 SD (dataclass default)", _MEA_T),
@@ -46,7 +47,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "burst end interval 250 -> 200 ms", _MEA_T),
     Mutation("burst_min_count", "ephystool/analysis/bursts.py", "keep = (n_sp >= settings.min_spikes)",
              "keep = (n_sp > settings.min_spikes)", "burst minimum spike count >= -> >",
-             ("tests/analysis/test_firing_mea.py",)),
+             ("tests/analysis/test_firing_mea.py", "tests/analysis/test_exact_values.py")),
     Mutation("holm_raw", "ephystool/compare/stats.py",
              "adj = np.minimum(np.maximum.accumulate((m - np.arange(m)) * flat[order]), 1.0)",
              "adj = np.minimum(np.maximum.accumulate(flat[order]), 1.0)", "Holm replaced by raw p",
