@@ -65,6 +65,15 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("decision_quantile", "ephystool/compare/decision.py", "q = sps.t.ppf(0.5 + confidence / 2, df)",
              "q = sps.norm.ppf(0.5 + confidence / 2)", "t quantile replaced by normal quantile",
              ("tests/compare",)),
+    Mutation("ltp_post_window", "ephystool/analysis/_ltp_params.py",
+             "post_window: tuple[pq.Quantity, pq.Quantity] = (50.0 * _MIN, 60.0 * _MIN)",
+             "post_window: tuple[pq.Quantity, pq.Quantity] = (40.0 * _MIN, 60.0 * _MIN)",
+             "LTP post window 50-60 -> 40-60 min (dataclass default)",
+             ("tests/analysis/test_ltp.py", "tests/analysis/test_exact_values.py")),
+    Mutation("ltp_post_window_yaml", "ephystool/analysis/_ltp_params.py",
+             '("post_window", "min", ["50 min", "60 min"])', '("post_window", "min", ["40 min", "60 min"])',
+             "LTP post window 50-60 -> 40-60 min (parser default)",
+             ("tests/analysis/test_ltp.py", "tests/analysis/test_exact_values.py")),
 )
 
 

@@ -50,3 +50,15 @@ def test_mea_defaults_equal_packaged_protocol(name: str) -> None:
         assert p.active_min_spikes_per_min == pytest.approx(float(find(doc, "active_min_spikes_per_min")))
         assert float(p.burst_max_isi_end.rescale(pq.ms).magnitude) == pytest.approx(
             float(pq.Quantity(float(str(find(doc, "burst_max_isi_end")).split()[0]), "ms").magnitude))
+
+
+@pytest.mark.parametrize("name", ["ltp_fepsp.yaml", "ltd_fepsp.yaml"])
+def test_ltp_post_window_default_equals_packaged_protocol(name: str) -> None:
+    """LTP/LTD post window 50-60 min in the template, the dataclass default and the parser default."""
+    from ephystool.analysis._ltp_params import LtpParams
+
+    text = (REPO / "protocols" / name).read_text()
+    assert 'post_window: ["50 min", "60 min"]' in text
+    for p in (LtpParams(), LtpParams.from_protocol({})):
+        lo, hi = (float(q.rescale("min").magnitude) for q in p.post_window)
+        assert (lo, hi) == (50.0, 60.0)
