@@ -3,33 +3,18 @@ spikes and every table equal the serial run's."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from ephystool.pipeline import run_analysis
 from ephystool.protocols import load_protocol
 
 
-def test_jobs_2_writes_the_serial_spikes(tmp_path: Path) -> None:
-    from pynwb import NWBHDF5IO, NWBFile
-    from pynwb.ecephys import ElectricalSeries
-
-    from ephystool.simulate.mea import simulate_mea
-
-    data, truth = simulate_mea(6.0, 8, 20000.0, seed=21, snr=7.0, rate_hz=6.0)
-    nwb = NWBFile("t", "t", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    grp = nwb.create_electrode_group("g", "array", "ctx", nwb.create_device("mea"))
-    for _ in range(data.shape[1]):
-        nwb.add_electrode(x=0.0, y=0.0, z=0.0, imp=np.nan, location="ctx", filtering="none", group=grp)
-    nwb.add_acquisition(ElectricalSeries(name="raw", data=data, rate=20000.0, conversion=truth.gain_uv * 1e-6,
-                                         electrodes=nwb.create_electrode_table_region(list(range(8)), "all")))
-    with NWBHDF5IO(str(tmp_path / "mea.nwb"), "w") as io:
-        io.write(nwb)
+def test_jobs_2_writes_the_serial_spikes(tmp_path: Path, mea_nwb_writer) -> None:
+    mea_nwb_writer(tmp_path / "mea.nwb", 6.0, 8, seed=21, snr=7.0, rate_hz=6.0)
     proto = load_protocol("mea_spontaneous").to_dict()
     for key in ("dosing_time", "baseline_window", "treatment_window"):
         proto["analysis_params"].pop(key)
