@@ -8,7 +8,7 @@ import pytest
 import quantities as pq
 import yaml
 
-from ephystool.analysis.bursts import BurstSettings, max_interval_bursts
+from ephystool.analysis.bursts import BurstSettings, electrode_stats, max_interval_bursts
 from ephystool.analysis.firing_mea import FiringMEAParams
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,10 +55,27 @@ def test_mea_defaults_equal_packaged_protocol(name: str) -> None:
 @pytest.mark.parametrize("name", ["ltp_fepsp.yaml", "ltd_fepsp.yaml"])
 def test_ltp_post_window_default_equals_packaged_protocol(name: str) -> None:
     """LTP/LTD post window 50-60 min in the template, the dataclass default and the parser default."""
-    from ephystool.analysis._ltp_params import LtpParams
+    from ephystool.analysis.ltp import LtpParams  # public path (the private module may move)
 
     text = (REPO / "protocols" / name).read_text()
     assert 'post_window: ["50 min", "60 min"]' in text
     for p in (LtpParams(), LtpParams.from_protocol({})):
         lo, hi = (float(q.rescale("min").magnitude) for q in p.post_window)
         assert (lo, hi) == (50.0, 60.0)
+
+
+def _train(n_spikes: int, seconds: float = 60.0):
+    import neo
+
+    t = np.linspace(1.0, seconds - 1.0, n_spikes)
+    return neo.SpikeTrain(t * pq.s, t_start=0.0 * pq.s, t_stop=seconds * pq.s, name="A1",
+                          annotations={"electrode": "A1", "well": "A"})
+
+
+@pytest.mark.parametrize(("n_per_min", "active"), [(4, False), (5, True), (6, True)])
+def test_active_electrode_boundary_at_default_5_per_min(n_per_min: int, active: bool) -> None:
+    """An electrode at 4 spikes/min is inactive, at exactly 5 (the default, >=) active (Axion/EPA criterion)."""
+    p = FiringMEAParams()
+    st = electrode_stats(_train(n_per_min), 0.0, 60.0, p.bursts(), p.active_min_spikes_per_min, {})
+    assert st.active is active
+    assert st.metrics()["firing_rate"] == pytest.approx(n_per_min / 60.0)
