@@ -4,8 +4,8 @@ Each mutation is a one-line semantic change (a plausible bug that changes number
 a sign, a unit, an orientation), applied one at a time to a temporary copy of the repository (the real files
 are never edited). A mutation names its exact original text, not a file: the harness finds the one file under
 ``ephystool/`` that contains it (an error when no file or more than one occurrence holds it), so modules can
-move (``analysis/x.py`` -> ``analysis/x/``) without the list going stale. The mutation's test files or
-directories run with ``pytest -x -q -p no:cacheprovider`` and a timeout; it is *caught* when they fail.
+move (``analysis/x.py`` -> ``analysis/x/``) without the list going stale. The mutation's test files,
+directories or node ids run with ``pytest -x -q -p no:cacheprovider`` and a timeout; it is *caught* when they fail.
 The copy sees ``../shared`` (real data) and ``sample_data`` through symlinks, as the worktree does.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mutation_score.py [--only NAME ...] [--jobs 1]
@@ -165,12 +165,13 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("bootstrap_percentile", "a = (1 - confidence) / 2", "a = 1 - confidence",
        "bootstrap percentile interval at 90 % for a requested 95 %", _STATS_T),
     # --- io: units, holding, sweep times
-    _m("abf_holding_nA", "return (float(abf.holdingCommand[dac]) * unit).rescale(canonical)",
-       "return float(abf.holdingCommand[dac]) * canonical", "DAC holding level in nA read as pA", _ABF_T),
+    _m("abf_holding_nA", "return (_holding_levels(abf)[dac] * unit).rescale(canonical)",
+       "return _holding_levels(abf)[dac] * canonical", "DAC holding level in nA read as pA", _ABF_T),
     _m("unit_nA", '"na": "nA"', '"na": "pA"', "unit table: 'nA' read as pA", _UNIT_T),
     _m("unit_uV", '"mv": "mV", "uv": "uV"', '"mv": "mV", "uv": "mV"', "unit table: 'uV' read as mV", _UNIT_T),
     _m("abf_sweep_interval", "interval = interval if interval >= per / rate else per / rate", "interval = per / rate",
-       "ABF sweep times from the sweep length, not the header's start-to-start interval", _ABF_T),
+       "ABF sweep times from the sweep length, not the header's start-to-start interval",
+       ("tests/io/test_contract_realdata.py::test_trap_unsynched_abf1_sweep_spacing_from_header",) + _ABF_T),
     # --- chemistry
     _m("woodhull_kelvin", "rt_f_mV = _R * (temperature_C + 273.15) / _F * 1e3", "rt_f_mV = _R * temperature_C / _F * 1e3",
        "Woodhull delta with RT/F at the Celsius temperature", ("tests/test_chemistry.py",)),
@@ -201,7 +202,7 @@ def _pytest(dst: Path, tests: tuple[str, ...], timeout: float) -> tuple[int | No
 
 
 def _check_tests(tests: tuple[str, ...]) -> None:
-    missing = [t for t in tests if not (REPO / t).exists()]
+    missing = [t for t in tests if not (REPO / t.split("::")[0]).exists()]
     if missing:
         raise StaleMutation(f"test path(s) not found: {', '.join(missing)}")
 

@@ -53,6 +53,18 @@ def _dac_flags(abf: Any) -> tuple[list[int], list[int]]:
     return list(abf._dacSection.nWaveformEnable), list(abf._dacSection.nWaveformSource)
 
 
+def _holding_levels(abf: Any) -> list[float]:
+    """fDACHoldingLevel per DAC, in the DAC's units. pyABF's ``holdingCommand`` is that field for ABF2 but
+    ``fEpochInitLevel`` (the epoch table's first levels) for ABF1: pclamp11_4ch_abf1.abf reads 10 mV there
+    where its DAC 0 holds -10 mV, as its ABF2 twin says. ABF1: 4 float32 at byte 1394 of the header."""
+    if abf.abfVersion["major"] != 1:
+        return [float(x) for x in abf.holdingCommand]
+    with open(abf.abfFilePath, "rb") as fh:
+        fh.seek(1394)
+        raw = np.frombuffer(fh.read(16), "<f4").astype(float)
+    return [x if abs(x) <= 1e6 else float("nan") for x in raw]  # unfilled bytes, as pyABF treats them
+
+
 def _active_dac(abf: Any) -> int:
     sec = abf._headerV1 if abf.abfVersion["major"] == 1 else abf._protocolSection
     return int(getattr(sec, "nActiveDACChannel", 0) or 0)
@@ -108,7 +120,7 @@ def read_protocol(abf: Any, n_sweeps: int, rate: float, t_starts: list[float]) -
         notes["command_source"] = "none: no DAC waveform is enabled in the header"
         proto.commands = [None] * n
         proto.epochs = [() for _ in range(n)]
-        proto.holding = [None if unit is None else (float(abf.holdingCommand[0]) * unit).rescale(canonical)
+        proto.holding = [None if unit is None else (_holding_levels(abf)[0] * unit).rescale(canonical)
                          for _ in range(n)]
         return proto
     notes["command_source"] = f"file (DAC {dac} epoch table)"
@@ -135,7 +147,7 @@ def _holding_level(abf: Any, dac: int, command: np.ndarray, stims: tuple[float, 
         return None
     if stims and command.size and units == "mV":
         return (float(command[min(command.size - 1, int(round(stims[0] * rate)))]) * unit).rescale(canonical)
-    return (float(abf.holdingCommand[dac]) * unit).rescale(canonical)
+    return (_holding_levels(abf)[dac] * unit).rescale(canonical)
 
 
 def _step_delta(x: np.ndarray, i0: int, i1: int, base: int) -> float:
