@@ -165,8 +165,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("bootstrap_percentile", "a = (1 - confidence) / 2", "a = 1 - confidence",
        "bootstrap percentile interval at 90 % for a requested 95 %", _STATS_T),
     # --- io: units, holding, sweep times
-    _m("abf_holding_nA", "return (_holding_levels(abf)[dac] * unit).rescale(canonical)",
-       "return _holding_levels(abf)[dac] * canonical", "DAC holding level in nA read as pA", _ABF_T),
+    _m("abf_holding_nA", "(_holding_levels(abf)[0] * unit).rescale(canonical)",
+       "_holding_levels(abf)[0] * canonical", "DAC holding level in nA read as pA", _ABF_T),
     _m("unit_nA", '"na": "nA"', '"na": "pA"', "unit table: 'nA' read as pA", _UNIT_T),
     _m("unit_uV", '"mv": "mV", "uv": "uV"', '"mv": "mV", "uv": "mV"', "unit table: 'uV' read as mV", _UNIT_T),
     _m("abf_sweep_interval", "interval = interval if interval >= per / rate else per / rate", "interval = per / rate",
