@@ -112,3 +112,19 @@ def test_detector_defaults_equal_packaged_template() -> None:
         for key, unit in fields.items():
             want = float(parse_quantity(doc[key], unit, name=key).rescale(unit).magnitude)
             assert float(getattr(p, key).rescale(unit).magnitude) == pytest.approx(want), key
+
+
+def test_absolute_rheobase_adds_the_holding_bias_current(sim) -> None:
+    """The same cell on a +30 pA bias (recorded current 30 pA before the step): the rheobase relative to holding
+    is unchanged and the absolute rheobase is 30 pA larger (holding + step)."""
+    from ephystool.io.arrays import recording_from_arrays
+
+    rec, truth, res = sim
+    sweeps = [np.vstack([rec.signal(k, 0).rescale(pq.mV).magnitude.ravel(),
+                         rec.signal(k, 1).rescale(pq.pA).magnitude.ravel() + 30.0]) for k in range(rec.n_sweeps)]
+    biased = recording_from_arrays(sweeps, FS, ["mV", "pA"], "current_clamp", channel_names=["Vm", "Im"],
+                                   sweep_start_times_s=rec.sweep_start_times_s, epochs=list(rec.epochs))
+    got = fc.analyze(biased)
+    rel = float(got.rheobase.rescale(pq.pA).magnitude)
+    assert rel == pytest.approx(float(res.rheobase.rescale(pq.pA).magnitude), abs=0.5)
+    assert float(got.rheobase_absolute.rescale(pq.pA).magnitude) == pytest.approx(rel + 30.0, abs=0.5)

@@ -50,3 +50,17 @@ def test_dc_offset_in_volts_leaves_amplitudes_unchanged(session) -> None:
     np.testing.assert_allclose(res.series.fibre_volley, ref.series.fibre_volley, rtol=1e-9, atol=1e-9)
     base_amp = float(np.nanmedian(ref.series.amplitude[ref.phase == "baseline"]))
     assert base_amp == pytest.approx(truth["fepsp_amplitude"], rel=0.1)
+
+
+@pytest.mark.parametrize("name", ["ltp_fepsp.yaml"])
+def test_window_defaults_equal_packaged_template(name: str) -> None:
+    """Baseline, STP and post windows of LtpParams (dataclass and parser) equal the packaged template's."""
+    from pathlib import Path
+
+    import yaml
+
+    doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "protocols" / name).read_text())["analysis_params"]
+    for p in (ltp.LtpParams(), ltp.LtpParams.from_protocol({})):
+        for key in ("baseline_window", "stp_window", "post_window"):
+            want = [float(pq.Quantity(float(s.split()[0]), s.split()[1]).rescale("min").magnitude) for s in doc[key]]
+            assert [float(q.rescale("min").magnitude) for q in getattr(p, key)] == want, key

@@ -46,7 +46,7 @@ def test_channels_in_other_units_are_rescaled(tmp_path: Path, unit: str, value: 
     assert got == pytest.approx(np.full(got.size, expected), rel=1e-3)
 
 
-@pytest.mark.parametrize(("raw", "unit"), [("nA", "nA"), ("na", "nA"), ("pA", "pA"), ("uV", "uV"), ("µV", "uV"),
+@pytest.mark.parametrize(("raw", "unit"), [("nA", "nA"), ("na", "nA"), ("pA", "pA"), ("uV", "uV"), ("uv", "uV"), ("µV", "uV"),
                                            ("mv", "mV"), ("V", "V"), (b"nA\x00\x00\x00\x00\x00\x00", "nA")])
 def test_unit_table_maps_each_spelling_to_its_own_scale(raw: str | bytes, unit: str) -> None:
     got = lookup_unit(raw)
