@@ -11,7 +11,11 @@ The copy sees ``../shared`` (real data) and ``sample_data`` through symlinks, as
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mutation_score.py [--only NAME ...] [--jobs 1]
 [--baseline]`` (``--baseline`` first runs each distinct test list unmutated: it must pass).
 
-Score measured 2026-12-03 (branch s4-mutation): see the report of issue 13 (the line printed as ``score:``).
+Score measured 2026-12-03 (branch s4-mutation, 2 shared cores, ``--jobs 1``): 50/50 caught (100 %) in 341 s.
+Of these, 8 were added blind after the tests of the first 42 (MEA MAD factor, weighted rate, absolute rheobase,
+STP window, tonic mean, events threshold, Hedges correction, sweep-time origin): 6/8 were caught before tests
+were written for the two survivors (absolute rheobase sign, STP window default), a truer estimate of how
+the tests catch a new wrong number. The issue's 28-mutation run (before these tests) caught 12 (43 %).
 """
 from __future__ import annotations
 
