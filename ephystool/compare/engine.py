@@ -27,7 +27,6 @@ from typing import Any
 
 import pandas as pd
 
-from ephystool.atomic import write_text
 from ephystool.compare import stats
 from ephystool.compare._select import LEVELS, Selection, select_claim_data
 from ephystool.compare.claims import DESIGN_NAMES, Claim, ClaimsFile, load_claims
@@ -43,7 +42,7 @@ from ephystool.compare.verdicts import (
 )
 from ephystool.errors import AnalysisError, EphysError, ProtocolError
 
-__all__ = ["LEVELS", "CompareResult", "Selection", "compare", "select_claim_data"]
+__all__ = ["LEVELS", "CompareResult", "Selection", "compare", "resolve_claims", "select_claim_data"]
 
 _REQUIRED = ("condition", "analysis", "metric", "value")
 
@@ -70,36 +69,10 @@ class CompareResult:
             out[v.verdict] = out.get(v.verdict, 0) + 1
         return out
 
-    def write(self, out_dir: str | Path, figures: bool = False) -> list[Path]:
-        """Write ``verdicts.json``, ``verdicts.csv``, ``summary.csv`` and ``design.json`` atomically.
-
-        Parameters
-        ----------
-        out_dir : str or Path
-            Created if needed.
-        figures : bool
-            Also draw one figure per tested claim into ``out_dir/claims``.
-
-        Returns
-        -------
-        list of Path
-        """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = [
-            write_text(out / "verdicts.json", json.dumps([v.as_dict() for v in self.verdicts], indent=2,
-                                                           allow_nan=False)),
-            write_text(out / "verdicts.csv", self.table().to_csv(index=False)),
-            write_text(out / "summary.csv", self.summary.to_csv(index=False)),
-            write_text(out / "design.json", json.dumps(_clean({
-                "design": self.design, **self.settings, "free_ions": self.ions.to_dict(orient="records"),
-                "verdict_counts": self.counts()}), indent=2, allow_nan=False)),
-        ]
-        if figures:
-            from ephystool.report.fig_claims import plot_claims
-
-            paths += plot_claims(self, out / "claims")
-        return paths
+    def design_record(self) -> dict[str, Any]:
+        """The JSON-ready content of ``design.json``: design, settings, free ions and verdict counts."""
+        return _clean({"design": self.design, **self.settings, "free_ions": self.ions.to_dict(orient="records"),
+                       "verdict_counts": self.counts()})
 
 
 # ----------------------------------------------------------------------------------------- engine
@@ -116,7 +89,8 @@ def _prepare_results(results: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _resolve_claims(claims: ClaimsFile | str | Path | list[Claim] | None) -> ClaimsFile:
+def resolve_claims(claims: ClaimsFile | str | Path | list[Claim] | None) -> ClaimsFile:
+    """The claims file of ``claims``: the packaged one when None, read when a path, wrapped when a list."""
     if claims is None or isinstance(claims, str | Path):
         return load_claims(claims)
     if isinstance(claims, ClaimsFile):
@@ -141,9 +115,8 @@ def _summary_block(sel: Selection, claim: Claim, log: bool, ions: pd.DataFrame) 
 
 
 def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim] | None = None,
-            design: str = "acute_equal_total", out_dir: str | Path | None = None, seed: int = 0, *,
-            mg_mM: float = 1.3, acsf: Any = None, salt_forms: dict[str, str] | None = None, n_boot: int = 2000,
-            alpha: float = 0.05, figures: bool = False) -> CompareResult:
+            design: str = "acute_equal_total", *, seed: int = 0, mg_mM: float = 1.3, acsf: Any = None,
+            salt_forms: dict[str, str] | None = None, n_boot: int = 2000, alpha: float = 0.05) -> CompareResult:
     """Compare conditions and give a verdict for every claim.
 
     Parameters
@@ -155,8 +128,6 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
         The packaged claims file when None.
     design : {'acute_equal_total', 'acute_added', 'chronic_oral'}
         Declared design; decides the reference (Mg-matched control for acute_added) and the predictions.
-    out_dir : str or Path, optional
-        Write the output files there (see :meth:`CompareResult.write`).
     seed : int
         Seed of the bootstraps (same seed, same numbers).
     mg_mM, acsf, salt_forms
@@ -165,8 +136,6 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
         Bootstrap replicates per claim.
     alpha : float
         Significance level (Holm family-wise) and TOST level.
-    figures : bool
-        With ``out_dir``: also draw one figure per tested claim.
 
     Returns
     -------
@@ -181,7 +150,7 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
     """
     if design not in DESIGN_NAMES:
         raise ProtocolError(f"unknown design '{design}'; expected one of {', '.join(DESIGN_NAMES)}", field="design")
-    cf = _resolve_claims(claims)
+    cf = resolve_claims(claims)
     res = _prepare_results(results)
     ions = free_ions_frame(design, mg_mM=mg_mM, acsf=acsf, salt_forms=salt_forms)
     pending: list[Any] = []
@@ -207,10 +176,7 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
     settings = {"mg_mM": mg_mM, "acsf": acsf.as_dict() if acsf is not None else "standard_acsf",
                 "salt_forms": salt_forms or {}, "seed": seed, "n_boot": n_boot, "alpha": alpha,
                 "holm_family": n_questions, "claims_title": cf.title}
-    result = CompareResult(verdicts, summary, design, ions, data, settings)
-    if out_dir is not None:
-        result.write(out_dir, figures=figures)
-    return result
+    return CompareResult(verdicts, summary, design, ions, data, settings)
 
 
 def _question(p: Any) -> tuple[str, float, float] | None:
