@@ -29,6 +29,7 @@ import pandas as pd
 
 from ephystool.compare import stats
 from ephystool.compare._select import LEVELS, Selection, select_claim_data
+from ephystool.compare.claim_data import claim_data
 from ephystool.compare.claims import DESIGN_NAMES, Claim, ClaimsFile, load_claims
 from ephystool.compare.predictions import free_ions_frame, predict
 from ephystool.compare.trend import PendingTrend, trend_claim, trend_claim_verdict
@@ -256,7 +257,7 @@ def _one_claim(claim: Claim, res: pd.DataFrame, design: str, mg_mM: float, acsf:
         extra = f". {sel.excluded_text}" if sel.excluded_text else ""
         return simple_verdict(claim, design, ref, expected, "no data", sel.missing + extra + note, pred)
     data[claim.id] = sel.data
-    t = run_test(sel.data, claim, expected, claim.condition, ref, LEVELS[claim.unit_of_inference], sel.unit, pred,
-                 n_boot, seed, alpha)
+    cd = claim_data(sel.data, claim.condition, ref, LEVELS[claim.unit_of_inference], sel.unit, log)
+    t = run_test(cd, claim, expected, pred, n_boot, seed, alpha)
     t.notes = sel.notes + t.notes + ([note.lstrip("; ")] if note else [])
     return claim, t, ref, pred, sel.excluded_text

@@ -31,10 +31,11 @@ import pandas as pd
 
 from ephystool.compare import stats
 from ephystool.compare._power_text import DEFAULT_RATIO_MARGIN, power_text
-from ephystool.compare._resample import present_levels, unit_counts
+from ephystool.compare._resample import present_levels
 from ephystool.compare.bootstrap import bootstrap_p
+from ephystool.compare.claim_data import ClaimData
 from ephystool.compare.claims import Claim, Margin
-from ephystool.compare.decision import MIN_UNITS, DecisionTest, decision_test
+from ephystool.compare.decision import MIN_UNITS, DecisionTest, decision_test_on
 from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
 from ephystool.errors import EphysError
 
@@ -205,48 +206,49 @@ def _margin_for(claim: Claim) -> Margin:
     return claim.margin or DEFAULT_MARGINS.get(claim.metric or "") or DEFAULT_RATIO_MARGIN
 
 
-def _counts(data: pd.DataFrame, levels: tuple[str, ...], conds: tuple[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    present = present_levels(data, levels)
-    for c in conds:
-        out[c] = unit_counts(data[data["condition"] == c], present)
-    return out
-
-
-def run_test(data: pd.DataFrame, claim: Claim, expected: str, condition: str, reference: str,
-             levels: tuple[str, ...], unit: str = "", prediction: Prediction | None = None,
+def run_test(cd: ClaimData, claim: Claim, expected: str, prediction: Prediction | None = None,
              n_boot: int = 2000, seed: int = 0, alpha: float = 0.05) -> ClaimTest:
-    """Hierarchical bootstrap, mixed model, TOST (no_change / differs) and power for one claim.
+    """Calibrated decision test, hierarchical bootstrap, mixed model, TOST (no_change / differs) and power.
 
-    ``data`` holds the unit-level values of the two conditions (one row per cell or well; ``pair_id``
-    for wash-in designs). Errors of the statistics (too few values) are recorded in ``error``.
+    Parameters
+    ----------
+    cd : ClaimData
+        The claim's unit-level data, prepared once (one row per cell or well; ``pair_id`` for wash-in).
+    claim : Claim
+    expected : str
+        The claim's expectation under the declared design.
+    prediction : Prediction or None
+        The mechanism's prediction (the effect the power is computed for).
+    n_boot : int
+        Bootstrap replicates.
+    seed : int
+        Seed of the bootstraps.
+    alpha : float
+        Significance level and TOST level.
+
+    Returns
+    -------
+    ClaimTest
+        Errors of the statistics (too few values) are recorded in ``error``.
     """
-    metric = claim.metric or ""
-    statistic = "difference" if metric in DIFFERENCE_METRICS else "ratio"
-    log = claim_log(claim)
-    t = ClaimTest(expected, statistic, bool(log), unit)
-    vals = pd.to_numeric(data["value"], errors="coerce")
-    if t.log and (vals <= 0).any():
-        t.log = False
-        t.notes.append("values <= 0 present: analysed on the linear scale instead of the log scale")
-    t.margin = _margin_for(claim)
-    t.n = _counts(data, levels, (condition, reference))
+    statistic = "difference" if (claim.metric or "") in DIFFERENCE_METRICS else "ratio"
+    t = ClaimTest(expected, statistic, cd.log, cd.unit, margin=_margin_for(claim), n=cd.n, notes=list(cd.notes))
     try:
-        t.decision = decision_test(data, condition, reference, levels, log=t.log)
-        t.summary = stats.effect_summary(data, condition, reference, levels, log=t.log, n_boot=n_boot, seed=seed)
+        t.decision = decision_test_on(cd.prepared())
+        t.summary = stats.effect_summary_on(cd.prepared(), cd.levels, n_boot=n_boot, seed=seed)
         if expected in ("no_change", "differs"):
-            _equivalence(t, data, condition, reference, levels)
+            _equivalence(t, cd)
             m = t.margin
-            m_log = t.log if m.log is None else m.log
-            t.tost = stats.tost(data, condition, reference, levels, margin=m.value, scale=m.scale, alpha=alpha,
-                                seed=seed, log=m_log, n_boot=n_boot)
+            stats.check_tost_args(m.value, m.scale, alpha, n_boot)
+            t.tost = stats.tost_on(cd.prepared(t.log if m.log is None else m.log), cd.levels, margin=m.value,
+                                   scale=m.scale, alpha=alpha, seed=seed, n_boot=n_boot)
     except EphysError as exc:
         t.error = str(exc)
-    t.power, t.power_info = power_text(data, levels, t, reference, prediction, alpha)
+    t.power, t.power_info = power_text(cd, t, prediction, alpha)
     return t
 
 
-def _equivalence(t: ClaimTest, data: pd.DataFrame, condition: str, reference: str, levels: tuple[str, ...]) -> None:
+def _equivalence(t: ClaimTest, cd: ClaimData) -> None:
     """The TOST test and its bounds on the analysis scale.
 
     A ratio margin is tested on the log scale (bounds ``log(1 - m), log(1 + m)``), on ``log |value|``
@@ -260,9 +262,9 @@ def _equivalence(t: ClaimTest, data: pd.DataFrame, condition: str, reference: st
     if t.log:
         t.equivalence = t.decision
         return
-    y = pd.to_numeric(data["value"], errors="coerce")
+    y = pd.to_numeric(cd.frame["value"], errors="coerce")
     if (y > 0).all() or (y < 0).all():
-        t.equivalence = decision_test(data.assign(value=y.abs()), condition, reference, levels, log=True)
+        t.equivalence = decision_test_on(cd.magnitude())
         t.notes.append("the ratio margin is tested on the log scale (ratio of geometric means of |value|)")
     else:
         t.bounds = None
