@@ -181,12 +181,9 @@ def hierarchical_bootstrap(
 
     Parameters
     ----------
-    df : DataFrame
-        Tidy table with ``value``, ``condition`` and level columns.
-    condition, reference : str
-        Treated and reference condition labels.
-    levels : tuple of str
-        Unit levels, outermost first.
+    df, condition, reference, levels
+        The tidy table (``value``, ``condition``, level columns), the treated and reference labels and
+        the unit levels, outermost first, as in :func:`ephystool.compare.stats.effect_summary`.
     stat : {'ratio', 'difference', 'hedges_g'}
         Ratio of means (of geometric means when ``log``), difference of means (of log
         means, i.e. a log ratio, when ``log``) or Hedges' g (g_av for paired designs).

@@ -186,24 +186,9 @@ def decision_test(df: pd.DataFrame, condition: str, reference: str, levels: tupl
 
 
 def decision_test_on(prep: Prepared, min_units: int = MIN_UNITS) -> DecisionTest:
-    """:func:`decision_test` on data prepared once (:class:`~ephystool.compare.claim_data.ClaimData`).
-
-    Parameters
-    ----------
-    prep : Prepared
-        The two conditions' rows with ``y`` on the analysis scale, the levels present and their unit codes.
-    min_units : int
-        Units per condition below which the test is marked not calibrated.
-
-    Returns
-    -------
-    DecisionTest
-
-    Raises
-    ------
-    AnalysisError
-        Fewer than 2 independent units per condition.
-    """
+    """:func:`decision_test` of ``prep``, the two conditions prepared once (``y`` on the analysis scale, the
+    levels present, their unit codes and pairs: :meth:`ClaimData.prepared
+    <ephystool.compare.claim_data.ClaimData.prepared>`); raises AnalysisError below 2 units per condition."""
     lv, log = prep.levels, prep.log
     if prep.paired:
         return _paired(prep, lv, min_units, log)

@@ -28,19 +28,14 @@ from typing import Any
 import pandas as pd
 
 from ephystool.compare import stats
+from ephystool.compare._pending import Final, Pending, PendingClaim
 from ephystool.compare._select import LEVELS, Selection, select_claim_data
 from ephystool.compare.claim_data import claim_data
 from ephystool.compare.claims import DESIGN_NAMES, Claim, ClaimsFile, load_claims
 from ephystool.compare.predictions import free_ions_frame, predict
-from ephystool.compare.trend import PendingTrend, trend_claim, trend_claim_verdict
-from ephystool.compare.verdicts import (
-    Verdict,
-    _clean,
-    claim_log,
-    decide,
-    run_test,
-    simple_verdict,
-)
+from ephystool.compare.record import Verdict, json_ready, simple_verdict
+from ephystool.compare.trend import trend_claim
+from ephystool.compare.verdicts import claim_log, run_test
 from ephystool.errors import AnalysisError, EphysError, ProtocolError
 
 __all__ = ["LEVELS", "CompareResult", "Selection", "compare", "resolve_claims", "select_claim_data"]
@@ -72,7 +67,7 @@ class CompareResult:
 
     def design_record(self) -> dict[str, Any]:
         """The JSON-ready content of ``design.json``: design, settings, free ions and verdict counts."""
-        return _clean({"design": self.design, **self.settings, "free_ions": self.ions.to_dict(orient="records"),
+        return json_ready({"design": self.design, **self.settings, "free_ions": self.ions.to_dict(orient="records"),
                        "verdict_counts": self.counts()})
 
 
@@ -154,25 +149,12 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
     cf = resolve_claims(claims)
     res = _prepare_results(results)
     ions = free_ions_frame(design, mg_mM=mg_mM, acsf=acsf, salt_forms=salt_forms)
-    pending: list[Any] = []
     data: dict[str, pd.DataFrame] = {}
     blocks: dict[str, pd.DataFrame] = {}
-    for claim in cf.claims:
-        pending.append(_one_claim(claim, res, design, mg_mM, acsf, salt_forms, n_boot, seed, alpha, data, blocks, ions))
+    pending = [_one_claim(claim, res, design, mg_mM, acsf, salt_forms, n_boot, seed, alpha, data, blocks, ions)
+               for claim in cf.claims]
     holm, n_questions = _holm_family(pending)
-    verdicts = []
-    for i, p in enumerate(pending):
-        if isinstance(p, Verdict):
-            verdicts.append(p)
-            continue
-        if isinstance(p, PendingTrend):
-            h = holm.get(i, {})
-            verdicts.append(trend_claim_verdict(p.claim, p.test, design, p.reference,
-                                                {"boot": h.get("decision", float("nan")), "mixed": h.get("mixed",
-                                                 float("nan"))}, p.prediction, p.excluded, alpha))
-            continue
-        claim, t, ref, pred, excluded = p
-        verdicts.append(decide(claim, t, design, ref, holm.get(i, {}), pred, excluded, alpha))
+    verdicts = [p.finish(holm.get(i, {}), design, alpha) for i, p in enumerate(pending)]
     summary = pd.concat(list(blocks.values()), ignore_index=True) if blocks else pd.DataFrame()
     settings = {"mg_mM": mg_mM, "acsf": acsf.as_dict() if acsf is not None else "standard_acsf",
                 "salt_forms": salt_forms or {}, "seed": seed, "n_boot": n_boot, "alpha": alpha,
@@ -180,40 +162,16 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
     return CompareResult(verdicts, summary, design, ions, data, settings)
 
 
-def _question(p: Any) -> tuple[str, float, float] | None:
-    """(key of the independent question, decision p, mixed p) of a pending claim in the Holm family, else None.
-
-    Claims that test the same data (same analysis, metric, selectors, protocol, condition, reference,
-    unit and scale, e.g. CIT-MECH-1 'increase' and CIT-NMDA-3 'decrease') are one question: one p.
-    """
-    if isinstance(p, PendingTrend):
-        if not p.test.in_holm_family:
-            return None
-        c = p.claim
-        key = json.dumps(["trend", c.analysis, c.metric, dict(c.selectors), list(c.protocol), c.condition],
-                         sort_keys=True, default=str)
-        return key, p.test.p_boot, p.test.p_raw
-    if not isinstance(p, tuple):
-        return None
-    claim, t, ref = p[0], p[1], p[2]
-    if t.expected not in ("increase", "decrease", "differs") or t.error or t.summary is None \
-            or not (t.decision is not None and t.decision.calibrated):
-        return None
-    key = json.dumps([claim.analysis, claim.metric, dict(claim.selectors), sorted(claim.protocol), claim.condition,
-                      ref, claim.unit_of_inference, t.log], sort_keys=True, default=str)
-    return key, t.p_decision, t.p_raw
-
-
-def _holm_family(pending: list[Any]) -> tuple[dict[int, dict[str, float]], int]:
+def _holm_family(pending: list[Pending]) -> tuple[dict[int, dict[str, float]], int]:
     """Holm-adjusted p per pending index (``decision``, ``mixed``), each independent question counted once."""
     members: dict[str, list[int]] = {}
     ps: dict[str, tuple[float, float]] = {}
     for i, p in enumerate(pending):
-        q = _question(p)
+        q = p.question()
         if q is None:
             continue
-        members.setdefault(q[0], []).append(i)
-        ps.setdefault(q[0], (q[1], q[2]))
+        members.setdefault(q.key, []).append(i)
+        ps.setdefault(q.key, (q.p_decision, q.p_mixed))
     keys = list(members)
     out: dict[int, dict[str, float]] = {}
     if not keys:
@@ -227,8 +185,8 @@ def _holm_family(pending: list[Any]) -> tuple[dict[int, dict[str, float]], int]:
 
 def _one_claim(claim: Claim, res: pd.DataFrame, design: str, mg_mM: float, acsf: Any,
                salt_forms: dict[str, str] | None, n_boot: int, seed: int, alpha: float,
-               data: dict[str, pd.DataFrame], blocks: dict[str, pd.DataFrame], ions: pd.DataFrame) -> Any:
-    """A final Verdict, or (claim, ClaimTest, reference, prediction, excluded text) awaiting Holm."""
+               data: dict[str, pd.DataFrame], blocks: dict[str, pd.DataFrame], ions: pd.DataFrame) -> Pending:
+    """The claim tested (or its final verdict when it is not testable or has no data), awaiting Holm."""
     ref = claim.reference_for(design)
     expected = claim.expected_for(design)
     try:
@@ -239,25 +197,26 @@ def _one_claim(claim: Claim, res: pd.DataFrame, design: str, mg_mM: float, acsf:
     else:
         note = ""
     if not claim.testable:
-        return simple_verdict(claim, design, ref, expected, "not testable", f"not testable: {claim.reason}{note}", pred)
+        return Final(simple_verdict(claim, design, ref, expected, "not testable", f"not testable: {claim.reason}{note}",
+                                    pred))
     if design not in claim.designs:
-        return simple_verdict(claim, design, ref, expected, "not testable",
-                              f"not testable under this design: the claim applies to {list(claim.designs)}, the "
-                              f"experiment declared '{design}'{note}", pred)
+        return Final(simple_verdict(claim, design, ref, expected, "not testable",
+                                    f"not testable under this design: the claim applies to {list(claim.designs)}, "
+                                    f"the experiment declared '{design}'{note}", pred))
     if claim.trend is not None:
         return trend_claim(claim, res, design, ref, expected, pred, note, n_boot, seed, data)
     sel = select_claim_data(res, claim, claim.condition, ref)
     log = claim_log(claim)
-    if sel.all_conditions is not None and len(sel.all_conditions):
+    if len(sel.all_conditions):
         key = json.dumps([claim.analysis, claim.metric, dict(claim.selectors), list(claim.protocol),
                           claim.unit_of_inference, log], sort_keys=True, default=str)
         if key not in blocks:
             blocks[key] = _summary_block(sel, claim, bool(log), ions)
-    if sel.missing or sel.data is None:
+    if sel.missing:
         extra = f". {sel.excluded_text}" if sel.excluded_text else ""
-        return simple_verdict(claim, design, ref, expected, "no data", sel.missing + extra + note, pred)
+        return Final(simple_verdict(claim, design, ref, expected, "no data", sel.missing + extra + note, pred))
     data[claim.id] = sel.data
     cd = claim_data(sel.data, claim.condition, ref, LEVELS[claim.unit_of_inference], sel.unit, log)
     t = run_test(cd, claim, expected, pred, n_boot, seed, alpha)
     t.notes = sel.notes + t.notes + ([note.lstrip("; ")] if note else [])
-    return claim, t, ref, pred, sel.excluded_text
+    return PendingClaim(claim, t, ref, pred, sel.excluded_text)

@@ -215,12 +215,8 @@ def tost(
 
     Parameters
     ----------
-    df : DataFrame
-        Tidy table with ``value``, ``condition`` and level columns.
-    condition, reference : str
-        Treated and reference condition labels.
-    levels : tuple of str
-        Unit levels, outermost first.
+    df, condition, reference, levels
+        The tidy table, the treated and reference labels and the unit levels, as in :func:`effect_summary`.
     margin : float or (float, float)
         ``scale='ratio'``: relative margin, bounds ``(1 - margin, 1 + margin)`` on the ratio
         of means (0.2 = ±20 %). ``scale='difference'``: bounds ``(-margin, margin)`` in value

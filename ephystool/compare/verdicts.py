@@ -21,9 +21,8 @@ hierarchical bootstrap (Saravanan 2020) and the mixed model are reported as a de
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,12 +36,12 @@ from ephystool.compare.claim_data import ClaimData
 from ephystool.compare.claims import Claim, Margin
 from ephystool.compare.decision import MIN_UNITS, DecisionTest, decision_test_on
 from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
+from ephystool.compare.record import VERDICTS, Verdict, n_text, simple_verdict, verdict_fields
 from ephystool.errors import EphysError
 
 __all__ = ["DEFAULT_MARGINS", "DIFFERENCE_METRICS", "LOG_METRICS", "VERDICTS", "ClaimTest", "Verdict", "decide",
            "present_levels", "run_test", "simple_verdict"]
 
-VERDICTS = ("supported", "contradicted", "inconclusive", "not testable", "no data")
 #: Rates and ratios: analysed on the log scale (ratio of geometric means).
 LOG_METRICS = frozenset({"mean_firing_rate", "weighted_mean_firing_rate", "burst_rate", "network_burst_rate",
                          "firing_rate", "firing_rate_max", "nmda_rectification_index", "nmda_ampa_ratio", "ppr"})
@@ -56,77 +55,6 @@ DEFAULT_MARGINS: dict[str, Margin] = {
     **{m: Margin(value=0.2, scale="difference", log=True) for m in
        ("mean_firing_rate", "weighted_mean_firing_rate", "burst_rate", "network_burst_rate")},
 }
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One row of ``verdicts.json``; see :data:`VERDICTS`."""
-
-    id: str
-    parameter: str
-    source: str
-    condition: str
-    reference: str
-    analysis: str | None
-    metric: str | None
-    selectors: dict[str, Any]
-    expected: str
-    verdict: str
-    reason: str
-    effect: dict[str, Any] | None
-    ci: list[float] | None
-    p: dict[str, Any] | None
-    n: dict[str, Any] | None
-    prediction: dict[str, Any] | None
-    prediction_holds: bool | None
-    design: str
-    seed_column: str | None = None
-    statement: str = ""
-    quote: str | None = None
-    #: Power of the calibrated test at the present n for the effect of interest (``power``, ``effect``,
-    #: ``basis``, ``n_per_condition``, ``unit``, ``n_for_80``); empty when not computed.
-    power: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (NaN -> None)."""
-        return _clean(asdict(self))
-
-    def csv_row(self) -> dict[str, Any]:
-        """Flat row for ``verdicts.csv``."""
-        e, p, pr = self.effect or {}, self.p or {}, self.prediction or {}
-        return {"id": self.id, "parameter": self.parameter, "seed_column": self.seed_column, "source": self.source,
-                "condition": self.condition, "reference": self.reference, "analysis": self.analysis,
-                "metric": self.metric, "selectors": json.dumps(self.selectors, sort_keys=True),
-                "expected": self.expected, "verdict": self.verdict, "statistic": e.get("statistic"),
-                "estimate": e.get("estimate"), "ci_low": (self.ci or [None, None])[0],
-                "ci_high": (self.ci or [None, None])[1], "p": p.get("raw"), "p_holm": p.get("holm"),
-                "p_method": p.get("method"), "n": _n_text(self.n), "prediction": pr.get("value"),
-                "prediction_low": pr.get("low"), "prediction_high": pr.get("high"),
-                "prediction_holds": self.prediction_holds, "design": self.design,
-                "power": (self.power or {}).get("power"), "reason": self.reason}
-
-
-def _clean(x: Any) -> Any:
-    """JSON-ready copy: string keys, lists, numpy scalars as Python, NaN/inf as None."""
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
-def _n_text(n: dict[str, Any] | None) -> str:
-    if not n:
-        return ""
-    parts = []
-    for cond, counts in n.items():
-        if isinstance(counts, dict):
-            parts.append(f"{cond}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    return "; ".join(parts)
 
 
 @dataclass
@@ -272,22 +200,6 @@ def _equivalence(t: ClaimTest, cd: ClaimData) -> None:
 
 
 # ----------------------------------------------------------------------------------------- decisions
-def _base(claim: Claim, design: str, reference: str, expected: str) -> dict[str, Any]:
-    return {"id": claim.id, "parameter": claim.parameter, "source": claim.source, "condition": claim.condition,
-            "reference": reference, "analysis": claim.analysis, "metric": claim.metric,
-            "selectors": dict(claim.selectors), "expected": expected, "design": design,
-            "seed_column": claim.seed_column, "statement": claim.statement, "quote": claim.quote}
-
-
-def simple_verdict(claim: Claim, design: str, reference: str, expected: str, verdict: str, reason: str,
-                   prediction: Prediction | None = None, n: dict[str, Any] | None = None) -> Verdict:
-    """A verdict without statistics (``not testable``, ``no data``, or a failed test)."""
-    text = reason + (f". Prediction ({design}): {prediction.text}" if prediction is not None else "")
-    return Verdict(**_base(claim, design, reference, expected), verdict=verdict, reason=text, effect=None, ci=None,
-                   p=None, n=n, prediction=prediction.as_dict() if prediction is not None else None,
-                   prediction_holds=None)
-
-
 def _decision_ci(t: ClaimTest, confidence: float = 0.95) -> list[float]:
     """The decision's t interval on the statistic's scale (sorted)."""
     lo, hi = t.decision.ci(confidence)
@@ -403,7 +315,7 @@ def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[s
     verdict, why = _decide_core(t, holm.get("decision", float("nan")), alpha)
     b = t.primary
     ci = _decision_ci(t)
-    parts = [f"{verdict}: {why}", _stat_text(t, holm), f"n = {_n_text(t.n)}"]
+    parts = [f"{verdict}: {why}", _stat_text(t, holm), f"n = {n_text(t.n)}"]
     holds = None
     if prediction is not None:
         holds = prediction.holds(ci[0], ci[1], t.statistic)
@@ -429,6 +341,6 @@ def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[s
     p = {"raw": t.decision.p, "holm": holm.get("decision", float("nan")), "method": t.decision.method,
          "df": t.decision.df, "mixed": t.p_raw, "mixed_method": t.summary.mixed.method, "note": t.summary.mixed.note,
          "bootstrap": t.p_boot, "tost": effect.get("tost", {}).get("p")}
-    return Verdict(**_base(claim, design, reference, t.expected), verdict=verdict, reason=". ".join(parts),
+    return Verdict(**verdict_fields(claim, design, reference, t.expected), verdict=verdict, reason=". ".join(parts),
                    effect=effect, ci=ci, p=p, n=t.n, power=t.power_info,
                    prediction=prediction.as_dict() if prediction is not None else None, prediction_holds=holds)
