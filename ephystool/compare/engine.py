@@ -113,36 +113,68 @@ def _summary_block(sel: Selection, claim: Claim, log: bool, ions: pd.DataFrame) 
 def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim] | None = None,
             design: str = "acute_equal_total", *, seed: int = 0, mg_mM: float = 1.3, acsf: Any = None,
             salt_forms: dict[str, str] | None = None, n_boot: int = 2000, alpha: float = 0.05) -> CompareResult:
-    """Compare conditions and give a verdict for every claim.
+    """Compare conditions and give a verdict for every claim (data only: nothing is written).
+
+    The public entry point of :mod:`ephystool.compare` (``from ephystool.compare import compare``). The files
+    (``verdicts.json``, ``verdicts.csv``, ``summary.csv``, ``design.json``, claim figures) are written by
+    :func:`ephystool.report.verdict_files.write_compare`; ``ephystool compare`` and ``ephystool validate``
+    do both (:mod:`ephystool.pipeline.validation`).
 
     Parameters
     ----------
     results : DataFrame
-        Tidy results (``results.csv``): ``recording, condition, animal, slice, cell, well, batch, plate,
-        protocol, analysis, metric, value, unit`` + selector columns and optional ``excluded_reason``.
+        Tidy results (``results.csv``), one row per value: ``recording, condition, animal, slice, cell, well,
+        batch, plate, protocol, analysis, metric, value, unit`` + selector columns (``holding_mV`` in mV,
+        ``window`` ...) and optional ``excluded_reason``. ``value`` is in the row's ``unit`` (pA, Hz, ms,
+        % of baseline ...: the metric's canonical unit); a claim's effect is reported in that unit.
     claims : ClaimsFile, path, list of Claim or None
-        The packaged claims file when None.
+        The packaged claims file (``compare/claims/mg_salts.yaml``) when None.
     design : {'acute_equal_total', 'acute_added', 'chronic_oral'}
         Declared design; decides the reference (Mg-matched control for acute_added) and the predictions.
     seed : int
         Seed of the bootstraps (same seed, same numbers).
-    mg_mM, acsf, salt_forms
-        Bath of the design (see :func:`ephystool.chemistry.condition_bath`).
+    mg_mM : float
+        Total Mg (acute_equal_total) or Mg added (acute_added) of the baths, in mM.
+    acsf, salt_forms
+        Background bath (:class:`~ephystool.chemistry.ACSF`; the standard aCSF when None) and the salt
+        form per condition (see :func:`ephystool.chemistry.condition_bath`).
     n_boot : int
-        Bootstrap replicates per claim.
+        Hierarchical-bootstrap replicates per claim (>= 10; 2000 for reporting).
     alpha : float
-        Significance level (Holm family-wise) and TOST level.
+        Significance level (Holm family-wise), and the level of each one-sided test of TOST.
 
     Returns
     -------
     CompareResult
+        One :class:`~ephystool.compare.record.Verdict` per claim in the claims file's order (effects as
+        ratios, or differences in the metric's unit; CIs at 95 %), the per-condition summary table, the
+        free-ion table of the design (mM) and each tested claim's unit-level data.
 
     Raises
     ------
     ProtocolError
         Unknown design or invalid claims file.
     AnalysisError
-        The results table lacks required columns.
+        ``results`` is not a DataFrame or lacks required columns (condition, analysis, metric, value).
+
+    Examples
+    --------
+    Five animals per condition, NMDA peaks 40 % smaller under magnesium citrate:
+
+    >>> import pandas as pd
+    >>> from ephystool.compare import compare
+    >>> from ephystool.compare.claims import parse_claims
+    >>> rows = [{"condition": c, "animal": f"{c}-{a}", "cell": "c1", "protocol": "nmda_epsc", "analysis": "nmda",
+    ...          "metric": "nmda_peak", "value": pa * (0.6 if c == "mg_citrate" else 1.0), "unit": "pA"}
+    ...         for c in ("control", "mg_citrate") for a, pa in enumerate([95.0, 104.0, 99.0, 110.0, 90.0])]
+    >>> claim = {"id": "EX-1", "parameter": "nmda_activity", "source": "vendor", "expected": "decrease",
+    ...          "statement": "citrate lowers NMDA currents", "condition": "mg_citrate", "analysis": "nmda",
+    ...          "metric": "nmda_peak"}
+    >>> v = compare(pd.DataFrame(rows), parse_claims([claim]), n_boot=200).verdicts[0]
+    >>> v.verdict, v.effect["statistic"], round(v.effect["estimate"], 2), [round(x, 1) for x in v.ci]
+    ('supported', 'ratio', 0.6, [0.5, 0.7])
+    >>> v.n["mg_citrate"]
+    {'animal': 5, 'cell': 5, 'observations': 5}
     """
     if design not in DESIGN_NAMES:
         raise ProtocolError(f"unknown design '{design}'; expected one of {', '.join(DESIGN_NAMES)}", field="design")

@@ -102,11 +102,70 @@ def run_analysis(
 ) -> BatchResult:
     """Analyse every recording of a manifest and write the output tables.
 
+    Parameters
+    ----------
+    manifest_path : str or Path
+        The manifest (CSV): ``path, condition, animal, slice, cell`` (or ``well``), ``protocol`` and optional
+        overrides with their unit in the column name (``holding_mV`` in mV, ``stim_time_ms`` in ms,
+        ``sweep_interval_s`` in s ...); relative paths are relative to the manifest's folder.
+    out_dir : str or Path
+        Output folder (created): ``results.csv`` / ``results.parquet`` (one row per value, ``value`` in the
+        row's ``unit``: pA, mV, ms, Hz, % of baseline ...), ``sweeps.csv``, ``electrodes.csv``, ``events.csv``
+        (when any), ``failures.csv``, ``provenance.json``, ``figures/`` and ``spikes/``. A previous run's
+        outputs there are replaced; unchanged recordings are reused from ``out_dir/.cache``.
+    jobs : int, optional
+        Worker processes (default: all cores); spare cores go to a recording as threads.
+    scheduler : str, optional
+        Dask scheduler address, or ``'local'`` for a LocalCluster; None: a local process pool.
+    use_cache : bool
+        Reuse cached results of unchanged files, parameters and code.
+    figures : bool
+        Draw the per-recording figures.
+    progress : bool
+        Show a progress bar.
+    debug : bool
+        Keep tracebacks in the failures.
+    conditions : list of str, optional
+        The condition vocabulary of the manifest (default: control, mg_aspartate, mg_citrate and their aliases).
+    on_event : callable, optional
+        Accepted and ignored (no caller uses it; progress goes to the progress bar).
+
+    Returns
+    -------
+    BatchResult
+        Counts (``n_tasks``, ``n_ok``, ``n_failed``, ``n_reused``), the failures and the paths written;
+        ``exit_code`` is 0 when every recording succeeded, 1 when some failed (the rest are written).
+
     Raises
     ------
     ManifestError
         The manifest itself is invalid (missing column, unknown condition, duplicate row): nothing
         is analysed. A row whose file is missing or unreadable only fails that row.
+
+    Examples
+    --------
+    One simulated current-clamp cell (f–I steps 0-200 pA, true rheobase 60 pA) written as an ABF file:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np, pandas as pd
+    >>> from ephystool.simulate.abf_writer import write_abf1
+    >>> from ephystool.simulate.cclamp import simulate_fi_steps
+    >>> rec, truth = simulate_fi_steps(tuple(range(0, 220, 20)), seed=1)
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> sweeps = np.array([[sig.magnitude.ravel() for sig in seg.analogsignals] for seg in rec.block.segments])
+    >>> _ = write_abf1(folder / "cell1.abf", sweeps, rec.sampling_rate_hz, ["Vm", "Im"], ["mV", "pA"],
+    ...                sweep_interval_s=1.0)
+    >>> _ = (folder / "manifest.csv").write_text("path,condition,animal,cell,protocol\\n"
+    ...                                          "cell1.abf,control,A1,c1,cc_fi_steps\\n")
+    >>> batch = run_analysis(folder / "manifest.csv", folder / "out", jobs=1, figures=False, progress=False)
+    >>> batch.n_ok, batch.n_failed
+    (1, 0)
+    >>> rows = pd.read_csv(folder / "out" / "results.csv").set_index("metric")
+    >>> round(float(rows.loc["rheobase", "value"])), rows.loc["rheobase", "unit"]
+    (60, 'pA')
+    >>> tmp.cleanup()
     """
     from ephystool.atomic import remove_stale_temporaries
     from ephystool.io.manifest import read_manifest
