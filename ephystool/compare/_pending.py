@@ -56,7 +56,7 @@ class Final:
 
 @dataclass(frozen=True)
 class PendingClaim:
-    """A two-group claim tested (:func:`ephystool.compare.verdicts.run_test`)."""
+    """A two-group claim tested (:func:`ephystool.compare.verdicts.run_claim_test`)."""
 
     claim: Claim
     test: ClaimTest

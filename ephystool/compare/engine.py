@@ -9,7 +9,7 @@ For each claim (never dropped):
 3. recordings of the same unit (cell / well) are averaged within the unit; cells nest in slices in
    animals (``unit_of_inference: animal``), wells in plates in culture batches (``batch``); a unit
    present under both conditions makes a paired (wash-in) comparison;
-4. hierarchical bootstrap, mixed model, TOST and power (:func:`ephystool.compare.verdicts.run_test`);
+4. hierarchical bootstrap, mixed model, TOST and power (:func:`ephystool.compare.verdicts.run_claim_test`);
 5. Holm across the independent directional and ``differs`` questions tested (claims on the same data
    count once), then the decision (:func:`ephystool.compare.verdicts.decide`: the calibrated t test of
    :mod:`.decision`) with the prediction of :mod:`.predictions`.
@@ -35,7 +35,7 @@ from ephystool.compare.claims import DESIGN_NAMES, Claim, ClaimsFile, load_claim
 from ephystool.compare.predictions import free_ions_frame, predict
 from ephystool.compare.record import Verdict, json_ready, simple_verdict
 from ephystool.compare.trend import trend_claim
-from ephystool.compare.verdicts import claim_log, run_test
+from ephystool.compare.verdicts import claim_log, run_claim_test
 from ephystool.errors import AnalysisError, EphysError, ProtocolError
 
 __all__ = ["LEVELS", "CompareResult", "Selection", "compare", "resolve_claims", "select_claim_data"]
@@ -115,10 +115,8 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
             salt_forms: dict[str, str] | None = None, n_boot: int = 2000, alpha: float = 0.05) -> CompareResult:
     """Compare conditions and give a verdict for every claim (data only: nothing is written).
 
-    The public entry point of :mod:`ephystool.compare` (``from ephystool.compare import compare``). The files
-    (``verdicts.json``, ``verdicts.csv``, ``summary.csv``, ``design.json``, claim figures) are written by
-    :func:`ephystool.report.verdict_files.write_compare`; ``ephystool compare`` and ``ephystool validate``
-    do both (:mod:`ephystool.pipeline.validation`).
+    The public entry point (``from ephystool.compare import compare``). Its files are written by
+    :func:`~ephystool.report.verdict_files.write_compare` (``ephystool compare``: both, in the pipeline).
 
     Parameters
     ----------
@@ -131,10 +129,8 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
         The packaged claims file (``compare/claims/mg_salts.yaml``) when None.
     design : {'acute_equal_total', 'acute_added', 'chronic_oral'}
         Declared design; decides the reference (Mg-matched control for acute_added) and the predictions.
-    seed : int
-        Seed of the bootstraps (same seed, same numbers).
-    mg_mM : float
-        Total Mg (acute_equal_total) or Mg added (acute_added) of the baths, in mM.
+    seed, mg_mM : int, float
+        Seed of the bootstraps (same seed, same numbers); total Mg (acute_equal_total) or Mg added (acute_added), mM.
     acsf, salt_forms
         Background bath (:class:`~ephystool.chemistry.ACSF`; the standard aCSF when None) and the salt
         form per condition (see :func:`ephystool.chemistry.condition_bath`).
@@ -249,6 +245,6 @@ def _one_claim(claim: Claim, res: pd.DataFrame, design: str, mg_mM: float, acsf:
         return Final(simple_verdict(claim, design, ref, expected, "no data", sel.missing + extra + note, pred))
     data[claim.id] = sel.data
     cd = claim_data(sel.data, claim.condition, ref, LEVELS[claim.unit_of_inference], sel.unit, log)
-    t = run_test(cd, claim, expected, pred, n_boot, seed, alpha)
+    t = run_claim_test(cd, claim, expected, pred, n_boot, seed, alpha)
     t.notes = sel.notes + t.notes + ([note.lstrip("; ")] if note else [])
     return PendingClaim(claim, t, ref, pred, sel.excluded_text)

@@ -32,7 +32,7 @@ from ephystool.compare import stats
 from ephystool.compare._power_text import DEFAULT_RATIO_MARGIN, power_text
 from ephystool.compare._resample import present_levels
 from ephystool.compare.bootstrap import bootstrap_p
-from ephystool.compare.claim_data import ClaimData
+from ephystool.compare.claim_data import ClaimData, claim_data
 from ephystool.compare.claims import Claim, Margin
 from ephystool.compare.decision import MIN_UNITS, DecisionTest, decision_test_on
 from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
@@ -40,7 +40,7 @@ from ephystool.compare.record import VERDICTS, Verdict, n_text, simple_verdict, 
 from ephystool.errors import EphysError
 
 __all__ = ["DEFAULT_MARGINS", "DIFFERENCE_METRICS", "LOG_METRICS", "VERDICTS", "ClaimTest", "Verdict", "decide",
-           "present_levels", "run_test", "simple_verdict"]
+           "present_levels", "run_claim_test", "run_test", "simple_verdict"]
 
 #: Rates and ratios: analysed on the log scale (ratio of geometric means).
 LOG_METRICS = frozenset({"mean_firing_rate", "weighted_mean_firing_rate", "burst_rate", "network_burst_rate",
@@ -134,14 +134,23 @@ def _margin_for(claim: Claim) -> Margin:
     return claim.margin or DEFAULT_MARGINS.get(claim.metric or "") or DEFAULT_RATIO_MARGIN
 
 
-def run_test(cd: ClaimData, claim: Claim, expected: str, prediction: Prediction | None = None,
+def run_test(data: pd.DataFrame, claim: Claim, expected: str, condition: str, reference: str,
+             levels: tuple[str, ...], unit: str = "", prediction: Prediction | None = None,
              n_boot: int = 2000, seed: int = 0, alpha: float = 0.05) -> ClaimTest:
+    """:func:`run_claim_test` of a table: ``data`` holds the unit-level values of the two conditions (one row
+    per cell or well, ``value`` in ``unit``; ``pair_id`` for wash-in designs), ``levels`` outermost first."""
+    return run_claim_test(claim_data(data, condition, reference, levels, unit, claim_log(claim)), claim, expected,
+                          prediction, n_boot, seed, alpha)
+
+
+def run_claim_test(cd: ClaimData, claim: Claim, expected: str, prediction: Prediction | None = None,
+                   n_boot: int = 2000, seed: int = 0, alpha: float = 0.05) -> ClaimTest:
     """Calibrated decision test, hierarchical bootstrap, mixed model, TOST (no_change / differs) and power.
 
     Parameters
     ----------
     cd : ClaimData
-        The claim's unit-level data, prepared once (one row per cell or well; ``pair_id`` for wash-in).
+        The claim's unit-level data, prepared once (:func:`~ephystool.compare.claim_data.claim_data`).
     claim : Claim
     expected : str
         The claim's expectation under the declared design.

@@ -105,36 +105,27 @@ def run_analysis(
     Parameters
     ----------
     manifest_path : str or Path
-        The manifest (CSV): ``path, condition, animal, slice, cell`` (or ``well``), ``protocol`` and optional
-        overrides with their unit in the column name (``holding_mV`` in mV, ``stim_time_ms`` in ms,
-        ``sweep_interval_s`` in s ...); relative paths are relative to the manifest's folder.
+        The manifest (CSV): ``path, condition, animal, slice, cell`` (or ``well``), ``protocol``, optional
+        overrides with their unit in the name (``holding_mV`` in mV, ``stim_time_ms`` in ms ...).
     out_dir : str or Path
-        Output folder (created): ``results.csv`` / ``results.parquet`` (one row per value, ``value`` in the
-        row's ``unit``: pA, mV, ms, Hz, % of baseline ...), ``sweeps.csv``, ``electrodes.csv``, ``events.csv``
-        (when any), ``failures.csv``, ``provenance.json``, ``figures/`` and ``spikes/``. A previous run's
-        outputs there are replaced; unchanged recordings are reused from ``out_dir/.cache``.
-    jobs : int, optional
-        Worker processes (default: all cores); spare cores go to a recording as threads.
-    scheduler : str, optional
-        Dask scheduler address, or ``'local'`` for a LocalCluster; None: a local process pool.
-    use_cache : bool
-        Reuse cached results of unchanged files, parameters and code.
-    figures : bool
-        Draw the per-recording figures.
-    progress : bool
-        Show a progress bar.
-    debug : bool
-        Keep tracebacks in the failures.
+        Output folder: ``results.csv``/``.parquet`` (one row per value, in its ``unit``: pA, mV, ms, Hz, % ...),
+        ``sweeps.csv``, ``electrodes.csv``, ``events.csv``, ``failures.csv``, ``provenance.json``, ``figures/``;
+        a previous run's outputs are replaced, unchanged recordings reused from ``out_dir/.cache``.
+    jobs, scheduler : int, str, optional
+        Worker processes (default all cores; spare ones run as threads within a recording); a Dask
+        scheduler address or ``'local'`` (None: a local process pool).
+    use_cache, figures, progress, debug : bool
+        Reuse cached results; draw the per-recording figures; show a progress bar; keep tracebacks.
     conditions : list of str, optional
-        The condition vocabulary of the manifest (default: control, mg_aspartate, mg_citrate and their aliases).
+        The condition vocabulary (default: control, mg_aspartate, mg_citrate and their aliases).
     on_event : callable, optional
-        Accepted and ignored (no caller uses it; progress goes to the progress bar).
+        Accepted and ignored.
 
     Returns
     -------
     BatchResult
-        Counts (``n_tasks``, ``n_ok``, ``n_failed``, ``n_reused``), the failures and the paths written;
-        ``exit_code`` is 0 when every recording succeeded, 1 when some failed (the rest are written).
+        Counts (``n_tasks``, ``n_ok``, ``n_failed``, ``n_reused``), failures and the paths written;
+        ``exit_code`` 0 when every recording succeeded, 1 when some failed (the rest are written).
 
     Raises
     ------
@@ -146,17 +137,13 @@ def run_analysis(
     --------
     One simulated current-clamp cell (f–I steps 0-200 pA, true rheobase 60 pA) written as an ABF file:
 
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np, pandas as pd
+    >>> import tempfile; from pathlib import Path; import numpy as np, pandas as pd
     >>> from ephystool.simulate.abf_writer import write_abf1
     >>> from ephystool.simulate.cclamp import simulate_fi_steps
     >>> rec, truth = simulate_fi_steps(tuple(range(0, 220, 20)), seed=1)
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> folder = Path(tmp.name)
+    >>> tmp = tempfile.TemporaryDirectory(); folder = Path(tmp.name)
     >>> sweeps = np.array([[sig.magnitude.ravel() for sig in seg.analogsignals] for seg in rec.block.segments])
-    >>> _ = write_abf1(folder / "cell1.abf", sweeps, rec.sampling_rate_hz, ["Vm", "Im"], ["mV", "pA"],
-    ...                sweep_interval_s=1.0)
+    >>> _ = write_abf1(folder / "cell1.abf", sweeps, 20000.0, ["Vm", "Im"], ["mV", "pA"], sweep_interval_s=1.0)
     >>> _ = (folder / "manifest.csv").write_text("path,condition,animal,cell,protocol\\n"
     ...                                          "cell1.abf,control,A1,c1,cc_fi_steps\\n")
     >>> batch = run_analysis(folder / "manifest.csv", folder / "out", jobs=1, figures=False, progress=False)
@@ -167,6 +154,13 @@ def run_analysis(
     (60, 'pA')
     >>> tmp.cleanup()
     """
+    return _run_batch(manifest_path, Path(out_dir), jobs, scheduler, use_cache, figures, progress, debug,
+                      conditions)
+
+
+def _run_batch(manifest_path: str | Path, out: Path, jobs: int | None, scheduler: str | None, use_cache: bool,
+               figures: bool, progress: bool, debug: bool, conditions: list[str] | None) -> BatchResult:
+    """:func:`run_analysis`'s work: manifest -> tasks -> cache or executor -> tables, figures, provenance."""
     from ephystool.atomic import remove_stale_temporaries
     from ephystool.io.manifest import read_manifest
     from ephystool.pipeline.cache import ResultCache
@@ -176,7 +170,6 @@ def run_analysis(
 
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest = read_manifest(manifest_path, conditions=conditions)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for d in (out, out / ".cache", out / "spikes"):  # a run killed while writing (SIGKILL) leaves its temporary files
         remove_stale_temporaries(d)

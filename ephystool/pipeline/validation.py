@@ -55,8 +55,9 @@ def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim]
             design: str = DEFAULT_DESIGN, out_dir: str | Path | None = None, seed: int = 0, *,
             figures: bool = False, mg_mM: float = 1.3, acsf: Any = None, salt_forms: dict[str, str] | None = None,
             n_boot: int = 2000, alpha: float = 0.05) -> CompareResult:
-    """:func:`ephystool.compare.engine.compare`, then (with ``out_dir``) its files written by
-    :func:`ephystool.report.verdict_files.write_compare` (``figures``: one figure per tested claim)."""
+    """:func:`ephystool.compare.engine.compare` (same parameters, same result), then, with ``out_dir``, its
+    files written by :func:`ephystool.report.verdict_files.write_compare` (``figures``: one figure per tested
+    claim into ``out_dir/claims``)."""
     from ephystool.compare.engine import compare as _compare
 
     result = _compare(results, claims, design, seed=seed, mg_mM=mg_mM, acsf=acsf, salt_forms=salt_forms,
@@ -83,7 +84,26 @@ def run_compare(results: pd.DataFrame, out_dir: str | Path, *, claims: ClaimsFil
     """Compare ``results`` against the claims and write the verdict files, claim figures and ``report.html``.
 
     A previous comparison's files in ``out_dir`` are removed first, so verdicts of one run never sit beside
-    another's. ``results_dir`` is the analysis folder the report reads (default ``out_dir``).
+    another's (an invalid claims file fails before anything is removed).
+
+    Parameters
+    ----------
+    results : DataFrame
+        The tidy results table (:func:`read_results`).
+    out_dir : str or Path
+        Folder of the verdict files, ``claims/`` and ``report.html``.
+    claims, design, mg_mM, acsf, n_boot, seed
+        As in :func:`ephystool.compare.engine.compare` (``design`` None: ``acute_equal_total``; ``mg_mM`` in mM).
+    figures : bool
+        Draw one figure per tested claim.
+    results_dir : str or Path, optional
+        The analysis folder the report reads (``results.csv``, ``figures/``, provenance); default ``out_dir``.
+    title : str
+        Title of the report.
+
+    Returns
+    -------
+    CompareRun
     """
     from ephystool.compare.engine import resolve_claims
     from ephystool.pipeline.outputs import clear_compare_outputs, is_output_folder
@@ -119,8 +139,34 @@ def run_validate(manifest: str | Path, out_dir: str | Path, *, design: str | Non
                  on_analysed: Callable[[BatchResult], None] | None = None) -> ValidateRun:
     """Analyse every recording of ``manifest`` into ``out_dir``, compare the conditions, write the report.
 
-    The design is ``design``, else the manifest's, else ``acute_equal_total``; ``on_analysed`` is called
-    with the batch result before the comparison (the command line reports failed recordings there).
+    ``ephystool validate``, ``ephystool demo`` and :func:`ephystool.workflow.validate` all run this.
+
+    Parameters
+    ----------
+    manifest : str or Path
+        The manifest (:func:`ephystool.pipeline.run_analysis`).
+    out_dir : str or Path
+        Folder of the analysis, the comparison and the report.
+    design : str, optional
+        The design; else the manifest's, else ``acute_equal_total``.
+    jobs, scheduler, progress
+        As in :func:`ephystool.pipeline.run_analysis` (only those given are passed on).
+    claims, seed, title, mg_mM, acsf, figures, n_boot
+        As in :func:`run_compare`.
+    on_analysed : callable, optional
+        Called with the :class:`~ephystool.pipeline.BatchResult` before the comparison (the command line
+        reports failed recordings there).
+
+    Returns
+    -------
+    ValidateRun
+
+    Raises
+    ------
+    ManifestError
+        The manifest is invalid (nothing is analysed).
+    AnalysisError
+        No results table was written (every recording failed).
     """
     from ephystool.io.manifest import read_manifest
     from ephystool.pipeline import run_analysis
