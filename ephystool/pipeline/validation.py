@@ -166,7 +166,7 @@ def run_validate(manifest: str | Path, out_dir: str | Path, *, design: str | Non
     ManifestError
         The manifest is invalid (nothing is analysed).
     AnalysisError
-        No results table was written (every recording failed).
+        The results table cannot be read or lacks the required columns.
     """
     from ephystool.io.manifest import read_manifest
     from ephystool.pipeline import run_analysis
