@@ -12,7 +12,7 @@ from typing import Any
 
 from ephystool._version import __version__
 
-__all__ = ["__version__", "load", "read_manifest"]
+__all__ = ["__version__", "analyze", "load", "read_manifest"]
 
 
 def load(path: Any, **kwargs: Any) -> Any:
@@ -27,3 +27,12 @@ def read_manifest(path: Any, **kwargs: Any) -> Any:
     from ephystool.io.manifest import read_manifest as _read
 
     return _read(path, **kwargs)
+
+
+def analyze(manifest: Any, out_dir: Any, **kwargs: Any) -> Any:
+    """Analyse every recording of a manifest into ``out_dir``; see :func:`ephystool.pipeline.run_analysis`
+    (returns its :class:`~ephystool.pipeline.BatchResult`). Conditions are compared with
+    :func:`ephystool.compare.compare`."""
+    from ephystool.pipeline import run_analysis
+
+    return run_analysis(manifest, out_dir, **kwargs)

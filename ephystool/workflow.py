@@ -1,17 +1,54 @@
-"""End-to-end workflows shared by ``validate`` and ``demo``: analyse, compare, report."""
+"""End-to-end workflows for scripts: analyse, compare, report (a thin public facade over the pipeline).
+
+The orchestration lives in :mod:`ephystool.pipeline.validation` (the command line runs the same code);
+the verdict table in :mod:`ephystool.report.console`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-__all__ = ["validate", "print_verdicts"]
+from ephystool.report.console import print_verdicts, verdict_rows
+
+__all__ = ["print_verdicts", "validate", "verdict_rows"]
 
 
 def validate(manifest: str | Path, out_dir: str | Path, *, design: str | None = None, claims: str | Path | None = None,
              jobs: int | None = None, scheduler: str | None = None, progress: bool = True, seed: int = 0,
-             title: str = "ephystool report") -> dict[str, Any]:
+             title: str = "ephystool report", mg_mM: float = 1.3, acsf: Any = None, figures: bool = True,
+             n_boot: int = 2000) -> dict[str, Any]:
     """Analyse every recording of ``manifest``, compare conditions against the claims, write the report.
+
+    Same as ``ephystool validate MANIFEST --out OUT_DIR`` (both run
+    :func:`ephystool.pipeline.validation.run_validate`).
+
+    Parameters
+    ----------
+    manifest : str or Path
+        The experiment's manifest (see :func:`ephystool.pipeline.run_analysis`).
+    out_dir : str or Path
+        Output folder: the analysis tables, ``verdicts.json``/``.csv``, ``summary.csv``, ``design.json``,
+        ``claims/`` figures and ``report.html``.
+    design : str, optional
+        ``acute_equal_total``, ``acute_added`` or ``chronic_oral``; default the manifest's, else
+        ``acute_equal_total``.
+    claims : str or Path, optional
+        Claims YAML file (default: the packaged one).
+    jobs, scheduler, progress
+        As in :func:`ephystool.pipeline.run_analysis`.
+    seed : int
+        Seed of the bootstraps.
+    title : str
+        Title of ``report.html``.
+    mg_mM : float
+        Total Mg (acute_equal_total) or Mg added (acute_added), in mM.
+    acsf : ACSF, optional
+        Background bath (default: the standard aCSF).
+    figures : bool
+        Draw one figure per tested claim.
+    n_boot : int
+        Bootstrap replicates per claim.
 
     Returns
     -------
@@ -19,66 +56,8 @@ def validate(manifest: str | Path, out_dir: str | Path, *, design: str | None = 
         ``batch`` (:class:`~ephystool.pipeline.BatchResult`), ``compare`` (the comparison result),
         ``verdicts`` (list of verdict dicts) and ``report`` (path of ``report.html``).
     """
-    from ephystool.commands.compare import read_results
-    from ephystool.compare.engine import compare
-    from ephystool.io.manifest import read_manifest
-    from ephystool.pipeline import run_analysis
-    from ephystool.report.html import write_report
+    from ephystool.pipeline.validation import run_validate
 
-    out = Path(out_dir)
-    batch = run_analysis(manifest, out, jobs=jobs, scheduler=scheduler, progress=progress)  # clears a previous run
-    results = read_results(out)
-    chosen = design or read_manifest(manifest).design or "acute_equal_total"
-    cmp = compare(results, claims, chosen, seed=seed)
-    cmp.write(out, figures=True)
-    report = write_report(out, title)
-    return {"batch": batch, "compare": cmp, "verdicts": [v.as_dict() for v in cmp.verdicts], "report": report}
-
-
-def _fmt(x: Any) -> str:
-    from ephystool.report.labels import sig
-
-    return "" if x is None else sig(x)
-
-
-def verdict_rows(result: Any) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the verdict table: claim, condition vs reference, metric, expected, verdict,
-    effect [95 % CI] to 3 significant digits, the prediction and whether it holds."""
-    rows = []
-    for v in result.verdicts:
-        e, ci, p = v.effect or {}, v.ci or [None, None], v.prediction or {}
-        rows.append([v.id, v.condition, v.reference, v.metric or "-", v.expected, v.verdict,
-                     f"{_fmt(e.get('estimate'))} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if e else "",
-                     f"{_fmt(p.get('value'))} [{_fmt(p.get('low'))}, {_fmt(p.get('high'))}]" if p else "",
-                     {True: "yes", False: "NO", None: ""}[v.prediction_holds]])
-    head = ["claim", "condition", "reference", "metric", "expected", "verdict", "effect [95% CI]", "predicted",
-            "holds"]
-    return head, rows
-
-
-def print_verdicts(result: Any) -> None:
-    """Print the verdict table of a :class:`~ephystool.compare.engine.CompareResult` (rich when available).
-
-    Identifiers, metric names and verdicts are never cut: the console is at least as wide as the table.
-    """
-    import click
-
-    head, rows = verdict_rows(result)
-    title = f"Verdicts (design: {result.design}): " + ", ".join(f"{k} {n}" for k, n in result.counts().items())
-    try:
-        from rich.console import Console
-        from rich.markup import escape
-        from rich.table import Table
-    except ImportError:
-        click.echo(title)
-        for r in [head, *rows]:
-            click.echo(" | ".join(r))
-        return
-    table = Table(title=title, show_lines=False)
-    for h in head:
-        table.add_column(h, no_wrap=h in ("claim", "condition", "reference", "metric", "expected", "verdict"))
-    styles = {"supported": "green", "contradicted": "red", "inconclusive": "yellow"}
-    for r in rows:
-        table.add_row(*(escape(c) for c in r), style=styles.get(r[5], "dim"))
-    width = sum(max(len(h), *(len(r[i]) for r in rows)) + 3 for i, h in enumerate(head)) + 1 if rows else 80
-    Console(width=max(width, Console().width), highlight=False).print(table)
+    return run_validate(manifest, out_dir, design=design, claims=claims, jobs=jobs, scheduler=scheduler,
+                        progress=progress, seed=seed, title=title, mg_mM=mg_mM, acsf=acsf, figures=figures,
+                        n_boot=n_boot).as_dict()

@@ -1,8 +1,9 @@
 """The package's layers, read from the source with ``ast`` (every import, lazy ones inside functions too).
 
 ``io`` reads files and depends on nothing above it; between the top-level parts of the package (sub-packages
-and top-level modules) there is no import cycle except the ones listed in ``KNOWN_CYCLES``, each to be
-broken (issue 13). A new cycle, or a known one that grows, fails here.
+and top-level modules) there is
+no cycle, and no part imports a layer above its own (:data:`LAYERS`): compare returns data and report
+writes files; the pipeline owns analyze -> compare -> report; commands parse arguments and call it.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ IO_MAY_IMPORT = frozenset({"errors", "atomic", "units", "core", "_version"})
 #: the layers above io, named in the failure message
 ABOVE_IO = ("analysis", "compare", "report", "pipeline", "commands", "workflow", "simulate", "protocols", "cli")
 
-#: existing cycles between top-level parts, each a debt to pay (a found cycle must lie inside one of these)
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    # compare draws its figures through report, and report formats compare's results: compare should
-    # return data and report write files (issue 13)
-    frozenset({"compare", "report"}): "compare -> report (figures) and report -> compare (results)",
-    # workflow calls the commands' helpers (print_verdicts, ...) while commands call workflow: the pipeline
-    # should own the orchestration and commands only parse arguments (issue 13)
-    frozenset({"commands", "workflow"}): "commands -> workflow and workflow -> commands",
-}
-
+#: The layers, top first: a part may import its own layer and the layers below it, never one above
+#: (``cli -> commands -> pipeline/workflow -> {io, analysis, compare, report, ...} -> {units, errors, atomic,
+#: core}``). Within the domain layer imports go sideways (analysis reads io's Recording, report formats
+#: compare's results) as long as they make no cycle. A new top-level part must be placed here.
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"__main__", "cli"}),
+    frozenset({"commands"}),
+    # the package's facade (``ephystool.load``, ``ephystool.analyze``) and the orchestration
+    frozenset({"ephystool", "pipeline", "workflow"}),
+    frozenset({"io", "analysis", "compare", "report", "simulate", "protocols", "chemistry"}),
+    frozenset({"units", "errors", "atomic", "core", "parallel", "_version"}),
+)
 
 def _part(module: str) -> str:
     """The top-level part of ``ephystool.<part>...`` (``ephystool`` itself for the package's __init__)."""
@@ -108,11 +111,28 @@ def test_io_imports_nothing_above_it() -> None:
     assert not upward, f"io imports layers above it ({', '.join(ABOVE_IO)} ...): {upward}"
 
 
-def test_no_import_cycle_between_parts_beyond_the_known_ones() -> None:
+def _rank(part: str) -> int:
+    """The layer index of a part (0: top); unplaced parts fail :func:`test_every_part_has_a_layer`."""
+    return next((i for i, layer in enumerate(LAYERS) if part in layer), -1)
+
+
+def test_no_import_cycle_between_parts() -> None:
     graph = _graph()
-    new = [sorted(c) for c in _cycles(graph) if not any(c <= known for known in KNOWN_CYCLES)]
-    detail = {f"{a} -> {b}": sorted(graph[a][b]) for c in new for a in c for b in c if b in graph.get(a, {})}
-    assert not new, f"import cycles between parts of ephystool (break them; don't list them): {detail}"
+    found = [sorted(c) for c in _cycles(graph)]
+    detail = {f"{a} -> {b}": sorted(graph[a][b]) for c in found for a in c for b in c if b in graph.get(a, {})}
+    assert not found, f"import cycles between parts of ephystool (break them; don't list them): {detail}"
+
+
+def test_every_part_has_a_layer() -> None:
+    graph = _graph()
+    parts = set(graph) | {w for ds in graph.values() for w in ds}
+    assert not sorted(p for p in parts if _rank(p) < 0), "place the new top-level part(s) in LAYERS"
+
+
+def test_no_part_imports_a_layer_above_its_own() -> None:
+    upward = {f"{a} -> {b}": sorted(mods) for a, ds in _graph().items() for b, mods in ds.items()
+              if _rank(a) >= 0 and _rank(b) >= 0 and _rank(b) < _rank(a)}
+    assert not upward, f"upward imports (the layers are {[sorted(x) for x in LAYERS]}): {upward}"
 
 
 def test_the_walker_sees_lazy_relative_and_package_imports() -> None:
@@ -120,6 +140,8 @@ def test_the_walker_sees_lazy_relative_and_package_imports() -> None:
     assert _part("ephystool.io.registry") == "io" and _part("ephystool") == "ephystool"
     graph = _graph()
     assert "io" in graph["analysis"]  # analyzers take a Recording
-    assert "commands" in graph["workflow"] and "workflow" in graph["commands"]  # a lazy import inside a function
+    assert "report" in graph["pipeline"]  # a lazy import inside a function (run_analysis -> fig_events)
+    assert "pipeline" in graph["commands"]  # lazy too (commands import nothing heavy at load time)
+    assert _rank("cli") < _rank("commands") < _rank("pipeline") < _rank("compare") < _rank("errors")
     assert _cycles({"a": {"b": set()}, "b": {"c": set()}, "c": {"a": set()}, "d": {"a": set()}}) == [
         frozenset("abc")]

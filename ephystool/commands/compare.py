@@ -13,29 +13,9 @@ from typing import Any
 
 import click
 
-from ephystool.errors import AnalysisError
-
-__all__ = ["command", "validate"]
+__all__ = ["command", "read_acsf", "validate"]
 
 _DESIGNS = ("acute_equal_total", "acute_added", "chronic_oral")
-
-
-def read_results(results_dir: Path) -> Any:  # -> pandas.DataFrame
-    """``results.csv`` (or ``results.parquet``) of an analysis folder, or a table file given directly."""
-    import pandas as pd
-
-    candidates = [results_dir] if results_dir.is_file() else [results_dir / "results.csv",
-                                                               results_dir / "results.parquet"]
-    for path in candidates:
-        if path.is_file():
-            try:
-                if path.suffix == ".parquet":
-                    return pd.read_parquet(path)
-                return pd.read_csv(path, low_memory=False)
-            except (OSError, ValueError, ImportError) as exc:
-                raise AnalysisError(f"cannot read the results table: {exc}", path=path) from exc
-    raise AnalysisError(f"no results.csv or results.parquet in {results_dir}; run 'ephystool analyze MANIFEST "
-                        f"--out {results_dir}' first", path=results_dir)
 
 
 def read_acsf(path: Path | None) -> Any:
@@ -63,20 +43,9 @@ def _options(f: Any) -> Any:
     return f
 
 
-def _run_compare(results: Any, out_dir: Path, claims_path: Path | None, design: str | None, mg_mM: float,
-                 acsf_path: Path | None, no_figures: bool, n_boot: int, seed: int, results_dir: Path) -> None:
-    from ephystool.compare.claims import load_claims
-    from ephystool.compare.engine import compare
-    from ephystool.pipeline.outputs import clear_compare_outputs, is_output_folder
-    from ephystool.report.html import write_report
-    from ephystool.workflow import print_verdicts
+def _report(result: Any, out_dir: Path, report: Path) -> None:
+    from ephystool.report.console import print_verdicts
 
-    claims = load_claims(claims_path)
-    if is_output_folder(out_dir):  # a previous comparison's claims/ figures never sit beside this one's
-        clear_compare_outputs(out_dir)
-    result = compare(results, claims, design=design or "acute_equal_total", out_dir=out_dir, seed=seed, mg_mM=mg_mM,
-                     acsf=read_acsf(acsf_path), n_boot=n_boot, figures=not no_figures)
-    report = write_report(out_dir, results_dir=results_dir)
     print_verdicts(result)
     click.echo(f"wrote {out_dir / 'verdicts.json'}, verdicts.csv, summary.csv, design.json; report: {report}")
 
@@ -87,9 +56,12 @@ def _run_compare(results: Any, out_dir: Path, claims_path: Path | None, design: 
 def command(results_dir: Path, out_dir: Path, claims_path: Path | None, design: str | None, mg_mM: float,
             acsf_path: Path | None, no_figures: bool, n_boot: int, seed: int) -> None:
     """Compare conditions in RESULTS_DIR/results.csv and give a verdict for every claim."""
-    results = read_results(results_dir)
-    _run_compare(results, out_dir, claims_path, design, mg_mM, acsf_path, no_figures, n_boot, seed,
-                 results_dir.parent if results_dir.is_file() else results_dir)
+    from ephystool.pipeline.validation import read_results, run_compare
+
+    run = run_compare(read_results(results_dir), out_dir, claims=claims_path, design=design, mg_mM=mg_mM,
+                      acsf=read_acsf(acsf_path), figures=not no_figures, n_boot=n_boot, seed=seed,
+                      results_dir=results_dir.parent if results_dir.is_file() else results_dir)
+    _report(run.result, out_dir, run.report)
 
 
 @click.command(name="validate")
@@ -99,22 +71,15 @@ def command(results_dir: Path, out_dir: Path, claims_path: Path | None, design: 
 def validate(manifest: Path, out_dir: Path, claims_path: Path | None, design: str | None, mg_mM: float,
              acsf_path: Path | None, no_figures: bool, n_boot: int, seed: int, jobs: int | None) -> None:
     """Analyse every recording of MANIFEST into --out, then compare and check the claims."""
-    from ephystool import pipeline
+    from ephystool.pipeline.validation import run_validate
 
-    batch = pipeline.run_analysis(manifest, out_dir, jobs=jobs)
-    n_failed = batch.n_failed
-    if n_failed:
-        click.echo(f"{n_failed} recording(s) failed (see {out_dir / 'failures.csv'}); comparing the rest", err=True)
-    if design is None:
-        design = _manifest_design(manifest)
-    _run_compare(read_results(out_dir), out_dir, claims_path, design, mg_mM, acsf_path, no_figures, n_boot, seed,
-                 out_dir)
-    if n_failed:
+    def said(batch: Any) -> None:
+        if batch.n_failed:
+            click.echo(f"{batch.n_failed} recording(s) failed (see {out_dir / 'failures.csv'}); comparing the rest",
+                       err=True)
+
+    run = run_validate(manifest, out_dir, design=design, claims=claims_path, jobs=jobs, seed=seed, mg_mM=mg_mM,
+                       acsf=read_acsf(acsf_path), figures=not no_figures, n_boot=n_boot, on_analysed=said)
+    _report(run.compare, out_dir, run.report)
+    if run.batch.n_failed:
         raise SystemExit(1)
-
-
-def _manifest_design(manifest: Path) -> str | None:
-    """The design declared in the manifest (its reader already validated it in run_analysis)."""
-    from ephystool.io.manifest import read_manifest
-
-    return read_manifest(manifest).design or None

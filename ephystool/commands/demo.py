@@ -77,7 +77,8 @@ def find_sample_data(checkout: Path | None = None, cache: Path | None = None,
 def command(out_dir: str, data_dir: str | None, jobs: int | None, quiet: bool) -> None:
     """Run the whole pipeline on the sample experiment and write DIR/report.html."""
     from ephystool.errors import LoadError
-    from ephystool.workflow import print_verdicts, validate
+    from ephystool.pipeline.validation import run_validate
+    from ephystool.report.console import print_verdicts
 
     if data_dir:
         data = Path(data_dir)
@@ -94,10 +95,10 @@ def command(out_dir: str, data_dir: str | None, jobs: int | None, quiet: bool) -
     if not manifest.is_file():
         raise LoadError("no manifest.csv here; regenerate the sample data with "
                         "'ephystool simulate --out sample_data' or pass --data", data)
-    res = validate(manifest, Path(out_dir), jobs=jobs, progress=not quiet, title="ephystool demo: sample experiment")
-    print_verdicts(res["compare"])
-    batch = res["batch"]
+    run = run_validate(manifest, Path(out_dir), jobs=jobs, progress=not quiet, title="ephystool demo: sample experiment")
+    print_verdicts(run.compare)
+    batch = run.batch
     if batch.n_reused:
         click.echo(f"\nreused {batch.n_reused} of {batch.n_tasks} results from the cache in "
                    f"{Path(out_dir) / '.cache'} (their files are unchanged); delete it to recompute")
-    click.echo(f"\n{batch.n_ok}/{batch.n_tasks} recordings analysed; report: {res['report']}")
+    click.echo(f"\n{batch.n_ok}/{batch.n_tasks} recordings analysed; report: {run.report}")

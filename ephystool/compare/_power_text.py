@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ephystool.compare._resample import present_levels
 from ephystool.compare.claims import Margin
 from ephystool.compare.power import minimal_detectable_effect, n_for_power, power_t, tost_n, tost_power
 from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
 from ephystool.errors import EphysError
 
 if TYPE_CHECKING:
+    from ephystool.compare.claim_data import ClaimData
     from ephystool.compare.verdicts import ClaimTest
 
 __all__ = ["POWER", "DEFAULT_RATIO_MARGIN", "fmt_effect", "power_text"]
@@ -43,8 +43,7 @@ def fmt_effect(y: float, statistic: str, log: bool, unit: str) -> str:
     return f"{y:+.3g} {unit}".rstrip()
 
 
-def power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, reference: str,
-               prediction: Prediction | None, alpha: float) -> tuple[str, dict]:
+def power_text(cd: ClaimData, t: ClaimTest, prediction: Prediction | None, alpha: float) -> tuple[str, dict]:
     """Minimal detectable effect, power at the present n and n needed at 80 % power.
 
     From the SD of the independent units' means (the decision's unit; the top level otherwise), for
@@ -52,10 +51,10 @@ def power_text(data: pd.DataFrame, levels: tuple[str, ...], t: ClaimTest, refere
     of the verdict's reason and a dict (``power``, ``effect``, ``basis``, ``n_per_condition``,
     ``unit``, ``n_for_80``) for the report.
     """
-    present = present_levels(data, levels)
+    present, data = cd.present, cd.frame
     unit = t.decision.unit if t.decision is not None else None
     top = unit if unit in present else (present[0] if present else None)
-    y = _y_scale(data, reference, t.statistic, t.log)
+    y = _y_scale(data, cd.reference, t.statistic, t.log)
     frame = data.assign(_y=y)
     frame = frame[np.isfinite(frame["_y"])]
     keys = ["condition", top] if top else ["condition"]

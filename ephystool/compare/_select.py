@@ -30,8 +30,8 @@ PAIR = "pair_id"
 class Selection:
     """Unit-level data of one claim: ``data`` (condition and reference), ``all_conditions`` (for the summary)."""
 
-    data: pd.DataFrame | None = None
-    all_conditions: pd.DataFrame | None = None
+    data: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty when ``missing`` says why
+    all_conditions: pd.DataFrame = field(default_factory=pd.DataFrame)
     missing: str = ""
     n_excluded: int = 0
     excluded_reasons: list[str] = field(default_factory=list)
@@ -75,8 +75,9 @@ def _protocol_matches(value: Any, names: tuple[str, ...]) -> bool:
     return text in names or any(stem == n or stem.startswith(n + "_") for n in names)
 
 
-def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataFrame | None:
-    """Rows of the claim's analysis/metric/protocol/selectors, inclusion criteria applied."""
+def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataFrame:
+    """Rows of the claim's analysis/metric/protocol/selectors, inclusion criteria applied; none (an empty
+    table) when ``sel.missing`` says why there is no data."""
     rows = results[(results["analysis"] == claim.analysis) & (results["metric"] == claim.metric)]
     where = f"analysis '{claim.analysis}', metric '{claim.metric}'"
     if rows.empty:
@@ -84,18 +85,18 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
         proto = f"protocol {' or '.join(claim.protocol)} " if claim.protocol else "the protocol "
         sel.missing = (f"no data: {proto}was not recorded (no rows with {where})"
                        + (f"; the metric appears under analysis {others}" if others else ""))
-        return None
+        return rows.iloc[0:0]
     if claim.protocol and "protocol" in rows.columns and not is_blank(rows["protocol"]).all():
         found = sorted(set(rows["protocol"].dropna().astype(str)))
         rows = rows[rows["protocol"].map(lambda x: _protocol_matches(x, claim.protocol))]
         if rows.empty:
             sel.missing = (f"no data: protocol {' or '.join(claim.protocol)} was not recorded ({where} comes "
                            f"only from protocol(s) {found})")
-            return None
+            return rows.iloc[0:0]
     for key, want in claim.selectors.items():
         if key not in rows.columns:
             sel.missing = f"no data: the results have no '{key}' column (selector {key}={want!r} of {where})"
-            return None
+            return rows.iloc[0:0]
         matched = rows[_match(rows[key], want)]
         if matched.empty and key == "window" and want == "ratio" and _match(rows[key], "all").any():
             matched = rows[_match(rows[key], "all")]
@@ -104,7 +105,7 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
         rows = matched
         if rows.empty:
             sel.missing = f"no data: no rows with {key}={want!r} for {where}"
-            return None
+            return rows.iloc[0:0]
     if "excluded_reason" in rows.columns:
         bad = ~is_blank(rows["excluded_reason"])
         sel.n_excluded = int(bad.sum())
@@ -112,7 +113,7 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
         rows = rows[~bad]
         if rows.empty:
             sel.missing = f"no data: all {sel.n_excluded} row(s) of {where} were excluded ({sel.excluded_text})"
-            return None
+            return rows.iloc[0:0]
     for key in _AMBIGUOUS:
         if key not in claim.selectors and key in rows.columns:
             vals = sorted(set(rows.loc[~is_blank(rows[key]), key].astype(str)))
@@ -161,14 +162,15 @@ def _pair(data: pd.DataFrame, condition: str, reference: str, levels: tuple[str,
     return data
 
 
-def _signed_by_driving_force(rows: pd.DataFrame, e_rev: float, sel: Selection) -> pd.DataFrame | None:
-    """Values above the reversal potential multiplied by -1 (see :class:`~ephystool.compare.claims.DrivingForce`)."""
+def _signed_by_driving_force(rows: pd.DataFrame, e_rev: float, sel: Selection) -> pd.DataFrame:
+    """Values above the reversal potential multiplied by -1 (see :class:`~ephystool.compare.claims.DrivingForce`);
+    none when ``sel.missing`` says why."""
     v = pd.to_numeric(rows["holding_mV"], errors="coerce") if "holding_mV" in rows.columns else \
         pd.Series(np.nan, index=rows.index)
     ok = np.isfinite(v) & (v != e_rev)
     if not ok.any():
         sel.missing = "no data: no row has a holding potential (holding_mV) away from the reversal potential"
-        return None
+        return rows.iloc[0:0]
     rows = rows[ok].copy()
     v = v[ok]
     above = v > e_rev
@@ -187,12 +189,12 @@ def select_claim_data(results: pd.DataFrame, claim: Claim, condition: str, refer
     sel = Selection()
     levels = LEVELS[claim.unit_of_inference]
     rows = filter_rows(results, claim, sel)
-    if rows is None:
+    if sel.missing:
         return sel
     sel.unit = first_unit(rows)
     if claim.driving_force is not None:
         rows = _signed_by_driving_force(rows, claim.driving_force.reversal_mV, sel)
-        if rows is None:
+        if sel.missing:
             return sel
     agg = _aggregate(rows, levels, sel)
     agg = agg[np.isfinite(agg["value"].to_numpy(dtype=float))]

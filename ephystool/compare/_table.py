@@ -26,6 +26,9 @@ class Prepared:
     paired: bool
     pairs: pd.DataFrame | None  # paired: one row per complete pair, columns y_ref, y_cond, levels
     note: str
+    condition: str = ""  # the treated condition's label (treat == 1)
+    reference: str = ""  # the reference's label (treat == 0)
+    log: bool = False  # ``y`` is the natural log of the value
 
 
 def prepare(df: pd.DataFrame, condition: str, reference: str, levels: Any, log: bool) -> Prepared:
@@ -59,7 +62,8 @@ def prepare(df: pd.DataFrame, condition: str, reference: str, levels: Any, log: 
     if paired:
         pairs, note = _make_pairs(data, lv)
         notes.append(note)
-    return Prepared(data, lv, codes, paired, pairs, "; ".join(n for n in notes if n))
+    return Prepared(data, lv, codes, paired, pairs, "; ".join(n for n in notes if n), str(condition), str(reference),
+                    bool(log))
 
 
 def _make_pairs(data: pd.DataFrame, levels: tuple[str, ...]) -> tuple[pd.DataFrame, str]:

@@ -20,7 +20,7 @@ from ephystool.compare._resample import build_tree, resample_moments, unit_codes
 from ephystool.compare._table import Prepared, prepare
 from ephystool.errors import AnalysisError
 
-__all__ = ["LEVELS_PATCH", "BootstrapResult", "Stat", "bootstrap_p", "hedges_g", "hierarchical_bootstrap"]
+__all__ = ["LEVELS_PATCH", "BootstrapResult", "Stat", "bootstrap_on", "bootstrap_p", "hedges_g", "hierarchical_bootstrap"]
 
 Stat = Literal["ratio", "difference", "hedges_g"]
 LEVELS_PATCH = ("animal", "slice", "cell")
@@ -181,12 +181,9 @@ def hierarchical_bootstrap(
 
     Parameters
     ----------
-    df : DataFrame
-        Tidy table with ``value``, ``condition`` and level columns.
-    condition, reference : str
-        Treated and reference condition labels.
-    levels : tuple of str
-        Unit levels, outermost first.
+    df, condition, reference, levels
+        The tidy table (``value``, ``condition``, level columns), the treated and reference labels and
+        the unit levels, outermost first, as in :func:`ephystool.compare.stats.effect_summary`.
     stat : {'ratio', 'difference', 'hedges_g'}
         Ratio of means (of geometric means when ``log``), difference of means (of log
         means, i.e. a log ratio, when ``log``) or Hedges' g (g_av for paired designs).
@@ -209,11 +206,38 @@ def hierarchical_bootstrap(
         Missing columns or conditions, fewer than 2 values per condition, bad arguments.
     """
     check_bootstrap_args(n_boot, confidence, stat)
-    prep = prepare(df, condition, reference, levels, log)
+    return bootstrap_on(prepare(df, condition, reference, levels, log), (stat,), n_boot, seed, confidence,
+                        levels)[stat]
+
+
+def bootstrap_on(prep: Prepared, stats: tuple[Stat, ...], n_boot: int, seed: int | np.random.Generator | None,
+                 confidence: float, requested: tuple[str, ...]) -> dict[str, BootstrapResult]:
+    """Hierarchical bootstrap of data prepared once: the ``stats`` share one set of replicates.
+
+    Parameters
+    ----------
+    prep : Prepared
+        The two conditions' rows with ``y`` on the analysis scale (``prep.log``), levels and unit codes.
+    stats : tuple of {'ratio', 'difference', 'hedges_g'}
+        The statistics (see :func:`hierarchical_bootstrap`).
+    n_boot : int
+        Number of bootstrap replicates.
+    seed : int or numpy.random.Generator or None
+        Seed or generator; the same seed gives identical results.
+    confidence : float
+        Coverage of the percentile intervals.
+    requested : tuple of str
+        The levels asked for (a note names those absent).
+
+    Returns
+    -------
+    dict of str to BootstrapResult
+        One result per statistic.
+    """
     rng = np.random.default_rng(seed)
     moments = bootstrap_moments(prep, n_boot, rng)
     point = bootstrap_moments(prep, 0, rng)
-    return percentile_result(stat, prep, moments, point, confidence, levels, log)
+    return {s: percentile_result(s, prep, moments, point, confidence, requested, prep.log) for s in stats}
 
 
 def hedges_g(a: Any, b: Any) -> float:

@@ -33,11 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ephystool.compare._resample import present_levels, unit_codes
 from ephystool.compare._table import Prepared, prepare
 from ephystool.errors import AnalysisError
 
-__all__ = ["MIN_UNITS", "DecisionTest", "decision_test", "one_sample", "welch"]
+__all__ = ["MIN_UNITS", "DecisionTest", "decision_test", "decision_test_on", "one_sample", "welch"]
 
 #: Smallest number of independent units (per condition; pairs or blocks when paired) where the
 #: rule is calibrated (benchmarks/bench_verdict_calibration.py).
@@ -124,11 +123,10 @@ class DecisionTest:
         return bool(self.calibrated and low < lo and hi < high), p, (lo, hi)
 
 
-def _unit_level(data: pd.DataFrame, levels: tuple[str, ...]) -> tuple[int | None, int | None]:
-    """(index of the independent unit level, index of the block level or None)."""
+def _unit_level(data: pd.DataFrame, levels: tuple[str, ...], codes: np.ndarray) -> tuple[int | None, int | None]:
+    """(index of the independent unit level, index of the block level or None); ``codes``: the rows' unit codes."""
     if not levels:
         return None, None
-    codes = unit_codes(data, levels)
     treat = data["treat"].to_numpy()
     block = None
     for i in range(len(levels)):
@@ -184,22 +182,28 @@ def decision_test(df: pd.DataFrame, condition: str, reference: str, levels: tupl
     AnalysisError
         Missing columns or conditions, or fewer than 2 values per condition.
     """
-    prep = prepare(df, condition, reference, levels, log)
-    lv = present_levels(prep.data, levels)
+    return decision_test_on(prepare(df, condition, reference, levels, log), min_units)
+
+
+def decision_test_on(prep: Prepared, min_units: int = MIN_UNITS) -> DecisionTest:
+    """:func:`decision_test` of ``prep``, the two conditions prepared once (``y`` on the analysis scale, the
+    levels present, their unit codes and pairs: :meth:`ClaimData.prepared
+    <ephystool.compare.claim_data.ClaimData.prepared>`); raises AnalysisError below 2 units per condition."""
+    lv, log = prep.levels, prep.log
     if prep.paired:
         return _paired(prep, lv, min_units, log)
     data = prep.data
-    i, block = _unit_level(data, lv)
+    i, block = _unit_level(data, lv, prep.codes)
     notes = [prep.note] if prep.note else []
     if i is None:
         unit, key = "observation", np.arange(len(data))
         if lv:
             notes.append(f"no level of {list(lv)} holds one condition per unit: observations treated as independent")
     else:
-        unit, key = lv[i], unit_codes(data, lv)[:, i]
+        unit, key = lv[i], prep.codes[:, i]
     means = data.assign(_u=key).groupby(["_u", "treat"])["y"].mean().reset_index()
     if block is not None and i is not None and block < i:
-        blk = unit_codes(data, lv)[:, block]
+        blk = prep.codes[:, block]
         bm = data.assign(_b=blk).groupby(["_b", "treat"])["y"].mean().unstack("treat").dropna()
         if len(bm) >= min_units:
             d = (bm[1.0] - bm[0.0]).to_numpy()

@@ -9,7 +9,7 @@ For each claim (never dropped):
 3. recordings of the same unit (cell / well) are averaged within the unit; cells nest in slices in
    animals (``unit_of_inference: animal``), wells in plates in culture batches (``batch``); a unit
    present under both conditions makes a paired (wash-in) comparison;
-4. hierarchical bootstrap, mixed model, TOST and power (:func:`ephystool.compare.verdicts.run_test`);
+4. hierarchical bootstrap, mixed model, TOST and power (:func:`ephystool.compare.verdicts.run_claim_test`);
 5. Holm across the independent directional and ``differs`` questions tested (claims on the same data
    count once), then the decision (:func:`ephystool.compare.verdicts.decide`: the calibrated t test of
    :mod:`.decision`) with the prediction of :mod:`.predictions`.
@@ -27,23 +27,18 @@ from typing import Any
 
 import pandas as pd
 
-from ephystool.atomic import write_text
 from ephystool.compare import stats
+from ephystool.compare._pending import Final, Pending, PendingClaim
 from ephystool.compare._select import LEVELS, Selection, select_claim_data
+from ephystool.compare.claim_data import claim_data
 from ephystool.compare.claims import DESIGN_NAMES, Claim, ClaimsFile, load_claims
 from ephystool.compare.predictions import free_ions_frame, predict
-from ephystool.compare.trend import PendingTrend, trend_claim, trend_claim_verdict
-from ephystool.compare.verdicts import (
-    Verdict,
-    _clean,
-    claim_log,
-    decide,
-    run_test,
-    simple_verdict,
-)
+from ephystool.compare.record import Verdict, json_ready, simple_verdict
+from ephystool.compare.trend import trend_claim
+from ephystool.compare.verdicts import claim_log, run_claim_test
 from ephystool.errors import AnalysisError, EphysError, ProtocolError
 
-__all__ = ["LEVELS", "CompareResult", "Selection", "compare", "select_claim_data"]
+__all__ = ["LEVELS", "CompareResult", "Selection", "compare", "resolve_claims", "select_claim_data"]
 
 _REQUIRED = ("condition", "analysis", "metric", "value")
 
@@ -70,36 +65,10 @@ class CompareResult:
             out[v.verdict] = out.get(v.verdict, 0) + 1
         return out
 
-    def write(self, out_dir: str | Path, figures: bool = False) -> list[Path]:
-        """Write ``verdicts.json``, ``verdicts.csv``, ``summary.csv`` and ``design.json`` atomically.
-
-        Parameters
-        ----------
-        out_dir : str or Path
-            Created if needed.
-        figures : bool
-            Also draw one figure per tested claim into ``out_dir/claims``.
-
-        Returns
-        -------
-        list of Path
-        """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = [
-            write_text(out / "verdicts.json", json.dumps([v.as_dict() for v in self.verdicts], indent=2,
-                                                           allow_nan=False)),
-            write_text(out / "verdicts.csv", self.table().to_csv(index=False)),
-            write_text(out / "summary.csv", self.summary.to_csv(index=False)),
-            write_text(out / "design.json", json.dumps(_clean({
-                "design": self.design, **self.settings, "free_ions": self.ions.to_dict(orient="records"),
-                "verdict_counts": self.counts()}), indent=2, allow_nan=False)),
-        ]
-        if figures:
-            from ephystool.report.fig_claims import plot_claims
-
-            paths += plot_claims(self, out / "claims")
-        return paths
+    def design_record(self) -> dict[str, Any]:
+        """The JSON-ready content of ``design.json``: design, settings, free ions and verdict counts."""
+        return json_ready({"design": self.design, **self.settings, "free_ions": self.ions.to_dict(orient="records"),
+                       "verdict_counts": self.counts()})
 
 
 # ----------------------------------------------------------------------------------------- engine
@@ -116,7 +85,8 @@ def _prepare_results(results: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _resolve_claims(claims: ClaimsFile | str | Path | list[Claim] | None) -> ClaimsFile:
+def resolve_claims(claims: ClaimsFile | str | Path | list[Claim] | None) -> ClaimsFile:
+    """The claims file of ``claims``: the packaged one when None, read when a path, wrapped when a list."""
     if claims is None or isinstance(claims, str | Path):
         return load_claims(claims)
     if isinstance(claims, ClaimsFile):
@@ -141,112 +111,95 @@ def _summary_block(sel: Selection, claim: Claim, log: bool, ions: pd.DataFrame) 
 
 
 def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim] | None = None,
-            design: str = "acute_equal_total", out_dir: str | Path | None = None, seed: int = 0, *,
-            mg_mM: float = 1.3, acsf: Any = None, salt_forms: dict[str, str] | None = None, n_boot: int = 2000,
-            alpha: float = 0.05, figures: bool = False) -> CompareResult:
-    """Compare conditions and give a verdict for every claim.
+            design: str = "acute_equal_total", *, seed: int = 0, mg_mM: float = 1.3, acsf: Any = None,
+            salt_forms: dict[str, str] | None = None, n_boot: int = 2000, alpha: float = 0.05) -> CompareResult:
+    """Compare conditions and give a verdict for every claim (data only: nothing is written).
+
+    The public entry point (``from ephystool.compare import compare``). Its files are written by
+    :func:`~ephystool.report.verdict_files.write_compare` (``ephystool compare``: both, in the pipeline).
 
     Parameters
     ----------
     results : DataFrame
-        Tidy results (``results.csv``): ``recording, condition, animal, slice, cell, well, batch, plate,
-        protocol, analysis, metric, value, unit`` + selector columns and optional ``excluded_reason``.
+        Tidy results (``results.csv``), one row per value: ``recording, condition, animal, slice, cell, well,
+        batch, plate, protocol, analysis, metric, value, unit`` + selector columns (``holding_mV`` in mV,
+        ``window`` ...) and optional ``excluded_reason``. ``value`` is in the row's ``unit`` (pA, Hz, ms,
+        % of baseline ...: the metric's canonical unit); a claim's effect is reported in that unit.
     claims : ClaimsFile, path, list of Claim or None
-        The packaged claims file when None.
+        The packaged claims file (``compare/claims/mg_salts.yaml``) when None.
     design : {'acute_equal_total', 'acute_added', 'chronic_oral'}
         Declared design; decides the reference (Mg-matched control for acute_added) and the predictions.
-    out_dir : str or Path, optional
-        Write the output files there (see :meth:`CompareResult.write`).
-    seed : int
-        Seed of the bootstraps (same seed, same numbers).
-    mg_mM, acsf, salt_forms
-        Bath of the design (see :func:`ephystool.chemistry.condition_bath`).
+    seed, mg_mM : int, float
+        Seed of the bootstraps (same seed, same numbers); total Mg (acute_equal_total) or Mg added (acute_added), mM.
+    acsf, salt_forms
+        Background bath (:class:`~ephystool.chemistry.ACSF`; the standard aCSF when None) and the salt
+        form per condition (see :func:`ephystool.chemistry.condition_bath`).
     n_boot : int
-        Bootstrap replicates per claim.
+        Hierarchical-bootstrap replicates per claim (>= 10; 2000 for reporting).
     alpha : float
-        Significance level (Holm family-wise) and TOST level.
-    figures : bool
-        With ``out_dir``: also draw one figure per tested claim.
+        Significance level (Holm family-wise), and the level of each one-sided test of TOST.
 
     Returns
     -------
     CompareResult
+        One :class:`~ephystool.compare.record.Verdict` per claim in the claims file's order (effects as
+        ratios, or differences in the metric's unit; CIs at 95 %), the per-condition summary table, the
+        free-ion table of the design (mM) and each tested claim's unit-level data.
 
     Raises
     ------
     ProtocolError
         Unknown design or invalid claims file.
     AnalysisError
-        The results table lacks required columns.
+        ``results`` is not a DataFrame or lacks required columns (condition, analysis, metric, value).
+
+    Examples
+    --------
+    Five animals per condition, NMDA peaks 40 % smaller under magnesium citrate:
+
+    >>> import pandas as pd
+    >>> from ephystool.compare import compare
+    >>> from ephystool.compare.claims import parse_claims
+    >>> rows = [{"condition": c, "animal": f"{c}-{a}", "cell": "c1", "protocol": "nmda_epsc", "analysis": "nmda",
+    ...          "metric": "nmda_peak", "value": pa * (0.6 if c == "mg_citrate" else 1.0), "unit": "pA"}
+    ...         for c in ("control", "mg_citrate") for a, pa in enumerate([95.0, 104.0, 99.0, 110.0, 90.0])]
+    >>> claim = {"id": "EX-1", "parameter": "nmda_activity", "source": "vendor", "expected": "decrease",
+    ...          "statement": "citrate lowers NMDA currents", "condition": "mg_citrate", "analysis": "nmda",
+    ...          "metric": "nmda_peak"}
+    >>> v = compare(pd.DataFrame(rows), parse_claims([claim]), n_boot=200).verdicts[0]
+    >>> v.verdict, v.effect["statistic"], round(v.effect["estimate"], 2), [round(x, 1) for x in v.ci]
+    ('supported', 'ratio', 0.6, [0.5, 0.7])
+    >>> v.n["mg_citrate"]
+    {'animal': 5, 'cell': 5, 'observations': 5}
     """
     if design not in DESIGN_NAMES:
         raise ProtocolError(f"unknown design '{design}'; expected one of {', '.join(DESIGN_NAMES)}", field="design")
-    cf = _resolve_claims(claims)
+    cf = resolve_claims(claims)
     res = _prepare_results(results)
     ions = free_ions_frame(design, mg_mM=mg_mM, acsf=acsf, salt_forms=salt_forms)
-    pending: list[Any] = []
     data: dict[str, pd.DataFrame] = {}
     blocks: dict[str, pd.DataFrame] = {}
-    for claim in cf.claims:
-        pending.append(_one_claim(claim, res, design, mg_mM, acsf, salt_forms, n_boot, seed, alpha, data, blocks, ions))
+    pending = [_one_claim(claim, res, design, mg_mM, acsf, salt_forms, n_boot, seed, alpha, data, blocks, ions)
+               for claim in cf.claims]
     holm, n_questions = _holm_family(pending)
-    verdicts = []
-    for i, p in enumerate(pending):
-        if isinstance(p, Verdict):
-            verdicts.append(p)
-            continue
-        if isinstance(p, PendingTrend):
-            h = holm.get(i, {})
-            verdicts.append(trend_claim_verdict(p.claim, p.test, design, p.reference,
-                                                {"boot": h.get("decision", float("nan")), "mixed": h.get("mixed",
-                                                 float("nan"))}, p.prediction, p.excluded, alpha))
-            continue
-        claim, t, ref, pred, excluded = p
-        verdicts.append(decide(claim, t, design, ref, holm.get(i, {}), pred, excluded, alpha))
+    verdicts = [p.finish(holm.get(i, {}), design, alpha) for i, p in enumerate(pending)]
     summary = pd.concat(list(blocks.values()), ignore_index=True) if blocks else pd.DataFrame()
     settings = {"mg_mM": mg_mM, "acsf": acsf.as_dict() if acsf is not None else "standard_acsf",
                 "salt_forms": salt_forms or {}, "seed": seed, "n_boot": n_boot, "alpha": alpha,
                 "holm_family": n_questions, "claims_title": cf.title}
-    result = CompareResult(verdicts, summary, design, ions, data, settings)
-    if out_dir is not None:
-        result.write(out_dir, figures=figures)
-    return result
+    return CompareResult(verdicts, summary, design, ions, data, settings)
 
 
-def _question(p: Any) -> tuple[str, float, float] | None:
-    """(key of the independent question, decision p, mixed p) of a pending claim in the Holm family, else None.
-
-    Claims that test the same data (same analysis, metric, selectors, protocol, condition, reference,
-    unit and scale, e.g. CIT-MECH-1 'increase' and CIT-NMDA-3 'decrease') are one question: one p.
-    """
-    if isinstance(p, PendingTrend):
-        if not p.test.in_holm_family:
-            return None
-        c = p.claim
-        key = json.dumps(["trend", c.analysis, c.metric, dict(c.selectors), list(c.protocol), c.condition],
-                         sort_keys=True, default=str)
-        return key, p.test.p_boot, p.test.p_raw
-    if not isinstance(p, tuple):
-        return None
-    claim, t, ref = p[0], p[1], p[2]
-    if t.expected not in ("increase", "decrease", "differs") or t.error or t.summary is None \
-            or not (t.decision is not None and t.decision.calibrated):
-        return None
-    key = json.dumps([claim.analysis, claim.metric, dict(claim.selectors), sorted(claim.protocol), claim.condition,
-                      ref, claim.unit_of_inference, t.log], sort_keys=True, default=str)
-    return key, t.p_decision, t.p_raw
-
-
-def _holm_family(pending: list[Any]) -> tuple[dict[int, dict[str, float]], int]:
+def _holm_family(pending: list[Pending]) -> tuple[dict[int, dict[str, float]], int]:
     """Holm-adjusted p per pending index (``decision``, ``mixed``), each independent question counted once."""
     members: dict[str, list[int]] = {}
     ps: dict[str, tuple[float, float]] = {}
     for i, p in enumerate(pending):
-        q = _question(p)
+        q = p.question()
         if q is None:
             continue
-        members.setdefault(q[0], []).append(i)
-        ps.setdefault(q[0], (q[1], q[2]))
+        members.setdefault(q.key, []).append(i)
+        ps.setdefault(q.key, (q.p_decision, q.p_mixed))
     keys = list(members)
     out: dict[int, dict[str, float]] = {}
     if not keys:
@@ -260,8 +213,8 @@ def _holm_family(pending: list[Any]) -> tuple[dict[int, dict[str, float]], int]:
 
 def _one_claim(claim: Claim, res: pd.DataFrame, design: str, mg_mM: float, acsf: Any,
                salt_forms: dict[str, str] | None, n_boot: int, seed: int, alpha: float,
-               data: dict[str, pd.DataFrame], blocks: dict[str, pd.DataFrame], ions: pd.DataFrame) -> Any:
-    """A final Verdict, or (claim, ClaimTest, reference, prediction, excluded text) awaiting Holm."""
+               data: dict[str, pd.DataFrame], blocks: dict[str, pd.DataFrame], ions: pd.DataFrame) -> Pending:
+    """The claim tested (or its final verdict when it is not testable or has no data), awaiting Holm."""
     ref = claim.reference_for(design)
     expected = claim.expected_for(design)
     try:
@@ -272,25 +225,26 @@ def _one_claim(claim: Claim, res: pd.DataFrame, design: str, mg_mM: float, acsf:
     else:
         note = ""
     if not claim.testable:
-        return simple_verdict(claim, design, ref, expected, "not testable", f"not testable: {claim.reason}{note}", pred)
+        return Final(simple_verdict(claim, design, ref, expected, "not testable", f"not testable: {claim.reason}{note}",
+                                    pred))
     if design not in claim.designs:
-        return simple_verdict(claim, design, ref, expected, "not testable",
-                              f"not testable under this design: the claim applies to {list(claim.designs)}, the "
-                              f"experiment declared '{design}'{note}", pred)
+        return Final(simple_verdict(claim, design, ref, expected, "not testable",
+                                    f"not testable under this design: the claim applies to {list(claim.designs)}, "
+                                    f"the experiment declared '{design}'{note}", pred))
     if claim.trend is not None:
         return trend_claim(claim, res, design, ref, expected, pred, note, n_boot, seed, data)
     sel = select_claim_data(res, claim, claim.condition, ref)
     log = claim_log(claim)
-    if sel.all_conditions is not None and len(sel.all_conditions):
+    if len(sel.all_conditions):
         key = json.dumps([claim.analysis, claim.metric, dict(claim.selectors), list(claim.protocol),
                           claim.unit_of_inference, log], sort_keys=True, default=str)
         if key not in blocks:
             blocks[key] = _summary_block(sel, claim, bool(log), ions)
-    if sel.missing or sel.data is None:
+    if sel.missing:
         extra = f". {sel.excluded_text}" if sel.excluded_text else ""
-        return simple_verdict(claim, design, ref, expected, "no data", sel.missing + extra + note, pred)
+        return Final(simple_verdict(claim, design, ref, expected, "no data", sel.missing + extra + note, pred))
     data[claim.id] = sel.data
-    t = run_test(sel.data, claim, expected, claim.condition, ref, LEVELS[claim.unit_of_inference], sel.unit, pred,
-                 n_boot, seed, alpha)
+    cd = claim_data(sel.data, claim.condition, ref, LEVELS[claim.unit_of_inference], sel.unit, log)
+    t = run_claim_test(cd, claim, expected, pred, n_boot, seed, alpha)
     t.notes = sel.notes + t.notes + ([note.lstrip("; ")] if note else [])
-    return claim, t, ref, pred, sel.excluded_text
+    return PendingClaim(claim, t, ref, pred, sel.excluded_text)

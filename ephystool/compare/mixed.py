@@ -36,7 +36,7 @@ from scipy import stats as sps
 from ephystool.compare._resample import unit_codes
 from ephystool.compare._table import PAIR, Prepared, prepare
 
-__all__ = ["MixedModelResult", "mixed_model_p"]
+__all__ = ["MixedModelResult", "mixed_model_on", "mixed_model_p"]
 
 _FAIL_WORDS = ("failed", "not positive definite", "singular", "boundary")
 
@@ -69,7 +69,7 @@ def _model_table(prep: Prepared) -> tuple[pd.DataFrame, list[str]]:
         ids = set(prep.pairs[PAIR].astype(str))
         data = data[data[PAIR].notna() & data[PAIR].astype(str).isin(ids)]
         names = names + [PAIR]
-    codes = unit_codes(data, tuple(names))
+    codes = unit_codes(data, tuple(names)) if prep.paired else prep.codes  # the prepared codes: same rows, levels
     table = pd.DataFrame({"y": data["y"].to_numpy(), "treat": data["treat"].to_numpy()})
     for i, name in enumerate(names):
         table[name] = codes[:, i]
@@ -197,7 +197,11 @@ def mixed_model_p(
     AnalysisError
         Missing columns or conditions, fewer than 2 values per condition.
     """
-    prep = prepare(df, condition, reference, levels, log)
+    return mixed_model_on(prepare(df, condition, reference, levels, log))
+
+
+def mixed_model_on(prep: Prepared) -> MixedModelResult:
+    """:func:`mixed_model_p` of data prepared once (``y`` on the scale of ``prep.log``)."""
     table, names = _model_table(prep)
     notes: list[str] = [prep.note] if prep.note else []
     for groups, vc in _attempts(prep, table, names, notes):

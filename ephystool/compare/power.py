@@ -41,6 +41,11 @@ def _check(alpha: float, power: float | None, sd: float) -> None:
         raise AnalysisError(f"sd must be > 0; got {sd}")
 
 
+def _z(alpha: float, power: float, two_sided: bool) -> float:
+    """``z_(1 - alpha/2) + z_power`` (``z_(1 - alpha)`` one-sided): the normal approximation's noncentrality."""
+    return float(sps.norm.ppf(1 - alpha / (2 if two_sided else 1)) + sps.norm.ppf(power))
+
+
 def power_t(effect: float, sd: float, n_per_group: float, alpha: float = 0.05, two_sided: bool = True) -> float:
     """Power of Student's two-sample t-test with ``n_per_group`` units per group.
 
@@ -112,8 +117,7 @@ def n_for_power(
     if effect == 0:
         raise AnalysisError("n_for_power: effect must be non-zero")
     if method == "normal":
-        z = sps.norm.ppf(1 - alpha / (2 if two_sided else 1)) + sps.norm.ppf(power)
-        return max(2, math.ceil(2 * (z * sd / effect) ** 2))
+        return max(2, math.ceil(2 * (_z(alpha, power, two_sided) * sd / effect) ** 2))
     return _smallest_n(lambda n: power_t(effect, sd, n, alpha, two_sided), power)
 
 
@@ -129,12 +133,8 @@ def minimal_detectable_effect(
         SD between independent units.
     n_per_group : int
         Units per group (>= 2).
-    alpha, power : float
-        Significance level and target power.
-    two_sided : bool
-        Two-sided test.
-    method : {'t', 'normal'}
-        Exact noncentral t (default) or normal approximation.
+    alpha, power, two_sided, method
+        As in :func:`n_for_power`.
 
     Returns
     -------
@@ -145,8 +145,7 @@ def minimal_detectable_effect(
     if n_per_group < 2:
         raise AnalysisError(f"n_per_group must be >= 2; got {n_per_group}")
     if method == "normal":
-        z = sps.norm.ppf(1 - alpha / (2 if two_sided else 1)) + sps.norm.ppf(power)
-        return float(z * sd * math.sqrt(2 / n_per_group))
+        return float(_z(alpha, power, two_sided) * sd * math.sqrt(2 / n_per_group))
     def shortfall(d: float) -> float:
         return power_t(d, sd, n_per_group, alpha, two_sided) - power
 

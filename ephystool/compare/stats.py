@@ -21,32 +21,35 @@ import numpy as np
 import pandas as pd
 
 from ephystool.compare._resample import present_levels, unit_codes
-from ephystool.compare._table import prepare
+from ephystool.compare._table import Prepared, prepare
 from ephystool.compare.bootstrap import (
     LEVELS_PATCH,
     BootstrapResult,
-    bootstrap_moments,
+    Stat,
+    bootstrap_on,
     bootstrap_p,
     check_bootstrap_args,
     hedges_g,
     hierarchical_bootstrap,
-    percentile_result,
 )
-from ephystool.compare.mixed import MixedModelResult, mixed_model_p
+from ephystool.compare.mixed import MixedModelResult, mixed_model_on, mixed_model_p
 from ephystool.errors import AnalysisError
 
 __all__ = [
     "BootstrapResult",
+    "check_tost_args",
     "EffectSummary",
     "MixedModelResult",
     "TostResult",
     "describe",
     "effect_summary",
+    "effect_summary_on",
     "hedges_g",
     "hierarchical_bootstrap",
     "holm",
     "mixed_model_p",
     "tost",
+    "tost_on",
 ]
 
 
@@ -137,13 +140,16 @@ def effect_summary(
     EffectSummary
     """
     check_bootstrap_args(n_boot, confidence, "ratio")
-    prep = prepare(df, condition, reference, levels, log)
-    rng = np.random.default_rng(seed)
-    moments = bootstrap_moments(prep, n_boot, rng)
-    point = bootstrap_moments(prep, 0, rng)
-    res = {s: percentile_result(s, prep, moments, point, confidence, levels, log) for s in ("difference", "ratio", "hedges_g")}
-    mixed = mixed_model_p(df, condition, reference, levels, log)
-    return EffectSummary(str(condition), str(reference), log, res["difference"], res["ratio"], res["hedges_g"], mixed)
+    return effect_summary_on(prepare(df, condition, reference, levels, log), levels, n_boot, seed, confidence)
+
+
+def effect_summary_on(prep: Prepared, levels: tuple[str, ...] = LEVELS_PATCH, n_boot: int = 2000,
+                      seed: int | np.random.Generator | None = 0, confidence: float = 0.95) -> EffectSummary:
+    """:func:`effect_summary` of data prepared once (the scale is ``prep.log``); ``levels``: those asked for."""
+    check_bootstrap_args(n_boot, confidence, "ratio")
+    res = bootstrap_on(prep, ("difference", "ratio", "hedges_g"), n_boot, seed, confidence, levels)
+    return EffectSummary(prep.condition, prep.reference, prep.log, res["difference"], res["ratio"], res["hedges_g"],
+                         mixed_model_on(prep))
 
 
 def holm(pvalues: Any) -> np.ndarray:
@@ -209,12 +215,8 @@ def tost(
 
     Parameters
     ----------
-    df : DataFrame
-        Tidy table with ``value``, ``condition`` and level columns.
-    condition, reference : str
-        Treated and reference condition labels.
-    levels : tuple of str
-        Unit levels, outermost first.
+    df, condition, reference, levels
+        The tidy table, the treated and reference labels and the unit levels, as in :func:`effect_summary`.
     margin : float or (float, float)
         ``scale='ratio'``: relative margin, bounds ``(1 - margin, 1 + margin)`` on the ratio
         of means (0.2 = ±20 %). ``scale='difference'``: bounds ``(-margin, margin)`` in value
@@ -235,12 +237,27 @@ def tost(
     -------
     TostResult
     """
+    check_tost_args(margin, scale, alpha, n_boot)  # arguments checked before the data
+    return tost_on(prepare(df, condition, reference, levels, log), levels, margin, scale, alpha, seed, n_boot)
+
+
+def check_tost_args(margin: float | tuple[float, float], scale: str, alpha: float,
+                    n_boot: int) -> tuple[float, float]:
+    """The equivalence bounds of :func:`tost`'s arguments; raises AnalysisError on an invalid one."""
     if scale not in ("ratio", "difference"):
         raise AnalysisError(f"tost: scale must be 'ratio' or 'difference'; got '{scale}'")
     if not 0 < alpha < 0.5:
         raise AnalysisError(f"tost: alpha must be in (0, 0.5); got {alpha}")
-    lo, hi = _bounds(margin, scale)
-    boot = hierarchical_bootstrap(df, condition, reference, levels, scale, n_boot, seed, log, 1 - 2 * alpha)
+    lo_hi = _bounds(margin, scale)
+    check_bootstrap_args(n_boot, 1 - 2 * alpha, scale)
+    return lo_hi
+
+
+def tost_on(prep: Prepared, levels: tuple[str, ...], margin: float | tuple[float, float], scale: Stat,
+            alpha: float = 0.05, seed: int | np.random.Generator | None = 0, n_boot: int = 2000) -> TostResult:
+    """:func:`tost` of data prepared once (the scale is ``prep.log``); ``levels``: those asked for."""
+    lo, hi = check_tost_args(margin, scale, alpha, n_boot)
+    boot = bootstrap_on(prep, (scale,), n_boot, seed, 1 - 2 * alpha, levels)[scale]
     p_lo, p_hi = bootstrap_p(boot.samples, lo)[0], bootstrap_p(boot.samples, hi)[1]
     equivalent = bool(lo < boot.ci_low and boot.ci_high < hi)
     return TostResult(equivalent, boot.estimate, boot.ci_low, boot.ci_high, lo, hi, float(p_lo), float(p_hi),

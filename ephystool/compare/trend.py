@@ -22,6 +22,7 @@ averaged, as in the two-group claims.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -30,11 +31,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ephystool.compare._pending import Final, Pending, Question
 from ephystool.compare._resample import present_levels, unit_counts
 from ephystool.compare._select import LEVELS, Selection, filter_rows, first_unit, is_blank
 from ephystool.compare.bootstrap import bootstrap_p
 from ephystool.compare.claims import Claim
-from ephystool.compare.verdicts import Verdict, _base, _n_text, claim_log, simple_verdict
+from ephystool.compare.predictions import Prediction
+from ephystool.compare.record import Verdict, n_text, simple_verdict, verdict_fields
+from ephystool.compare.verdicts import claim_log
 
 __all__ = ["PendingTrend", "TrendTest", "prepare_trend", "run_trend", "trend_claim", "trend_claim_verdict",
            "trend_verdict"]
@@ -88,13 +92,13 @@ class TrendTest:
 
 
 def prepare_trend(rows: pd.DataFrame, dose: str, levels: tuple[str, ...], log: bool,
-                  log_dose: bool) -> tuple[pd.DataFrame | None, str, list[str]]:
+                  log_dose: bool) -> tuple[pd.DataFrame, str, list[str]]:
     """Unit-level ``x``/``y`` of a trend claim's rows (already filtered to its metric and condition).
 
     Returns
     -------
-    frame : DataFrame or None
-        One row per unit and dose: the unit columns present, ``dose``, ``x``, ``y``.
+    frame : DataFrame
+        One row per unit and dose: the unit columns present, ``dose``, ``x``, ``y`` (empty when ``missing``).
     missing : str
         Why there is nothing to test (empty when ``frame`` is given).
     notes : list of str
@@ -102,7 +106,8 @@ def prepare_trend(rows: pd.DataFrame, dose: str, levels: tuple[str, ...], log: b
     """
     notes: list[str] = []
     if dose not in rows.columns:
-        return None, f"no data: the results have no '{dose}' column (give it per recording in the manifest)", notes
+        return (pd.DataFrame(), f"no data: the results have no '{dose}' column (give it per recording in the "
+                "manifest)", notes)
     d = rows.assign(_dose=pd.to_numeric(rows[dose], errors="coerce"), _v=pd.to_numeric(rows["value"], errors="coerce"))
     has_dose = np.isfinite(d["_dose"]) & ((d["_dose"] > 0) if log_dose else True)
     ok = has_dose & np.isfinite(d["_v"]) & ((d["_v"] > 0) if log else True)
@@ -113,7 +118,7 @@ def prepare_trend(rows: pd.DataFrame, dose: str, levels: tuple[str, ...], log: b
         notes.append(f"{int((has_dose & ~ok).sum())} row(s) without a usable{' positive' if log else ''} value left out")
     d = d[ok]
     if d.empty:
-        return None, f"no data: no rows with a {dose} value", notes
+        return pd.DataFrame(), f"no data: no rows with a {dose} value", notes
     present = present_levels(d, levels)
     keys = [*present, "_dose"]
     for lv in present:
@@ -241,54 +246,68 @@ def trend_verdict(t: TrendTest, p_boot_holm: float, p_model_holm: float, alpha: 
     return verdict, f"{verdict}: {why}. {stat}. doses: {doses}"
 
 
-def trend_claim_verdict(claim: Any, t: TrendTest, design: str, reference: str, holm: dict[str, float],
-                        prediction: Any, excluded: str, alpha: float) -> Any:
+def trend_claim_verdict(claim: Claim, t: TrendTest, design: str, reference: str, holm: dict[str, float],
+                        prediction: Prediction | None, excluded: str, alpha: float) -> Verdict:
     """The :class:`~ephystool.compare.verdicts.Verdict` of a trend claim."""
     verdict, reason = trend_verdict(t, holm.get("boot", math.nan), holm.get("mixed", math.nan), alpha)
-    parts = [reason, f"n = {_n_text(t.n)}", *[n for n in t.notes if n]]
+    parts = [reason, f"n = {n_text(t.n)}", *[n for n in t.notes if n]]
     if prediction is not None:
         parts.append(f"predicted ({design}): {prediction.text}; context only, not compared")
     if excluded:
         parts.append(excluded)
     p = {"raw": t.p_raw, "holm": holm.get("mixed", math.nan), "method": t.method, "note": t.method_note,
          "bootstrap": t.p_boot, "bootstrap_holm": holm.get("boot", math.nan), "tost": None}
-    return Verdict(**_base(claim, design, reference, t.expected), verdict=verdict, reason=". ".join(parts),
+    return Verdict(**verdict_fields(claim, design, reference, t.expected), verdict=verdict, reason=". ".join(parts),
                    effect=t.effect(), ci=list(t.ci), p=p, n=t.n,
                    prediction=prediction.as_dict() if prediction is not None else None, prediction_holds=None)
 
 
 @dataclass
 class PendingTrend:
-    """A dose-response claim tested, awaiting Holm (see :mod:`ephystool.compare.trend`)."""
+    """A dose-response claim tested, awaiting Holm (a :class:`~ephystool.compare._pending.Pending`)."""
 
     claim: Claim
     test: TrendTest
     reference: str
-    prediction: Any
+    prediction: Prediction | None
     excluded: str
 
+    def question(self) -> Question | None:
+        """Directional trend tests that ran join the Holm family (bootstrap p decides the family, model p)."""
+        if not self.test.in_holm_family:
+            return None
+        c = self.claim
+        key = json.dumps(["trend", c.analysis, c.metric, dict(c.selectors), list(c.protocol), c.condition],
+                         sort_keys=True, default=str)
+        return Question(key, self.test.p_boot, self.test.p_raw)
 
-def trend_claim(claim: Claim, res: pd.DataFrame, design: str, ref: str, expected: str, pred: Any, note: str,
-                 n_boot: int, seed: int, data: dict[str, pd.DataFrame]) -> Any:
+    def finish(self, holm: dict[str, float], design: str, alpha: float) -> Verdict:
+        adjusted = {"boot": holm.get("decision", float("nan")), "mixed": holm.get("mixed", float("nan"))}
+        return trend_claim_verdict(self.claim, self.test, design, self.reference, adjusted, self.prediction,
+                                   self.excluded, alpha)
+
+
+def trend_claim(claim: Claim, res: pd.DataFrame, design: str, ref: str, expected: str, pred: Prediction | None,
+                note: str, n_boot: int, seed: int, data: dict[str, pd.DataFrame]) -> Pending:
     """Rows of the claim's condition with a dose -> a trend test (or ``no data`` with the reason)."""
     assert claim.trend is not None
     spec, sel = claim.trend, Selection()
     rows = filter_rows(res, claim, sel)
-    if rows is not None:
+    if not sel.missing:
         rows = rows[rows["condition"].astype(str) == claim.condition]
         if rows.empty:
             sel.missing = f"no data: no {claim.condition} rows for {claim.analysis} / {claim.metric}"
-    if rows is None or sel.missing:
-        return simple_verdict(claim, design, ref, expected, "no data", sel.missing + note, pred)
+    if sel.missing:
+        return Final(simple_verdict(claim, design, ref, expected, "no data", sel.missing + note, pred))
     log = claim_log(claim)
     frame, missing, notes = prepare_trend(rows, spec.dose, LEVELS[claim.unit_of_inference], bool(log), spec.log_dose)
-    if frame is None:
-        return simple_verdict(claim, design, ref, expected, "no data", missing + note, pred)
+    if missing:
+        return Final(simple_verdict(claim, design, ref, expected, "no data", missing + note, pred))
     if frame["dose"].nunique() < spec.min_doses:
         found = ", ".join(f"{d:g}" for d in sorted(frame["dose"].unique()))
-        return simple_verdict(claim, design, ref, expected, "no data",
-                              f"no data: a dose series needs {spec.min_doses} {spec.dose} values in {claim.condition}, "
-                              f"the results have {found}{note}", pred)
+        return Final(simple_verdict(claim, design, ref, expected, "no data",
+                                    f"no data: a dose series needs {spec.min_doses} {spec.dose} values in "
+                                    f"{claim.condition}, the results have {found}{note}", pred))
     unit = first_unit(rows)
     t = run_trend(frame, expected, spec.dose, LEVELS[claim.unit_of_inference], bool(log), spec.log_dose, unit,
                   spec.min_doses, n_boot, seed)

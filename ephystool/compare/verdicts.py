@@ -21,9 +21,8 @@ hierarchical bootstrap (Saravanan 2020) and the mixed model are reported as a de
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,17 +30,18 @@ import pandas as pd
 
 from ephystool.compare import stats
 from ephystool.compare._power_text import DEFAULT_RATIO_MARGIN, power_text
-from ephystool.compare._resample import present_levels, unit_counts
+from ephystool.compare._resample import present_levels
 from ephystool.compare.bootstrap import bootstrap_p
+from ephystool.compare.claim_data import ClaimData, claim_data
 from ephystool.compare.claims import Claim, Margin
-from ephystool.compare.decision import MIN_UNITS, DecisionTest, decision_test
+from ephystool.compare.decision import MIN_UNITS, DecisionTest, decision_test_on
 from ephystool.compare.predictions import CONTEXT_ONLY, Prediction
+from ephystool.compare.record import VERDICTS, Verdict, n_text, simple_verdict, verdict_fields
 from ephystool.errors import EphysError
 
 __all__ = ["DEFAULT_MARGINS", "DIFFERENCE_METRICS", "LOG_METRICS", "VERDICTS", "ClaimTest", "Verdict", "decide",
-           "present_levels", "run_test", "simple_verdict"]
+           "present_levels", "run_claim_test", "run_test", "simple_verdict"]
 
-VERDICTS = ("supported", "contradicted", "inconclusive", "not testable", "no data")
 #: Rates and ratios: analysed on the log scale (ratio of geometric means).
 LOG_METRICS = frozenset({"mean_firing_rate", "weighted_mean_firing_rate", "burst_rate", "network_burst_rate",
                          "firing_rate", "firing_rate_max", "nmda_rectification_index", "nmda_ampa_ratio", "ppr"})
@@ -55,77 +55,6 @@ DEFAULT_MARGINS: dict[str, Margin] = {
     **{m: Margin(value=0.2, scale="difference", log=True) for m in
        ("mean_firing_rate", "weighted_mean_firing_rate", "burst_rate", "network_burst_rate")},
 }
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One row of ``verdicts.json``; see :data:`VERDICTS`."""
-
-    id: str
-    parameter: str
-    source: str
-    condition: str
-    reference: str
-    analysis: str | None
-    metric: str | None
-    selectors: dict[str, Any]
-    expected: str
-    verdict: str
-    reason: str
-    effect: dict[str, Any] | None
-    ci: list[float] | None
-    p: dict[str, Any] | None
-    n: dict[str, Any] | None
-    prediction: dict[str, Any] | None
-    prediction_holds: bool | None
-    design: str
-    seed_column: str | None = None
-    statement: str = ""
-    quote: str | None = None
-    #: Power of the calibrated test at the present n for the effect of interest (``power``, ``effect``,
-    #: ``basis``, ``n_per_condition``, ``unit``, ``n_for_80``); empty when not computed.
-    power: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (NaN -> None)."""
-        return _clean(asdict(self))
-
-    def csv_row(self) -> dict[str, Any]:
-        """Flat row for ``verdicts.csv``."""
-        e, p, pr = self.effect or {}, self.p or {}, self.prediction or {}
-        return {"id": self.id, "parameter": self.parameter, "seed_column": self.seed_column, "source": self.source,
-                "condition": self.condition, "reference": self.reference, "analysis": self.analysis,
-                "metric": self.metric, "selectors": json.dumps(self.selectors, sort_keys=True),
-                "expected": self.expected, "verdict": self.verdict, "statistic": e.get("statistic"),
-                "estimate": e.get("estimate"), "ci_low": (self.ci or [None, None])[0],
-                "ci_high": (self.ci or [None, None])[1], "p": p.get("raw"), "p_holm": p.get("holm"),
-                "p_method": p.get("method"), "n": _n_text(self.n), "prediction": pr.get("value"),
-                "prediction_low": pr.get("low"), "prediction_high": pr.get("high"),
-                "prediction_holds": self.prediction_holds, "design": self.design,
-                "power": (self.power or {}).get("power"), "reason": self.reason}
-
-
-def _clean(x: Any) -> Any:
-    """JSON-ready copy: string keys, lists, numpy scalars as Python, NaN/inf as None."""
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
-def _n_text(n: dict[str, Any] | None) -> str:
-    if not n:
-        return ""
-    parts = []
-    for cond, counts in n.items():
-        if isinstance(counts, dict):
-            parts.append(f"{cond}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    return "; ".join(parts)
 
 
 @dataclass
@@ -205,48 +134,58 @@ def _margin_for(claim: Claim) -> Margin:
     return claim.margin or DEFAULT_MARGINS.get(claim.metric or "") or DEFAULT_RATIO_MARGIN
 
 
-def _counts(data: pd.DataFrame, levels: tuple[str, ...], conds: tuple[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    present = present_levels(data, levels)
-    for c in conds:
-        out[c] = unit_counts(data[data["condition"] == c], present)
-    return out
-
-
 def run_test(data: pd.DataFrame, claim: Claim, expected: str, condition: str, reference: str,
              levels: tuple[str, ...], unit: str = "", prediction: Prediction | None = None,
              n_boot: int = 2000, seed: int = 0, alpha: float = 0.05) -> ClaimTest:
-    """Hierarchical bootstrap, mixed model, TOST (no_change / differs) and power for one claim.
+    """:func:`run_claim_test` of a table: ``data`` holds the unit-level values of the two conditions (one row
+    per cell or well, ``value`` in ``unit``; ``pair_id`` for wash-in designs), ``levels`` outermost first."""
+    return run_claim_test(claim_data(data, condition, reference, levels, unit, claim_log(claim)), claim, expected,
+                          prediction, n_boot, seed, alpha)
 
-    ``data`` holds the unit-level values of the two conditions (one row per cell or well; ``pair_id``
-    for wash-in designs). Errors of the statistics (too few values) are recorded in ``error``.
+
+def run_claim_test(cd: ClaimData, claim: Claim, expected: str, prediction: Prediction | None = None,
+                   n_boot: int = 2000, seed: int = 0, alpha: float = 0.05) -> ClaimTest:
+    """Calibrated decision test, hierarchical bootstrap, mixed model, TOST (no_change / differs) and power.
+
+    Parameters
+    ----------
+    cd : ClaimData
+        The claim's unit-level data, prepared once (:func:`~ephystool.compare.claim_data.claim_data`).
+    claim : Claim
+    expected : str
+        The claim's expectation under the declared design.
+    prediction : Prediction or None
+        The mechanism's prediction (the effect the power is computed for).
+    n_boot : int
+        Bootstrap replicates.
+    seed : int
+        Seed of the bootstraps.
+    alpha : float
+        Significance level and TOST level.
+
+    Returns
+    -------
+    ClaimTest
+        Errors of the statistics (too few values) are recorded in ``error``.
     """
-    metric = claim.metric or ""
-    statistic = "difference" if metric in DIFFERENCE_METRICS else "ratio"
-    log = claim_log(claim)
-    t = ClaimTest(expected, statistic, bool(log), unit)
-    vals = pd.to_numeric(data["value"], errors="coerce")
-    if t.log and (vals <= 0).any():
-        t.log = False
-        t.notes.append("values <= 0 present: analysed on the linear scale instead of the log scale")
-    t.margin = _margin_for(claim)
-    t.n = _counts(data, levels, (condition, reference))
+    statistic = "difference" if (claim.metric or "") in DIFFERENCE_METRICS else "ratio"
+    t = ClaimTest(expected, statistic, cd.log, cd.unit, margin=_margin_for(claim), n=cd.n, notes=list(cd.notes))
     try:
-        t.decision = decision_test(data, condition, reference, levels, log=t.log)
-        t.summary = stats.effect_summary(data, condition, reference, levels, log=t.log, n_boot=n_boot, seed=seed)
+        t.decision = decision_test_on(cd.prepared())
+        t.summary = stats.effect_summary_on(cd.prepared(), cd.levels, n_boot=n_boot, seed=seed)
         if expected in ("no_change", "differs"):
-            _equivalence(t, data, condition, reference, levels)
+            _equivalence(t, cd)
             m = t.margin
-            m_log = t.log if m.log is None else m.log
-            t.tost = stats.tost(data, condition, reference, levels, margin=m.value, scale=m.scale, alpha=alpha,
-                                seed=seed, log=m_log, n_boot=n_boot)
+            stats.check_tost_args(m.value, m.scale, alpha, n_boot)
+            t.tost = stats.tost_on(cd.prepared(t.log if m.log is None else m.log), cd.levels, margin=m.value,
+                                   scale=m.scale, alpha=alpha, seed=seed, n_boot=n_boot)
     except EphysError as exc:
         t.error = str(exc)
-    t.power, t.power_info = power_text(data, levels, t, reference, prediction, alpha)
+    t.power, t.power_info = power_text(cd, t, prediction, alpha)
     return t
 
 
-def _equivalence(t: ClaimTest, data: pd.DataFrame, condition: str, reference: str, levels: tuple[str, ...]) -> None:
+def _equivalence(t: ClaimTest, cd: ClaimData) -> None:
     """The TOST test and its bounds on the analysis scale.
 
     A ratio margin is tested on the log scale (bounds ``log(1 - m), log(1 + m)``), on ``log |value|``
@@ -260,9 +199,9 @@ def _equivalence(t: ClaimTest, data: pd.DataFrame, condition: str, reference: st
     if t.log:
         t.equivalence = t.decision
         return
-    y = pd.to_numeric(data["value"], errors="coerce")
+    y = pd.to_numeric(cd.frame["value"], errors="coerce")
     if (y > 0).all() or (y < 0).all():
-        t.equivalence = decision_test(data.assign(value=y.abs()), condition, reference, levels, log=True)
+        t.equivalence = decision_test_on(cd.magnitude())
         t.notes.append("the ratio margin is tested on the log scale (ratio of geometric means of |value|)")
     else:
         t.bounds = None
@@ -270,22 +209,6 @@ def _equivalence(t: ClaimTest, data: pd.DataFrame, condition: str, reference: st
 
 
 # ----------------------------------------------------------------------------------------- decisions
-def _base(claim: Claim, design: str, reference: str, expected: str) -> dict[str, Any]:
-    return {"id": claim.id, "parameter": claim.parameter, "source": claim.source, "condition": claim.condition,
-            "reference": reference, "analysis": claim.analysis, "metric": claim.metric,
-            "selectors": dict(claim.selectors), "expected": expected, "design": design,
-            "seed_column": claim.seed_column, "statement": claim.statement, "quote": claim.quote}
-
-
-def simple_verdict(claim: Claim, design: str, reference: str, expected: str, verdict: str, reason: str,
-                   prediction: Prediction | None = None, n: dict[str, Any] | None = None) -> Verdict:
-    """A verdict without statistics (``not testable``, ``no data``, or a failed test)."""
-    text = reason + (f". Prediction ({design}): {prediction.text}" if prediction is not None else "")
-    return Verdict(**_base(claim, design, reference, expected), verdict=verdict, reason=text, effect=None, ci=None,
-                   p=None, n=n, prediction=prediction.as_dict() if prediction is not None else None,
-                   prediction_holds=None)
-
-
 def _decision_ci(t: ClaimTest, confidence: float = 0.95) -> list[float]:
     """The decision's t interval on the statistic's scale (sorted)."""
     lo, hi = t.decision.ci(confidence)
@@ -401,7 +324,7 @@ def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[s
     verdict, why = _decide_core(t, holm.get("decision", float("nan")), alpha)
     b = t.primary
     ci = _decision_ci(t)
-    parts = [f"{verdict}: {why}", _stat_text(t, holm), f"n = {_n_text(t.n)}"]
+    parts = [f"{verdict}: {why}", _stat_text(t, holm), f"n = {n_text(t.n)}"]
     holds = None
     if prediction is not None:
         holds = prediction.holds(ci[0], ci[1], t.statistic)
@@ -427,6 +350,6 @@ def decide(claim: Claim, t: ClaimTest, design: str, reference: str, holm: dict[s
     p = {"raw": t.decision.p, "holm": holm.get("decision", float("nan")), "method": t.decision.method,
          "df": t.decision.df, "mixed": t.p_raw, "mixed_method": t.summary.mixed.method, "note": t.summary.mixed.note,
          "bootstrap": t.p_boot, "tost": effect.get("tost", {}).get("p")}
-    return Verdict(**_base(claim, design, reference, t.expected), verdict=verdict, reason=". ".join(parts),
+    return Verdict(**verdict_fields(claim, design, reference, t.expected), verdict=verdict, reason=". ".join(parts),
                    effect=effect, ci=ci, p=p, n=t.n, power=t.power_info,
                    prediction=prediction.as_dict() if prediction is not None else None, prediction_holds=holds)

@@ -102,12 +102,65 @@ def run_analysis(
 ) -> BatchResult:
     """Analyse every recording of a manifest and write the output tables.
 
+    Parameters
+    ----------
+    manifest_path : str or Path
+        The manifest (CSV): ``path, condition, animal, slice, cell`` (or ``well``), ``protocol``, optional
+        overrides with their unit in the name (``holding_mV`` in mV, ``stim_time_ms`` in ms ...).
+    out_dir : str or Path
+        Output folder: ``results.csv``/``.parquet`` (one row per value, in its ``unit``: pA, mV, ms, Hz, % ...),
+        ``sweeps.csv``, ``electrodes.csv``, ``events.csv``, ``failures.csv``, ``provenance.json``, ``figures/``;
+        a previous run's outputs are replaced, unchanged recordings reused from ``out_dir/.cache``.
+    jobs, scheduler : int, str, optional
+        Worker processes (default all cores; spare ones run as threads within a recording); a Dask
+        scheduler address or ``'local'`` (None: a local process pool).
+    use_cache, figures, progress, debug : bool
+        Reuse cached results; draw the per-recording figures; show a progress bar; keep tracebacks.
+    conditions : list of str, optional
+        The condition vocabulary (default: control, mg_aspartate, mg_citrate and their aliases).
+    on_event : callable, optional
+        Accepted and ignored.
+
+    Returns
+    -------
+    BatchResult
+        Counts (``n_tasks``, ``n_ok``, ``n_failed``, ``n_reused``), failures and the paths written;
+        ``exit_code`` 0 when every recording succeeded, 1 when some failed (the rest are written).
+
     Raises
     ------
     ManifestError
         The manifest itself is invalid (missing column, unknown condition, duplicate row): nothing
         is analysed. A row whose file is missing or unreadable only fails that row.
+
+    Examples
+    --------
+    One simulated current-clamp cell (f–I steps 0-200 pA, true rheobase 60 pA) written as an ABF file:
+
+    >>> import tempfile; from pathlib import Path; import numpy as np, pandas as pd
+    >>> from ephystool.simulate.abf_writer import write_abf1
+    >>> from ephystool.simulate.cclamp import simulate_fi_steps
+    >>> rec, truth = simulate_fi_steps(tuple(range(0, 220, 20)), seed=1)
+    >>> tmp = tempfile.TemporaryDirectory(); folder = Path(tmp.name)
+    >>> sweeps = np.array([[sig.magnitude.ravel() for sig in seg.analogsignals] for seg in rec.block.segments])
+    >>> _ = write_abf1(folder / "cell1.abf", sweeps, 20000.0, ["Vm", "Im"], ["mV", "pA"], sweep_interval_s=1.0)
+    >>> _ = (folder / "manifest.csv").write_text("path,condition,animal,cell,protocol\\n"
+    ...                                          "cell1.abf,control,A1,c1,cc_fi_steps\\n")
+    >>> batch = run_analysis(folder / "manifest.csv", folder / "out", jobs=1, figures=False, progress=False)
+    >>> batch.n_ok, batch.n_failed
+    (1, 0)
+    >>> rows = pd.read_csv(folder / "out" / "results.csv").set_index("metric")
+    >>> round(float(rows.loc["rheobase", "value"])), rows.loc["rheobase", "unit"]
+    (60, 'pA')
+    >>> tmp.cleanup()
     """
+    return _run_batch(manifest_path, Path(out_dir), jobs, scheduler, use_cache, figures, progress, debug,
+                      conditions)
+
+
+def _run_batch(manifest_path: str | Path, out: Path, jobs: int | None, scheduler: str | None, use_cache: bool,
+               figures: bool, progress: bool, debug: bool, conditions: list[str] | None) -> BatchResult:
+    """:func:`run_analysis`'s work: manifest -> tasks -> cache or executor -> tables, figures, provenance."""
     from ephystool.atomic import remove_stale_temporaries
     from ephystool.io.manifest import read_manifest
     from ephystool.pipeline.cache import ResultCache
@@ -117,7 +170,6 @@ def run_analysis(
 
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest = read_manifest(manifest_path, conditions=conditions)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for d in (out, out / ".cache", out / "spikes"):  # a run killed while writing (SIGKILL) leaves its temporary files
         remove_stale_temporaries(d)

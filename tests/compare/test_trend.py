@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from ephystool.compare.claims import load_claims
-from ephystool.compare.engine import compare
 from ephystool.compare.trend import prepare_trend, run_trend
+from ephystool.pipeline.validation import compare
 
 CLAIM = next(c for c in load_claims().claims if c.id == "CIT-NP-2")
 DOSES = (0.5, 1.0, 2.0, 3.0)

@@ -16,8 +16,9 @@ from scipy import stats as sps
 
 from ephystool.chemistry import condition_bath, rectification_index
 from ephystool.compare.claims import load_claims, parse_claims
-from ephystool.compare.engine import compare
 from ephystool.errors import AnalysisError, ProtocolError
+from ephystool.pipeline.validation import compare
+from ephystool.report.verdict_files import write_compare
 
 NB = 1000
 CONTRACT_KEYS = {"id", "parameter", "source", "condition", "reference", "analysis", "metric", "selectors",
@@ -260,7 +261,7 @@ def test_log_scale_for_rates_and_difference_for_ltp() -> None:
 
 def test_figures_and_errors(tmp_path: Path) -> None:
     res = one(nested(0.7, seed=11), [claim("decrease")])
-    paths = res.write(tmp_path, figures=True)
+    paths = write_compare(res, tmp_path, figures=True)
     pngs = [p for p in paths if p.suffix == ".png"]
     assert pngs and pngs[0].stat().st_size > 1000 and pngs[0].parent.name == "claims"
     with pytest.raises(ProtocolError, match="unknown design"):
