@@ -20,13 +20,7 @@ MODULE_ALLOW: dict[str, str] = {
     "analysis/_signal.py": "being split by the analysis engineer (issue 13)",
 }
 #: functions allowed over MAX_FUNCTION_LINES for now ("path::qualified name" -> why)
-FUNCTION_ALLOW: dict[str, str] = {
-    "io/arrays.py::recording_from_arrays": "being split on the hygiene branch (issue 13)",
-    "simulate/abf_writer.py::write_abf1": "being split on the hygiene branch (issue 13)",
-    "simulate/cclamp.py::simulate_fi_steps": "being split on the hygiene branch (issue 13)",
-    "simulate/fepsp.py::simulate_fepsp_session": "being split on the hygiene branch (issue 13)",
-    "simulate/mcs_writer.py::write_mcs_h5": "being split on the hygiene branch (issue 13)",
-}
+FUNCTION_ALLOW: dict[str, str] = {}
 
 
 def _sources() -> list[tuple[str, str]]:
