@@ -290,7 +290,7 @@ def write_abf1(
     Returns
     -------
     Path
-        The written file.
+        ``path``, now an ABF 1.83 file (header, int16 samples, synch array and tags where episodic).
 
     Raises
     ------

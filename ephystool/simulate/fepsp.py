@@ -241,10 +241,6 @@ def simulate_two_pathways(
     control_percent: float = 100.0,
     n_channels: int = 1,
     sweep_interval_s: float = 10.0,
-    resume_after_s: float = 60.0,
-    baseline_min: float = 20.0,
-    post_min: float = 60.0,
-    n_failures: int = 2,
     **kw: Any,
 ) -> tuple[Recording, dict[str, Any]]:
     """A two-pathway slice session: test and control inputs stimulated on alternate sweeps of one file.
@@ -253,7 +249,9 @@ def simulate_two_pathways(
     control pathway (``control_percent``; 100 = an untetanised, stable input), each every
     ``2 * sweep_interval_s``; both share the induction time and its tag. With ``n_channels=2`` every
     sweep records two field channels: the test pathway's response appears on channel 0 (``field1``),
-    the control's on channel 1 (``field2``); the other channel of a sweep holds only noise.
+    the control's on channel 1 (``field2``); the other channel of a sweep holds only noise. Other keywords
+    (``baseline_min``, ``post_min``, ``resume_after_s``, ``n_failures``, ``fs_hz`` ...) go to
+    :func:`simulate_fepsp_session` for both pathways, with its defaults.
 
     Returns
     -------
@@ -261,11 +259,10 @@ def simulate_two_pathways(
         The recording and ``{'test': truth, 'control': truth}`` as in :func:`simulate_fepsp_session`, each
         with ``ltp_magnitude`` realised over that pathway's own sweep times.
     """
-    period = 2.0 * sweep_interval_s
-    common = dict(baseline_min=baseline_min, post_min=post_min, sweep_interval_s=period, n_failures=n_failures, **kw)
-    test, t_truth = simulate_fepsp_session(seed, ltp_percent=test_percent, resume_after_s=resume_after_s, **common)
+    common = dict(sweep_interval_s=2.0 * sweep_interval_s, **kw)
+    test, t_truth = simulate_fepsp_session(seed, ltp_percent=test_percent, **common)
     ctrl, c_truth = simulate_fepsp_session(seed + 7919, ltp_percent=control_percent, ptp_percent=control_percent,
-                                           resume_after_s=resume_after_s, **common)
+                                           **common)
     t_ind = t_truth["induction_time_s"]
     t_truth = _retimed(t_truth, np.asarray(test.sweep_start_times_s), t_ind)
     c_truth = _retimed(c_truth, np.asarray(ctrl.sweep_start_times_s) + sweep_interval_s, t_ind)

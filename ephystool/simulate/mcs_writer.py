@@ -293,7 +293,7 @@ def write_mcs_h5(
     Returns
     -------
     Path
-        The written file.
+        ``path``, now an HDF5 file in the MCS raw-data layout (Data/Recording_0).
 
     Raises
     ------
