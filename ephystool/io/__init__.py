@@ -6,7 +6,7 @@ import inspect
 import os
 from typing import Any
 
-from ephystool.io.recording import KINDS, Recording
+from ephystool.core.recording import KINDS, Recording
 
 __all__ = ["load", "Recording", "KINDS"]
 

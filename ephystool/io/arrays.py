@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import KINDS, ChannelInfo, EpochInfo, Recording, Tag
 from ephystool.errors import UnitsError
-from ephystool.io.recording import KINDS, ChannelInfo, EpochInfo, Recording, Tag, analog
+from ephystool.io.recording import analog
 
 __all__ = ["recording_from_arrays"]
 

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import EpochInfo, Recording
 from ephystool.io.arrays import recording_from_arrays
-from ephystool.io.recording import EpochInfo, Recording
 
 __all__ = ["simulate_fi_steps", "wang_buzsaki_adapt"]
 

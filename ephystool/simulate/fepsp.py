@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 
+from ephystool.core.recording import Recording, Tag
 from ephystool.io.arrays import recording_from_arrays
-from ephystool.io.recording import Recording, Tag
 
 __all__ = ["fepsp_shape", "simulate_fepsp_session", "simulate_two_pathways", "simulate_fepsp_run",
            "simulate_ltd_session"]
