@@ -21,12 +21,12 @@ A YAML manifest is either a list of rows or a mapping with ``recordings:`` and o
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ephystool.core.vocabulary import CONDITIONS, normalise_condition
 from ephystool.errors import ManifestError
 from ephystool.io.selection import parse_channel, parse_sweeps
 
@@ -34,7 +34,7 @@ __all__ = [
     "DEFAULT_CONDITIONS", "REQUIRED", "NUMERIC", "ManifestRow", "Manifest", "normalise_condition", "read_manifest",
 ]
 
-DEFAULT_CONDITIONS = ("control", "mg_aspartate", "mg_citrate")
+DEFAULT_CONDITIONS = CONDITIONS
 REQUIRED = ("path", "condition", "protocol")
 UNIT_COLUMNS = ("animal", "slice", "cell", "well", "batch", "plate")
 NUMERIC = ("stim_time_ms", "sweep_interval_s", "induction_time_min", "washin_time_s", "salt_mM", "mg_mM",
@@ -42,27 +42,6 @@ NUMERIC = ("stim_time_ms", "sweep_interval_s", "induction_time_min", "washin_tim
 #: Results-table columns written by the analyzers: a manifest label column may not take these names.
 RESERVED = frozenset({"analysis", "metric", "value", "unit", "window", "holding_mV", "sweep", "electrode",
                       "excluded_reason", "flag", "n_sweeps", "n_outliers", "direction", "recording"})
-_ALIASES = {
-    "control": "control", "ctrl": "control", "ctl": "control", "vehicle": "control", "mgso4": "control",
-    "mgaspartate": "mg_aspartate", "mgasp": "mg_aspartate", "magnesiumaspartate": "mg_aspartate",
-    "mgasp2": "mg_aspartate", "aspartate": "mg_aspartate",
-    "mgcitrate": "mg_citrate", "mgcit": "mg_citrate", "magnesiumcitrate": "mg_citrate", "mg3cit2": "mg_citrate",
-    "citrate": "mg_citrate", "mgmatchedcontrol": "mg_matched_control", "mgmatched": "mg_matched_control",
-}
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def normalise_condition(value: str, vocabulary: Sequence[str] = DEFAULT_CONDITIONS) -> str | None:
-    """Map a condition label (``'Mg-Asp'``, ``'MgCit'``, ``'Mg aspartate'``) to the vocabulary, or None."""
-    k = _key(value)
-    for v in vocabulary:
-        if _key(v) == k:
-            return v
-    alias = _ALIASES.get(k)
-    return alias if alias in vocabulary else None
 
 
 @dataclass(frozen=True)

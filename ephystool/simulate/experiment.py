@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 
 from ephystool.atomic import write_text
+from ephystool.core.vocabulary import CONDITIONS, CONTROL, DEFAULT_DESIGN, MG_CITRATE
 from ephystool.simulate.experiment_mea import mea_cultures, mea_dose_series, mea_injury, mea_raw
 
 __all__ = ["EFFECTS", "Size", "SIZES", "build_experiment"]
 
-CONDITIONS = ("control", "mg_aspartate", "mg_citrate")  # acute_equal_total; see design_effects.conditions_for
 
 #: Assumed constants that chemistry cannot give ([M] = background assumption, SCIENCE.md); the
 #: per-condition effects are computed from them for the declared design (design_effects).
@@ -61,7 +61,7 @@ EFFECTS: dict[str, dict[str, Any]] = {
                "source": "[M] SCIENCE.md 1g/C5 and design step 5: GluN2A high-affinity Zn inhibition "
                          "1/(1 + free Zn / IC50), IC50 10 nM, on half of the NMDA conductance; 300 nM ZnCl2 added; "
                          "Ca/Mg-matched baths (only free Zn differs); citrate washed in on the same cell"},
-    "mea_recovery_mg_exponent": {"control": 0.4, "doses_mM": [0.5, 1.0, 2.0, 3.0],
+    "mea_recovery_mg_exponent": {CONTROL: 0.4, "doses_mM": [0.5, 1.0, 2.0, 3.0],
                                  "source": "[M] SCIENCE.md C8: NMDA injury falls monotonically with Mg (in vivo "
                                            "29/52/62 % protection at 2/3/4 mmol/kg, McDonald 1990); recovery = "
                                            "control recovery x (MgSO4 / 1.3 mM)^exponent, the exponent assumed"},
@@ -212,7 +212,7 @@ def _zn_arm(b: _Builder) -> None:
     for a in range(b.size.animals):
         animal, a_eff = f"znA{a + 1}", float(np.exp(b.rng.normal(0, 0.15)))
         g = 4.0 * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
-        for cond in (b.reference, "mg_citrate"):
+        for cond in (b.reference, MG_CITRATE):
             free_zn = condition_bath(cond, b.design, acsf=acsf).free_zn_nM
             zn = spec["glun2a_fraction"] / (1.0 + free_zn / spec["ic50_nM"]) + 1.0 - spec["glun2a_fraction"]
             arr = simulate_epsc_arrays((-70.0, 40.0), n_sweeps_per_holding=10, mg_mM=mg, ampa={"g_nS": 6.0 * a_eff},
@@ -328,7 +328,7 @@ def _manifest_text(rows: list[dict[str, Any]]) -> str:
 
 
 def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "small",
-                     design: str = "acute_equal_total", raw_mea: bool = False) -> Path:
+                     design: str = DEFAULT_DESIGN, raw_mea: bool = False) -> Path:
     """Write a simulated experiment (recordings, ``manifest.csv``, ``ground_truth.json``) to ``out_dir``.
 
     Parameters
@@ -361,7 +361,7 @@ def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "sma
     mea_cultures(b)
     mea_injury(b)
     dose = EFFECTS["mea_recovery_mg_exponent"]
-    mea_dose_series(b, dose["doses_mM"], EFFECTS["mea_recovery_24h"]["reference"], dose["control"])
+    mea_dose_series(b, dose["doses_mM"], EFFECTS["mea_recovery_24h"]["reference"], dose[CONTROL])
     _zn_arm(b)
     if raw_mea:
         mea_raw(b)

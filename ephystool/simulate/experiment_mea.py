@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ephystool.atomic import write_text
+from ephystool.core.vocabulary import CONTROL
 
 if TYPE_CHECKING:
     from ephystool.simulate.experiment import _Builder
@@ -119,7 +120,7 @@ def mea_dose_series(b: _Builder, doses_mM: list[float], reference_recovery: floa
             base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
             rec = reference_recovery * (dose / 1.3) ** mg_exponent * float(np.exp(b.rng.normal(0, 0.15)))
             _before_after(b, labels, f"mea_dose_series/batch{k + 1}_{well}_{dose:g}mM_{{tp}}.nexTimestamps",
-                          "control", "protocols/mgso4_dose_series_short.yaml", _well_units(well, k),
+                          CONTROL, "protocols/mgso4_dose_series_short.yaml", _well_units(well, k),
                           base, rec, {"mg_mM": dose}, mg_mM=dose)
 
 
