@@ -21,8 +21,8 @@ A YAML manifest is either a list of rows or a mapping with ``recordings:`` and o
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from ephystool.errors import ManifestError
 from ephystool.io.selection import parse_channel, parse_sweeps
 
 __all__ = [
-    "DEFAULT_CONDITIONS", "REQUIRED", "NUMERIC", "ManifestRow", "Manifest", "normalise_condition", "read_manifest",
+    "DEFAULT_CONDITIONS", "REQUIRED", "NUMERIC", "RowOverrides", "ManifestRow", "Manifest", "normalise_condition", "read_manifest",
 ]
 
 DEFAULT_CONDITIONS = CONDITIONS
@@ -42,6 +42,49 @@ NUMERIC = ("stim_time_ms", "sweep_interval_s", "induction_time_min", "washin_tim
 #: Results-table columns written by the analyzers: a manifest label column may not take these names.
 RESERVED = frozenset({"analysis", "metric", "value", "unit", "window", "holding_mV", "sweep", "electrode",
                       "excluded_reason", "flag", "n_sweeps", "n_outliers", "direction", "recording"})
+
+
+@dataclass(frozen=True)
+class RowOverrides(Mapping[str, Any]):
+    """The values a manifest row sets for its recording, each None (or empty) where the row leaves it blank.
+
+    A typed record (``row.overrides.stim_time_ms``) that also reads as a mapping of the values the row sets,
+    in field order (``"stim_time_ms" in row.overrides``, ``row.overrides.get("layout")``, ``dict(...)``).
+    Numbers are parsed (the unit is in the name); ``stim_intensity_uA`` is one value per sweep.
+    """
+
+    stim_time_ms: float | None = None
+    sweep_interval_s: float | None = None
+    induction_time_min: float | None = None
+    washin_time_s: float | None = None
+    salt_mM: float | None = None
+    mg_mM: float | None = None
+    dosing_time_s: float | None = None
+    order: float | None = None
+    stream: float | None = None
+    kind: str | None = None
+    session: str | None = None
+    notes: str | None = None
+    design: str | None = None
+    stim_intensity_uA: tuple[float, ...] = ()
+    sweeps: str | None = None
+    channel: int | str | None = None
+    layout: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        value = getattr(self, key, None) if key in _OVERRIDE_FIELDS else None
+        if value is None or value == ():
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (f for f in _OVERRIDE_FIELDS if getattr(self, f) not in (None, ()))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_OVERRIDE_FIELDS = tuple(f.name for f in fields(RowOverrides))
 
 
 @dataclass(frozen=True)
@@ -60,7 +103,7 @@ class ManifestRow:
     plate: str = ""
     holding_mV: tuple[float, ...] = ()
     timepoint: str = ""
-    overrides: dict[str, Any] = field(default_factory=dict)
+    overrides: RowOverrides = field(default_factory=RowOverrides)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -171,7 +214,7 @@ def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> Manif
         row=i, path=p.resolve(), condition=cond, protocol=str(data["protocol"]).strip(),
         **{c: str(data.get(c, "")).strip() for c in UNIT_COLUMNS},
         holding_mV=_holding(data.get("holding_mV"), path, i), timepoint=str(data.get("timepoint", "")).strip(),
-        overrides=overrides, extra=extra,
+        overrides=RowOverrides(**overrides), extra=extra,
     )
 
 
