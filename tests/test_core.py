@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import ephystool.core as core
+import ephystool.core.recording as core
 import ephystool.io as eio
 from ephystool.core.recording import Recording
 from ephystool.io.recording import deferred_sha256

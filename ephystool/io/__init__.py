@@ -84,23 +84,12 @@ def load(path: str | os.PathLike[str], kind: str | None = None, *, holding_mV: A
     p = folder[0] if folder else check_readable(path)
     if kind is not None and kind not in KINDS:
         raise LoadError(f"unknown recording kind '{kind}'; expected one of {', '.join(KINDS)}", p)
-    reader = folder[1] if folder else detect(p)
-    accepted = inspect.signature(reader.read).parameters
-    opts = {k: v for k, v in options.items() if k in accepted}
-    unknown = sorted(set(options) - set(opts))
-    if unknown:
-        raise LoadError(f"reader '{reader.name}' takes no option(s) {', '.join(unknown)}", p)
-    from ephystool.errors import CorruptFileError, EphysError
+    rec = _read(folder[1] if folder else detect(p), p, kind, options)
+    return _with_manifest_values(rec, p, kind, layout, holding_mV)
 
-    try:
-        rec = reader.read(p, kind=kind, **opts) if "kind" in accepted else reader.read(p, **opts)
-    except EphysError:
-        raise
-    except (OSError, ValueError, KeyError, IndexError, LookupError, RuntimeError, EOFError, UnicodeError) as exc:
-        # a damaged file makes readers fail in many ways (h5py filter errors, bad unit strings, bad numbers):
-        # the real error is kept in the message and the chain, typed so that a batch goes on
-        raise CorruptFileError(f"the {reader.name} reader failed ({type(exc).__name__}: {str(exc)[:200]}); the "
-                               "file is damaged or truncated: re-copy or re-export it", p) from exc
+
+def _with_manifest_values(rec: Recording, p: Any, kind: str | None, layout: Any, holding_mV: Any) -> Recording:
+    """The forced kind, the electrode layout and the holding potentials given by the caller (the manifest)."""
     if kind is not None and rec.kind != kind:
         rec = rec.replace(kind=kind)
     if layout is not None:
@@ -112,3 +101,23 @@ def load(path: str | os.PathLike[str], kind: str | None = None, *, holding_mV: A
 
         rec = apply_holding(rec, parse_holding(holding_mV), p)
     return rec
+
+
+def _read(reader: Any, p: Any, kind: str | None, options: dict[str, Any]) -> Recording:
+    """``reader.read(p)`` with the options it takes (another is an error) and any failure typed."""
+    from ephystool.errors import CorruptFileError, EphysError, LoadError
+
+    accepted = inspect.signature(reader.read).parameters
+    opts = {k: v for k, v in options.items() if k in accepted}
+    unknown = sorted(set(options) - set(opts))
+    if unknown:
+        raise LoadError(f"reader '{reader.name}' takes no option(s) {', '.join(unknown)}", p)
+    try:
+        return reader.read(p, kind=kind, **opts) if "kind" in accepted else reader.read(p, **opts)
+    except EphysError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, LookupError, RuntimeError, EOFError, UnicodeError) as exc:
+        # a damaged file makes readers fail in many ways (h5py filter errors, bad unit strings, bad numbers):
+        # the real error is kept in the message and the chain, typed so that a batch goes on
+        raise CorruptFileError(f"the {reader.name} reader failed ({type(exc).__name__}: {str(exc)[:200]}); the "
+                               "file is damaged or truncated: re-copy or re-export it", p) from exc

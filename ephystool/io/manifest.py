@@ -53,22 +53,39 @@ class RowOverrides(Mapping[str, Any]):
     Numbers are parsed (the unit is in the name); ``stim_intensity_uA`` is one value per sweep.
     """
 
+    #: stimulus time in every sweep, ms from the sweep start (wins over the file's)
     stim_time_ms: float | None = None
+    #: sweep start-to-start interval, s (wins over the file's sweep times)
     sweep_interval_s: float | None = None
+    #: LTP induction time, min (wins over a tag and the protocol)
     induction_time_min: float | None = None
+    #: wash-in time of the drug or salt, s
     washin_time_s: float | None = None
+    #: concentration of the test salt, mM
     salt_mM: float | None = None
+    #: Mg concentration of the bath, mM (also a results column: dose series)
     mg_mM: float | None = None
+    #: MEA dosing time, s
     dosing_time_s: float | None = None
+    #: position of the file in its session
     order: float | None = None
+    #: stream index of a multi-stream file (Multi Channel Systems)
     stream: float | None = None
+    #: recording kind forced by the manifest: voltage_clamp, current_clamp, field or mea
     kind: str | None = None
+    #: several files of one LTP session share it (ordered by ``order``)
     session: str | None = None
+    #: free text
     notes: str | None = None
+    #: the row's experimental design (a vocabulary design name)
     design: str | None = None
+    #: stimulus intensity per sweep or per equal block of sweeps, µA (input-output runs)
     stim_intensity_uA: tuple[float, ...] = ()
+    #: the sweeps this row analyses (io.selection syntax: "even", "0-9", ...)
     sweeps: str | None = None
+    #: the measured channel: index or name
     channel: int | str | None = None
+    #: electrode layout file (absolute path)
     layout: str | None = None
 
     def __getitem__(self, key: str) -> Any:
