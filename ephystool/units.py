@@ -13,20 +13,10 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.vocabulary import CANONICAL_UNITS  # canonical unit per quantity kind, stated there
 from ephystool.errors import UnitsError
 
 __all__ = ["parse_quantity", "require_units", "to_float", "unit_string", "CANONICAL_UNITS"]
-
-#: Canonical unit of each dimension in outputs (results tables, figures).
-CANONICAL_UNITS: dict[str, str] = {
-    "time": "s",
-    "current": "pA",
-    "voltage": "mV",
-    "conductance": "nS",
-    "charge": "pC",
-    "rate": "Hz",
-    "concentration": "mM",
-}
 
 _ALIASES = {
     "um": "um", "µm": "um", "μm": "um",

@@ -24,8 +24,8 @@ from ephystool.analysis._fepsp import (
     slope_in_window,
 )
 from ephystool.analysis._fepsp_units import field_channel, field_trace_mv
+from ephystool.core.recording import Recording, Tag
 from ephystool.errors import AnalysisError
-from ephystool.io.recording import Recording, Tag
 
 __all__ = ["FepspTraces", "MeasuredSession", "measure_recordings", "running_outliers", "session_clock"]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ephystool.analysis._ltp_params import LtpParams
+from ephystool.core.recording import Tag
 from ephystool.errors import AnalysisError
-from ephystool.io.recording import Tag
 
 __all__ = ["SweepSeries", "Induction", "find_induction", "interval_s", "no_induction_source"]
 

@@ -64,8 +64,8 @@ from ephystool.analysis._ltp_series import (
     interval_s,
     no_induction_source,
 )
+from ephystool.core.recording import Recording
 from ephystool.errors import AnalysisError
-from ephystool.io.recording import Recording
 
 __all__ = [
     "NAME",

@@ -46,8 +46,8 @@ from ephystool.analysis._spike_filter import (
     filter_channels,
     filtered_blocks,
 )
+from ephystool.core.recording import Chunk, MEASource
 from ephystool.errors import AnalysisError
-from ephystool.io.recording import Chunk, MEASource
 from ephystool.parallel import threads
 
 __all__ = [

@@ -218,25 +218,26 @@ class ACSF:
 _SETTINGS = {"pH": "ph", "ph": "ph", "temperature_C": "temperature_C", "temperature": "temperature_C",
              "buffer": "buffer", "chelator": "chelator", "mg_salt": "mg_salt"}
 
-_REAGENTS: dict[str, dict[str, float]] = {
+#: Ions (mM per mM of reagent) of each anhydrous reagent.
+_ANHYDROUS: dict[str, dict[str, float]] = {
     "NaCl": {"na_mM": 1, "cl_mM": 1},
     "KCl": {"k_mM": 1, "cl_mM": 1},
     "CaCl2": {"ca_mM": 1, "cl_mM": 2},
-    "CaCl2.2H2O": {"ca_mM": 1, "cl_mM": 2},
     "MgSO4": {"mg_mM": 1, "sulfate_mM": 1},
-    "MgSO4.7H2O": {"mg_mM": 1, "sulfate_mM": 1},
     "MgCl2": {"mg_mM": 1, "cl_mM": 2},
-    "MgCl2.6H2O": {"mg_mM": 1, "cl_mM": 2},
     "NaHCO3": {"na_mM": 1, "hco3_mM": 1},
     "NaH2PO4": {"na_mM": 1, "phosphate_mM": 1},
-    "NaH2PO4.H2O": {"na_mM": 1, "phosphate_mM": 1},
     "KH2PO4": {"k_mM": 1, "phosphate_mM": 1},
     "Na2HPO4": {"na_mM": 2, "phosphate_mM": 1},
     "NaOH": {"na_mM": 1},
     "HEPES": {"hepes_mM": 1},
     "glucose": {"glucose_mM": 1},
-    "D-glucose": {"glucose_mM": 1},
 }
+#: Other names of the same reagent (hydrates, stereo-isomer): concentrations are of the formula unit, so the
+#: water of crystallisation changes the weighed mass, not the ions.
+_SAME_IONS_AS = {"CaCl2.2H2O": "CaCl2", "MgSO4.7H2O": "MgSO4", "MgCl2.6H2O": "MgCl2", "NaH2PO4.H2O": "NaH2PO4",
+                 "D-glucose": "glucose"}
+_REAGENTS: dict[str, dict[str, float]] = {**_ANHYDROUS, **{k: _ANHYDROUS[v] for k, v in _SAME_IONS_AS.items()}}
 
 
 def _conc(key: str, value: Any) -> float:

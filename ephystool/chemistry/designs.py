@@ -23,6 +23,17 @@ from ephystool.chemistry.acsf import ACSF, standard_acsf, to_mM
 from ephystool.chemistry.block import nmda_ratio_vs_control
 from ephystool.chemistry.salts import SALT_FAMILIES, SALTS, get_salt
 from ephystool.chemistry.speciation import Speciation, speciate
+from ephystool.core.vocabulary import (
+    ACUTE_ADDED,
+    ACUTE_EQUAL_TOTAL,
+    ALL_CONDITIONS,
+    CHRONIC_ORAL,
+    CONTROL,
+    MG_ASPARTATE,
+    MG_CITRATE,
+    MG_MATCHED_CONTROL,
+    REFERENCE_CONDITION,
+)
 from ephystool.errors import ProtocolError
 
 __all__ = [
@@ -38,19 +49,20 @@ __all__ = [
     "reference_condition",
 ]
 
-#: Design names (public constants, so callers can avoid typos).
-acute_equal_total = "acute_equal_total"
-acute_added = "acute_added"
-chronic_oral = "chronic_oral"
+#: Design names (public constants, so callers can avoid typos; the names come from the vocabulary).
+acute_equal_total = ACUTE_EQUAL_TOTAL
+acute_added = ACUTE_ADDED
+chronic_oral = CHRONIC_ORAL
 DESIGNS: tuple[str, ...] = (acute_equal_total, acute_added, chronic_oral)
-CONDITIONS: tuple[str, ...] = ("control", "mg_aspartate", "mg_citrate", "mg_matched_control")
+CONDITIONS: tuple[str, ...] = ALL_CONDITIONS
 #: The salt each test condition uses unless ``salt_form`` says otherwise.
-DEFAULT_SALT_FORMS: dict[str, str] = {"mg_aspartate": "Mg(Asp)2", "mg_citrate": "Mg3Cit2"}
+DEFAULT_SALT_FORMS: dict[str, str] = {MG_ASPARTATE: "Mg(Asp)2", MG_CITRATE: "Mg3Cit2"}
+#: Salt families that may stand for each condition (a test condition is named after its salt family).
 _ALLOWED_FAMILIES = {
-    "mg_aspartate": ("mg_aspartate",),
-    "mg_citrate": ("mg_citrate", "mg_hydrogen_citrate"),
-    "control": ("mgso4", "mgcl2"),
-    "mg_matched_control": ("mgso4", "mgcl2"),
+    MG_ASPARTATE: (MG_ASPARTATE,),
+    MG_CITRATE: (MG_CITRATE, "mg_hydrogen_citrate"),
+    CONTROL: ("mgso4", "mgcl2"),
+    MG_MATCHED_CONTROL: ("mgso4", "mgcl2"),
 }
 
 
@@ -82,7 +94,7 @@ def _salt_for(condition: str, salt_form: str | None, acsf: ACSF) -> str:
 
 def reference_condition(design: str) -> str:
     """The condition a test bath is compared with: ``mg_matched_control`` for acute_added, else ``control``."""
-    return "mg_matched_control" if _check_design(design) == acute_added else "control"
+    return REFERENCE_CONDITION[_check_design(design)]
 
 
 def condition_acsf(condition: str, design: str, mg_mM: Any = 1.3, salt_form: str | None = None,
@@ -96,7 +108,7 @@ def condition_acsf(condition: str, design: str, mg_mM: Any = 1.3, salt_form: str
         return base
     if design == acute_equal_total:
         return base.without_mg().with_salt(salt, mg)
-    if condition == "control":
+    if condition == CONTROL:
         return base
     return base.with_salt(salt, mg)
 
@@ -153,7 +165,7 @@ def free_ions_table(design: str, mg_mM: Any = 1.3, acsf: ACSF | None = None,
     """
     _check_design(design)
     forms = salt_forms or {}
-    conds = ["control", "mg_aspartate", "mg_citrate"] + (["mg_matched_control"] if design == acute_added else [])
+    conds = [CONTROL, MG_ASPARTATE, MG_CITRATE] + ([MG_MATCHED_CONTROL] if design == acute_added else [])
     baths = {c: condition_bath(c, design, mg_mM, forms.get(c), acsf) for c in conds}
     ref_name = reference_condition(design)
     ref = baths[ref_name]
@@ -163,7 +175,7 @@ def free_ions_table(design: str, mg_mM: Any = 1.3, acsf: ACSF | None = None,
         s = baths[c]
         rows.append({
             "condition": c, "design": design,
-            "salt": "(none)" if design == chronic_oral or (design == acute_added and c == "control")
+            "salt": "(none)" if design == chronic_oral or (design == acute_added and c == CONTROL)
             else _salt_for(c, forms.get(c), base),
             "reference": ref_name,
             "total_mg_mM": s.acsf.mg_mM, "citrate_mM": s.acsf.citrate_mM, "aspartate_mM": s.acsf.aspartate_mM,
@@ -267,10 +279,10 @@ def _brief(s: Speciation) -> dict[str, float]:
 
 def _notes(family: str, design: str, anion_mM: float) -> list[str]:
     notes = []
-    if family == "mg_aspartate":
+    if family == MG_ASPARTATE:
         notes.append(f"{anion_mM:.2g} mM L-aspartate is a saturating NMDA-receptor agonist load "
                      "(EC50 ~10-20 uM): expect an AP5-sensitive tonic current.")
-    if family in ("mg_citrate", "mg_hydrogen_citrate"):
+    if family in (MG_CITRATE, "mg_hydrogen_citrate"):
         notes.append("citrate chelates Ca2+ as well as Mg2+ and Zn2+: compare free, not total, ions.")
     if family == "mg_hydrogen_citrate":
         notes.append("MgHC6H5O7 releases one H+ per formula unit: re-check and readjust the pH.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ephystool.core.vocabulary import MG_ASPARTATE, MG_CITRATE
 from ephystool.errors import ProtocolError
 
 __all__ = [
@@ -123,13 +124,13 @@ def _salt(key: str, name: str, formula: str, parts: list[tuple[dict[str, int], i
 #: The salts table, keyed by :attr:`Salt.key`.
 SALTS: dict[str, Salt] = {s.key: s for s in (
     _salt("Mg(Asp)2", "magnesium L-aspartate (anhydrous)", "Mg(C4H6NO4)2",
-          [(_MG, 1), (_ASP, 2)], "mg_aspartate", 1, "Asp", 2),
+          [(_MG, 1), (_ASP, 2)], MG_ASPARTATE, 1, "Asp", 2),
     _salt("Mg(Asp)2.2H2O", "magnesium L-aspartate dihydrate", "Mg(C4H6NO4)2·2H2O",
-          [(_MG, 1), (_ASP, 2)], "mg_aspartate", 1, "Asp", 2, waters=2),
+          [(_MG, 1), (_ASP, 2)], MG_ASPARTATE, 1, "Asp", 2, waters=2),
     _salt("Mg3Cit2", "trimagnesium dicitrate (anhydrous)", "Mg3(C6H5O7)2",
-          [(_MG, 3), (_CIT, 2)], "mg_citrate", 3, "Cit", 2),
+          [(_MG, 3), (_CIT, 2)], MG_CITRATE, 3, "Cit", 2),
     _salt("Mg3Cit2.9H2O", "trimagnesium dicitrate nonahydrate", "Mg3(C6H5O7)2·9H2O",
-          [(_MG, 3), (_CIT, 2)], "mg_citrate", 3, "Cit", 2, waters=9),
+          [(_MG, 3), (_CIT, 2)], MG_CITRATE, 3, "Cit", 2, waters=9),
     _salt("MgHCit", "magnesium hydrogen citrate (anhydrous)", "MgHC6H5O7",
           [(_MG, 1), (_CIT, 1), ({"H": 1}, 1)], "mg_hydrogen_citrate", 1, "Cit", 1),
     _salt("MgSO4", "magnesium sulfate (anhydrous)", "MgSO4",
@@ -144,8 +145,8 @@ SALTS: dict[str, Salt] = {s.key: s for s in (
 
 #: Salt family -> its forms, the form used for speciation (the chemistry is the same for all hydrates) first.
 SALT_FAMILIES: dict[str, tuple[str, ...]] = {
-    "mg_aspartate": ("Mg(Asp)2", "Mg(Asp)2.2H2O"),
-    "mg_citrate": ("Mg3Cit2", "Mg3Cit2.9H2O"),
+    MG_ASPARTATE: ("Mg(Asp)2", "Mg(Asp)2.2H2O"),
+    MG_CITRATE: ("Mg3Cit2", "Mg3Cit2.9H2O"),
     "mg_hydrogen_citrate": ("MgHCit",),
     "mgso4": ("MgSO4", "MgSO4.7H2O"),
     "mgcl2": ("MgCl2.6H2O", "MgCl2"),

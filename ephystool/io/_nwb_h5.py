@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import ChannelInfo, Electrode, Recording
 from ephystool.io.base import _norm_unit
-from ephystool.io.recording import ChannelInfo, Electrode, Recording
+from ephystool.io.recording import deferred_sha256
 
 __all__ = ["NWBH5ElectricalSource", "read_electrical_series"]
 
@@ -152,7 +153,7 @@ def read_electrical_series(path: Path) -> Recording | None:
         f.close()
         raise
     return Recording(
-        path=path, sha256=None, format="nwb", kind="mea", block=neo.Block(name=path.name),
+        path=path, sha256=deferred_sha256(path), format="nwb", kind="mea", block=neo.Block(name=path.name),
         channels=tuple(ChannelInfo(i, e.label, "uV", src.sampling_rate_hz) for i, e in enumerate(elecs)),
         electrodes=elecs, mea=src, metadata=meta,
     )

@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import ChannelInfo, Recording, Tag
 from ephystool.errors import CorruptFileError
 from ephystool.io.abf_header import check_abf_header
 from ephystool.io.abf_protocol import check_recorded_command, command_dac, read_protocol
 from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.loader import FormatDoc, Loader
-from ephystool.io.recording import ChannelInfo, Recording, Tag, analog
+from ephystool.io.recording import analog, deferred_sha256
 from ephystool.io.unitnames import file_unit, lookup_unit
 
 __all__ = ["sniff", "read", "NAME", "EXTENSIONS", "LOADER"]
@@ -175,7 +176,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
         "pyabf_sweep_start_times_s": ";".join(f"{x:g}" for x in abf.sweepTimesSec[: len(segs)]),
     }
     return Recording(
-        path=path, sha256=None, format=version, kind=guess.kind, block=block,
+        path=path, sha256=deferred_sha256(path), format=version, kind=guess.kind, block=block,
         channels=tuple(chans), primary=guess.primary, sweep_start_times_s=t, holding=tuple(holding),
         commands=tuple(commands), epochs=tuple(epochs), stim_times_s=tuple(stims), tags=_tags(abf, t),
         metadata=meta, warnings=(*unit_warnings, *guess.warnings),

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import ChannelInfo, EpochInfo
 from ephystool.io.base import is_current, to_canonical
-from ephystool.io.recording import ChannelInfo, EpochInfo, analog
+from ephystool.io.recording import analog
 from ephystool.io.unitnames import lookup_unit
 
 __all__ = ["Protocol", "read_protocol"]

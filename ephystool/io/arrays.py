@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import KINDS, ChannelInfo, EpochInfo, Recording, Tag
 from ephystool.errors import UnitsError
-from ephystool.io.recording import KINDS, ChannelInfo, EpochInfo, Recording, Tag, analog
+from ephystool.io.recording import analog
 
 __all__ = ["recording_from_arrays"]
 
@@ -56,8 +57,6 @@ def recording_from_arrays(
     -------
     Recording
     """
-    import neo
-
     if kind not in KINDS:
         raise UnitsError(f"unknown recording kind '{kind}' (expected one of {', '.join(KINDS)})")
     arrays = [np.atleast_2d(np.asarray(s, dtype=np.float64)) for s in sweeps]
@@ -69,26 +68,14 @@ def recording_from_arrays(
         else np.cumsum([0.0] + [a.shape[1] / sampling_rate_hz for a in arrays[:-1]]),
         dtype=float,
     )
-    block = neo.Block(name=name)
-    cmd_sigs: list[Any] = []
-    digest = hashlib.sha256()
-    for k, arr in enumerate(arrays):
-        seg = neo.Segment(index=k)
-        for c in range(n_ch):
-            seg.analogsignals.append(analog(arr[c], units[c], sampling_rate_hz, float(starts[k]), names[c]))
-        block.segments.append(seg)
-        digest.update(np.ascontiguousarray(arr).tobytes())
-        cmd = None if commands is None else commands[k]
-        cmd_sigs.append(
-            None if cmd is None else analog(cmd, command_units or "mV", sampling_rate_hz, float(starts[k]), "command")
-        )
+    block, cmd_sigs, sha256 = _block(arrays, units, names, sampling_rate_hz, starts, commands, command_units, name)
     hold = tuple(holding) if holding is not None else tuple(None for _ in arrays)
     for h in hold:
         if h is not None and not isinstance(h, pq.Quantity):
             raise UnitsError("holding levels must be quantities (e.g. -70*pq.mV)")
     return Recording(
         path=Path(name),
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         format="arrays",
         kind=kind,
         block=block,
@@ -102,3 +89,27 @@ def recording_from_arrays(
         tags=tuple(tags),
         metadata=dict(metadata or {}),
     )
+
+
+def _block(arrays: list[np.ndarray], units: Sequence[str], names: list[str], sampling_rate_hz: float,
+           starts: np.ndarray, commands: Sequence[np.ndarray | None] | None, command_units: str | None,
+           name: str) -> tuple[Any, list[Any], str]:
+    """The neo Block (one Segment per sweep), the command signal per sweep (or None) and the SHA-256 of
+    the samples."""
+    import neo
+
+    n_ch = arrays[0].shape[0]
+    block = neo.Block(name=name)
+    cmd_sigs: list[Any] = []
+    digest = hashlib.sha256()
+    for k, arr in enumerate(arrays):
+        seg = neo.Segment(index=k)
+        for c in range(n_ch):
+            seg.analogsignals.append(analog(arr[c], units[c], sampling_rate_hz, float(starts[k]), names[c]))
+        block.segments.append(seg)
+        digest.update(np.ascontiguousarray(arr).tobytes())
+        cmd = None if commands is None else commands[k]
+        cmd_sigs.append(
+            None if cmd is None else analog(cmd, command_units or "mV", sampling_rate_hz, float(starts[k]), "command")
+        )
+    return block, cmd_sigs, digest.hexdigest()

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from ephystool.core.recording import ChannelInfo, Electrode, Recording
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.loader import FormatDoc, Loader
-from ephystool.io.recording import ChannelInfo, Electrode, Recording
+from ephystool.io.recording import deferred_sha256
 
 __all__ = ["find_sidecar", "read", "BinarySource", "NAME", "LOADER"]
 
@@ -90,7 +91,7 @@ def read(path: Path, kind: str | None = None, sidecar: Path | None = None) -> Re
     units = str(meta.get("units", "uV" if "gain_uV" in meta else "counts"))
     chans = tuple(ChannelInfo(i, e.label, units, src.sampling_rate_hz) for i, e in enumerate(src.electrodes))
     warn = () if "gain" in meta or "gain_uV" in meta else ("sidecar gives no gain: values are in ADC counts",)
-    return Recording(path=path, sha256=None, format=NAME, kind=kind or "mea",
+    return Recording(path=path, sha256=deferred_sha256(path), format=NAME, kind=kind or "mea",
                      block=_empty_block(path),
                      channels=chans, electrodes=src.electrodes, mea=src,
                      metadata={"sidecar": str(side), "dtype": str(src._mm.dtype)}, warnings=warn)

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ephystool.core.recording import ChannelInfo, Recording
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import head_bytes, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.loader import FormatDoc, Loader
-from ephystool.io.recording import ChannelInfo, Recording, analog
+from ephystool.io.recording import analog, deferred_sha256
 from ephystool.io.unitnames import file_unit
 
 __all__ = ["sniff", "read", "series_list", "LOADER", "LEGACY"]
@@ -152,7 +153,7 @@ def read(path: Path, kind: str | None = None, stream: int | None = None) -> Reco
     t = np.asarray(starts, dtype=float)
     n = len(sweeps)
     return Recording(
-        path=path, sha256=None, format="heka", kind=guess.kind, block=block, channels=chans, primary=guess.primary,
+        path=path, sha256=deferred_sha256(path), format="heka", kind=guess.kind, block=block, channels=chans, primary=guess.primary,
         sweep_start_times_s=t - t[0] if t.size else t, holding=(None,) * n, commands=(None,) * n, epochs=((),) * n,
         stim_times_s=((),) * n,
         metadata={"reader": "ephystool.io.heka (HEKA FileFormat)", "series": label, "stream": pick,

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from ephystool.core.recording import EpochInfo
 from ephystool.errors import CorruptFileError, LoadError, MissingDependencyError
 from ephystool.io.loader import FormatDoc, Loader, by_extension, never
-from ephystool.io.recording import EpochInfo
 
 __all__ = ["read", "series_files", "series_folder", "SERIES", "LOADER", "DOC"]
 

@@ -116,7 +116,7 @@ def apply_layout(recording: Any, positions: dict[str, tuple[float, float]], sour
     LoadError
         The recording has no electrodes, or some have no position in the layout.
     """
-    from ephystool.io.recording import Electrode
+    from ephystool.core.recording import Electrode
 
     elecs = list(recording.electrodes or (recording.mea.electrodes if recording.mea is not None else ()))
     if not elecs:

@@ -21,20 +21,20 @@ A YAML manifest is either a list of rows or a mapping with ``recordings:`` and o
 from __future__ import annotations
 
 import csv
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ephystool.core.vocabulary import CONDITIONS, normalise_condition
 from ephystool.errors import ManifestError
 from ephystool.io.selection import parse_channel, parse_sweeps
 
 __all__ = [
-    "DEFAULT_CONDITIONS", "REQUIRED", "NUMERIC", "ManifestRow", "Manifest", "normalise_condition", "read_manifest",
+    "DEFAULT_CONDITIONS", "REQUIRED", "NUMERIC", "RowOverrides", "ManifestRow", "Manifest", "normalise_condition", "read_manifest",
 ]
 
-DEFAULT_CONDITIONS = ("control", "mg_aspartate", "mg_citrate")
+DEFAULT_CONDITIONS = CONDITIONS
 REQUIRED = ("path", "condition", "protocol")
 UNIT_COLUMNS = ("animal", "slice", "cell", "well", "batch", "plate")
 NUMERIC = ("stim_time_ms", "sweep_interval_s", "induction_time_min", "washin_time_s", "salt_mM", "mg_mM",
@@ -42,27 +42,66 @@ NUMERIC = ("stim_time_ms", "sweep_interval_s", "induction_time_min", "washin_tim
 #: Results-table columns written by the analyzers: a manifest label column may not take these names.
 RESERVED = frozenset({"analysis", "metric", "value", "unit", "window", "holding_mV", "sweep", "electrode",
                       "excluded_reason", "flag", "n_sweeps", "n_outliers", "direction", "recording"})
-_ALIASES = {
-    "control": "control", "ctrl": "control", "ctl": "control", "vehicle": "control", "mgso4": "control",
-    "mgaspartate": "mg_aspartate", "mgasp": "mg_aspartate", "magnesiumaspartate": "mg_aspartate",
-    "mgasp2": "mg_aspartate", "aspartate": "mg_aspartate",
-    "mgcitrate": "mg_citrate", "mgcit": "mg_citrate", "magnesiumcitrate": "mg_citrate", "mg3cit2": "mg_citrate",
-    "citrate": "mg_citrate", "mgmatchedcontrol": "mg_matched_control", "mgmatched": "mg_matched_control",
-}
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+@dataclass(frozen=True)
+class RowOverrides(Mapping[str, Any]):
+    """The values a manifest row sets for its recording, each None (or empty) where the row leaves it blank.
+
+    A typed record (``row.overrides.stim_time_ms``) that also reads as a mapping of the values the row sets,
+    in field order (``"stim_time_ms" in row.overrides``, ``row.overrides.get("layout")``, ``dict(...)``).
+    Numbers are parsed (the unit is in the name); ``stim_intensity_uA`` is one value per sweep.
+    """
+
+    #: stimulus time in every sweep, ms from the sweep start (wins over the file's)
+    stim_time_ms: float | None = None
+    #: sweep start-to-start interval, s (wins over the file's sweep times)
+    sweep_interval_s: float | None = None
+    #: LTP induction time, min (wins over a tag and the protocol)
+    induction_time_min: float | None = None
+    #: wash-in time of the drug or salt, s
+    washin_time_s: float | None = None
+    #: concentration of the test salt, mM
+    salt_mM: float | None = None
+    #: Mg concentration of the bath, mM (also a results column: dose series)
+    mg_mM: float | None = None
+    #: MEA dosing time, s
+    dosing_time_s: float | None = None
+    #: position of the file in its session
+    order: float | None = None
+    #: stream index of a multi-stream file (Multi Channel Systems)
+    stream: float | None = None
+    #: recording kind forced by the manifest: voltage_clamp, current_clamp, field or mea
+    kind: str | None = None
+    #: several files of one LTP session share it (ordered by ``order``)
+    session: str | None = None
+    #: free text
+    notes: str | None = None
+    #: the row's experimental design (a vocabulary design name)
+    design: str | None = None
+    #: stimulus intensity per sweep or per equal block of sweeps, µA (input-output runs)
+    stim_intensity_uA: tuple[float, ...] = ()
+    #: the sweeps this row analyses (io.selection syntax: "even", "0-9", ...)
+    sweeps: str | None = None
+    #: the measured channel: index or name
+    channel: int | str | None = None
+    #: electrode layout file (absolute path)
+    layout: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        value = getattr(self, key, None) if key in _OVERRIDE_FIELDS else None
+        if value is None or value == ():
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (f for f in _OVERRIDE_FIELDS if getattr(self, f) not in (None, ()))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def normalise_condition(value: str, vocabulary: Sequence[str] = DEFAULT_CONDITIONS) -> str | None:
-    """Map a condition label (``'Mg-Asp'``, ``'MgCit'``, ``'Mg aspartate'``) to the vocabulary, or None."""
-    k = _key(value)
-    for v in vocabulary:
-        if _key(v) == k:
-            return v
-    alias = _ALIASES.get(k)
-    return alias if alias in vocabulary else None
+_OVERRIDE_FIELDS = tuple(f.name for f in fields(RowOverrides))
 
 
 @dataclass(frozen=True)
@@ -81,7 +120,7 @@ class ManifestRow:
     plate: str = ""
     holding_mV: tuple[float, ...] = ()
     timepoint: str = ""
-    overrides: dict[str, Any] = field(default_factory=dict)
+    overrides: RowOverrides = field(default_factory=RowOverrides)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -192,7 +231,7 @@ def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> Manif
         row=i, path=p.resolve(), condition=cond, protocol=str(data["protocol"]).strip(),
         **{c: str(data.get(c, "")).strip() for c in UNIT_COLUMNS},
         holding_mV=_holding(data.get("holding_mV"), path, i), timepoint=str(data.get("timepoint", "")).strip(),
-        overrides=overrides, extra=extra,
+        overrides=RowOverrides(**overrides), extra=extra,
     )
 
 

@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import ChannelInfo, Electrode, Recording
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import HDF5_MAGIC, head_bytes
 from ephystool.io.loader import NOT_HDF5, FormatDoc, Loader, tolerant
-from ephystool.io.recording import ChannelInfo, Electrode, Recording
+from ephystool.io.recording import deferred_sha256
 
 __all__ = ["sniff", "read", "NAME", "MCSAnalogSource", "list_streams", "LOADER"]
 
@@ -158,7 +159,7 @@ def read(path: Path, kind: str | None = None, stream: int = 0) -> Recording:
     chans = tuple(ChannelInfo(i, e.label, "uV", src.sampling_rate_hz) for i, e in enumerate(src.electrodes))
     meta = {"stream": stream, "stream_label": src.label, "n_streams": len(streams),
             "streams": ";".join(f"{s['stream']}:{s['label']}:{s['n_channels']}ch@{s['sampling_rate_hz']:g}Hz" for s in streams)}
-    return Recording(path=path, sha256=None, format=NAME, kind=kind or "mea", block=block, channels=chans,
+    return Recording(path=path, sha256=deferred_sha256(path), format=NAME, kind=kind or "mea", block=block, channels=chans,
                      electrodes=src.electrodes, mea=src, metadata=meta)
 
 

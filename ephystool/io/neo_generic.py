@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from ephystool.core.recording import ChannelInfo, Recording
 from ephystool.errors import CorruptFileError, EphysError, MissingDependencyError
 from ephystool.io.base import captured_logs, to_canonical
 from ephystool.io.clamp import infer_clamp
 from ephystool.io.igor import DOC as _IGOR_DOC
 from ephystool.io.loader import FormatDoc, Loader, by_extension, starts_with
-from ephystool.io.recording import ChannelInfo, Recording, analog
+from ephystool.io.recording import analog, deferred_sha256
 from ephystool.io.unitnames import file_unit
 
 __all__ = ["FORMATS", "sniff_format", "read", "LOADERS"]
@@ -134,7 +135,7 @@ def read(path: Path, fmt: str, kind: str | None = None) -> Recording:
     )
     starts = np.asarray([s[0][2] for s in segs])
     return Recording(
-        path=path, sha256=None, format=fmt, kind=guess.kind, block=block, channels=chans,
+        path=path, sha256=deferred_sha256(path), format=fmt, kind=guess.kind, block=block, channels=chans,
         primary=guess.primary, sweep_start_times_s=starts, holding=tuple(None for _ in segs),
         commands=tuple(None for _ in segs), epochs=tuple(() for _ in segs), stim_times_s=tuple(() for _ in segs),
         metadata={"clamp_evidence": guess.evidence,

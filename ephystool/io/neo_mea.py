@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from ephystool.core.recording import ChannelInfo, Electrode, Recording
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import captured_logs
 from ephystool.io.loader import FormatDoc, Loader, by_extension, never
-from ephystool.io.recording import ChannelInfo, Electrode, Recording
+from ephystool.io.recording import deferred_sha256
 from ephystool.io.unitnames import lookup_unit
 
 __all__ = ["FORMATS", "NeoRawSource", "read", "open_ephys_root", "BRW", "MAXWELL", "INTAN", "BLACKROCK",
@@ -159,7 +160,7 @@ def read(path: Path, fmt: str, kind: str | None = None, stream: int | None = Non
     meta = {"reader": f"neo.rawio.{cls_name}", "stream": chosen, "n_streams": len(streams),
             "streams": ";".join(f"{i}:{s['name']}" for i, s in enumerate(streams)), "t_start_s": src.t_start_s,
             "stream_source": "option" if stream is not None else "detected (most non-ADC channels)"}
-    return Recording(path=path, sha256=None, format=fmt, kind=kind or "mea", block=block, channels=chans,
+    return Recording(path=path, sha256=deferred_sha256(path), format=fmt, kind=kind or "mea", block=block, channels=chans,
                      electrodes=src.electrodes, mea=src, metadata=meta,
                      warnings=(*src.warnings, *dict.fromkeys(said)))
 

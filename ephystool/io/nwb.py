@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import ChannelInfo, Electrode, Recording
 from ephystool.errors import CorruptFileError, LoadError
 from ephystool.io.base import HDF5_MAGIC, head_bytes, to_canonical
 from ephystool.io.loader import NOT_HDF5, FormatDoc, Loader, tolerant
-from ephystool.io.recording import ChannelInfo, Electrode, Recording, analog
+from ephystool.io.recording import analog, deferred_sha256
 from ephystool.io.unitnames import lookup_unit
 
 __all__ = ["sniff", "read", "NAME", "EXTENSIONS", "NWBElectricalSource", "LOADER"]
@@ -205,7 +206,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
         if ephys and kind in (None, "mea"):
             src = NWBElectricalSource(io, nwb.acquisition[ephys[0]])  # the file is read once
             return Recording(
-                path=path, sha256=None, format="nwb", kind="mea", block=neo.Block(name=path.name),
+                path=path, sha256=deferred_sha256(path), format="nwb", kind="mea", block=neo.Block(name=path.name),
                 channels=tuple(ChannelInfo(i, e.label, "uV", src.sampling_rate_hz) for i, e in enumerate(src.electrodes)),
                 electrodes=src.electrodes, mea=src, metadata={**meta, "series": ephys[0]},
             )
@@ -215,7 +216,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
         if "src" not in locals():
             io.close()
     return Recording(
-        path=path, sha256=None, format="nwb", kind=parts["kind"], block=block,
+        path=path, sha256=deferred_sha256(path), format="nwb", kind=parts["kind"], block=block,
         channels=(ChannelInfo(0, parts["series"][0][0], units, rate),), primary=0, sweep_start_times_s=starts,
         holding=tuple(holding), commands=tuple(commands), epochs=tuple(() for _ in starts),
         stim_times_s=tuple(() for _ in starts), metadata={**meta, "sweep_order_source": parts["order_source"]},

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ephystool.core.recording import Recording
 from ephystool.errors import ManifestError
-from ephystool.io.recording import Recording
 
 __all__ = ["apply_overrides", "value_sources", "SOURCE_KEYS"]
 

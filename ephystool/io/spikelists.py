@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import ChannelInfo, Electrode, Recording
 from ephystool.errors import CorruptFileError
 from ephystool.io.base import HDF5_MAGIC, check_readable, head_bytes
 from ephystool.io.loader import FormatDoc, Loader, tolerant
-from ephystool.io.recording import ChannelInfo, Electrode, Recording
+from ephystool.io.recording import deferred_sha256
 
 __all__ = [
     "read_axion_csv", "sniff_axion_csv", "read_mcd_text", "sniff_mcd_text", "read_nex", "sniff_nex",
@@ -78,7 +79,7 @@ def spikelist_recording(path: Path, fmt: str, trains: Sequence[tuple[str, str, n
     chans = tuple(ChannelInfo(i, e.label, "s", float("nan"), role="spikes") for i, e in enumerate(elecs))
     meta = {"duration_s": float(t_stop), "n_spikes": int(sum(t.size for _, _, t in trains)),
             "duration_source": "file" if duration_s else "last spike", **(metadata or {})}
-    return Recording(path=path, sha256=None, format=fmt, kind="mea", block=block, channels=chans,
+    return Recording(path=path, sha256=deferred_sha256(path), format=fmt, kind="mea", block=block, channels=chans,
                      electrodes=elecs, metadata=meta, warnings=tuple(warnings))
 
 

@@ -47,7 +47,7 @@ class BatchResult:
 
 def _row_dict(r: Any) -> dict[str, Any]:
     d = dataclasses.asdict(r)
-    d["path"] = str(r.path)
+    d["path"], d["overrides"] = str(r.path), dict(r.overrides)  # the values the row sets, not every field
     d["recording"] = r.recording_id
     # the manifest's own columns (zn_condition, genotype, drug, ...) label every result row: claims and
     # comparisons can select on them

@@ -290,7 +290,7 @@ def write_abf1(
     Returns
     -------
     Path
-        The written file.
+        ``path``, now an ABF 1.83 file (header, int16 samples, synch array and tags where episodic).
 
     Raises
     ------
@@ -310,7 +310,12 @@ def write_abf1(
     _header_channels(header, channel_names, channel_units, steps)
     _header_dac(header, holding, command_units, channel_units)
     _header_text(header, creator, file_comment, protocol_name)
-    path = Path(path)
+    return _write_file(Path(path), header, sweeps, steps, layout, tags)
+
+
+def _write_file(path: Path, header: bytearray, sweeps: np.ndarray, steps: np.ndarray, layout: _Layout,
+                tags: bytes) -> Path:
+    """Header, the sweeps' samples, then (episodic) the synch array and the tag section at their blocks."""
     with open(path, "wb") as fh:
         fh.write(header)
         for sweep in sweeps:

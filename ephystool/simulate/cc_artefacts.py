@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import EpochInfo, Recording
 from ephystool.io.arrays import recording_from_arrays
-from ephystool.io.recording import EpochInfo, Recording
 
 __all__ = ["add_artefacts", "simulate_model_cell", "true_thresholds"]
 

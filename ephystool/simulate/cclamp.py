@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.recording import EpochInfo, Recording
 from ephystool.io.arrays import recording_from_arrays
-from ephystool.io.recording import EpochInfo, Recording
 
 __all__ = ["simulate_fi_steps", "wang_buzsaki_adapt"]
 
@@ -112,6 +112,28 @@ def _true_peaks(v: np.ndarray, fs_hz: float) -> list[np.ndarray]:
     return out
 
 
+def _fi_recording(v_rec: np.ndarray, im: np.ndarray | None, cmd: np.ndarray, cur: np.ndarray, fs: float,
+                  sweep_s: float, step_s: tuple[float, float], seed: int) -> Recording:
+    """The f-I sweeps as a current-clamp Recording: 'Vm' (mV) and, when ``im`` is given, 'Im' (pA); command
+    (pA) and three epochs per sweep; sweeps start every ``sweep_s`` + 1 s."""
+    if im is not None:
+        sweeps = [np.vstack([v_rec[k], im[k]]) for k in range(cur.size)]
+        units, names = ["mV", "pA"], ["Vm", "Im"]
+    else:
+        sweeps, units, names = [v_rec[k] for k in range(cur.size)], ["mV"], ["Vm"]
+    epochs = [
+        (EpochInfo(0.0, step_s[0], 0.0, "pA"), EpochInfo(step_s[0], step_s[1], float(c), "pA"),
+         EpochInfo(step_s[1], sweep_s, 0.0, "pA"))
+        for c in cur
+    ]
+    return recording_from_arrays(
+        sweeps, fs, units, "current_clamp", channel_names=names,
+        sweep_start_times_s=np.arange(cur.size) * (sweep_s + 1.0),
+        holding=[0.0 * pq.pA] * cur.size, commands=list(cmd), command_units="pA", epochs=epochs,
+        name=f"simulated_fi_seed{seed}", metadata={"simulator": "ephystool.simulate.cclamp", "seed": seed},
+    )
+
+
 def simulate_fi_steps(
     currents_pa: Sequence[float] = tuple(range(0, 260, 20)),
     *,
@@ -177,23 +199,8 @@ def simulate_fi_steps(
     rheo = float(cur[firing[0]]) if firing.size else float("nan")
     supra = cur >= rheo
     slope = float(np.polyfit(cur[supra], rate[supra], 1)[0]) if firing.size and supra.sum() >= 2 else float("nan")
-    if record_current:
-        im = cmd + rng.standard_normal(cmd.shape) * 2.0
-        sweeps = [np.vstack([v_rec[k], im[k]]) for k in range(cur.size)]
-        units, names = ["mV", "pA"], ["Vm", "Im"]
-    else:
-        sweeps, units, names = [v_rec[k] for k in range(cur.size)], ["mV"], ["Vm"]
-    epochs = [
-        (EpochInfo(0.0, step_s[0], 0.0, "pA"), EpochInfo(step_s[0], step_s[1], float(c), "pA"),
-         EpochInfo(step_s[1], sweep_s, 0.0, "pA"))
-        for c in cur
-    ]
-    rec = recording_from_arrays(
-        sweeps, fs, units, "current_clamp", channel_names=names,
-        sweep_start_times_s=np.arange(cur.size) * (sweep_s + 1.0),
-        holding=[0.0 * pq.pA] * cur.size, commands=list(cmd), command_units="pA", epochs=epochs,
-        name=f"simulated_fi_seed{seed}", metadata={"simulator": "ephystool.simulate.cclamp", "seed": seed},
-    )
+    im = cmd + rng.standard_normal(cmd.shape) * 2.0 if record_current else None
+    rec = _fi_recording(v_rec, im, cmd, cur, fs, sweep_s, step_s, seed)
     truth = {
         "spike_times_s": peaks, "ap_count": counts.tolist(), "currents_pA": cur.tolist(), "rheobase_pA": rheo,
         "fi_slope_hz_per_pA": slope, "firing_rate_hz": rate.tolist(), "step_window_s": step_s,

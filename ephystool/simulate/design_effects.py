@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ephystool.core.vocabulary import TEST_SALTS
+
 __all__ = ["ASP_EC50_UM", "ASP_HILL", "conditions_for", "design_effects", "occupancy", "tonic_current_pA"]
 
 #: L-aspartate EC50 at NMDA receptors (uM) and Hill slope: hippocampal neurons, Patneau & Mayer 1990
@@ -64,7 +66,7 @@ def conditions_for(design: str) -> tuple[str, ...]:
     """Simulated conditions: the design's reference first (Mg-matched control under acute_added)."""
     from ephystool.chemistry import reference_condition
 
-    return (reference_condition(design), "mg_aspartate", "mg_citrate")
+    return (reference_condition(design), *TEST_SALTS)
 
 
 def design_effects(design: str) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
+from ephystool.core.vocabulary import CONTROL, DEFAULT_DESIGN
+
 __all__ = ["condition_frequency", "event_waveform", "pink_noise", "simulate_events", "simulate_events_arrays",
            "simulate_events_cell"]
 
@@ -120,7 +122,7 @@ def simulate_events(*, seed: int | None = None, rng: np.random.Generator | None 
     return rec, arr["truth"]
 
 
-def condition_frequency(condition: str, design: str = "acute_equal_total", control_hz: float = 5.0,
+def condition_frequency(condition: str, design: str = DEFAULT_DESIGN, control_hz: float = 5.0,
                         n: float = 4.0) -> float:
     """Event frequency (Hz) of a condition: ``control_hz`` x the release-factor ratio to the control bath.
 
@@ -130,14 +132,14 @@ def condition_frequency(condition: str, design: str = "acute_equal_total", contr
     """
     from ephystool.compare.predictions import condition_ions, release_factor
 
-    cond, ref = condition_ions(condition, design), condition_ions("control", design)
+    cond, ref = condition_ions(condition, design), condition_ions(CONTROL, design)
     if cond is None or ref is None:
         return control_hz
     return control_hz * release_factor(cond.free_ca_mM, cond.free_mg_mM, n) / release_factor(
         ref.free_ca_mM, ref.free_mg_mM, n)
 
 
-def simulate_events_cell(condition: str, design: str = "acute_equal_total", rng: np.random.Generator | None = None,
+def simulate_events_cell(condition: str, design: str = DEFAULT_DESIGN, rng: np.random.Generator | None = None,
                          control_hz: float = 5.0, cell_cv: float = 0.3, **kwargs: Any) -> tuple[Any, dict]:
     """One cell's sEPSC recording for the experiment simulator: the condition's frequency with cell-to-cell
     (lognormal, sigma ``cell_cv``) variation; other keywords go to :func:`simulate_events_arrays`."""

@@ -36,10 +36,11 @@ from typing import Any
 import numpy as np
 
 from ephystool.atomic import write_text
+from ephystool.core.vocabulary import CONDITIONS, CONTROL, DEFAULT_DESIGN, MG_CITRATE
+from ephystool.simulate.experiment_mea import mea_cultures, mea_dose_series, mea_injury, mea_raw
 
 __all__ = ["EFFECTS", "Size", "SIZES", "build_experiment"]
 
-CONDITIONS = ("control", "mg_aspartate", "mg_citrate")  # acute_equal_total; see design_effects.conditions_for
 
 #: Assumed constants that chemistry cannot give ([M] = background assumption, SCIENCE.md); the
 #: per-condition effects are computed from them for the declared design (design_effects).
@@ -60,7 +61,7 @@ EFFECTS: dict[str, dict[str, Any]] = {
                "source": "[M] SCIENCE.md 1g/C5 and design step 5: GluN2A high-affinity Zn inhibition "
                          "1/(1 + free Zn / IC50), IC50 10 nM, on half of the NMDA conductance; 300 nM ZnCl2 added; "
                          "Ca/Mg-matched baths (only free Zn differs); citrate washed in on the same cell"},
-    "mea_recovery_mg_exponent": {"control": 0.4, "doses_mM": [0.5, 1.0, 2.0, 3.0],
+    "mea_recovery_mg_exponent": {CONTROL: 0.4, "doses_mM": [0.5, 1.0, 2.0, 3.0],
                                  "source": "[M] SCIENCE.md C8: NMDA injury falls monotonically with Mg (in vivo "
                                            "29/52/62 % protection at 2/3/4 mmol/kg, McDonald 1990); recovery = "
                                            "control recovery x (MgSO4 / 1.3 mM)^exponent, the exponent assumed"},
@@ -211,7 +212,7 @@ def _zn_arm(b: _Builder) -> None:
     for a in range(b.size.animals):
         animal, a_eff = f"znA{a + 1}", float(np.exp(b.rng.normal(0, 0.15)))
         g = 4.0 * a_eff * float(np.exp(b.rng.normal(0, 0.25)))
-        for cond in (b.reference, "mg_citrate"):
+        for cond in (b.reference, MG_CITRATE):
             free_zn = condition_bath(cond, b.design, acsf=acsf).free_zn_nM
             zn = spec["glun2a_fraction"] / (1.0 + free_zn / spec["ic50_nM"]) + 1.0 - spec["glun2a_fraction"]
             arr = simulate_epsc_arrays((-70.0, 40.0), n_sweeps_per_holding=10, mg_mM=mg, ampa={"g_nS": 6.0 * a_eff},
@@ -280,123 +281,6 @@ def _ltp(b: _Builder, cond: str, units: dict[str, str], a_eff: float) -> None:
                                       "induction_time_s": truth.get("induction_time_s")}, kind="field")
 
 
-def _mea_trains(rng: np.random.Generator, n_el: int, duration: float, dosing: float, base: float,
-                ratio: float) -> list[np.ndarray]:
-    """Poisson firing (log-normal rates per electrode, 10 % silent) with shared network bursts.
-
-    Both the background rate and the spikes per network burst are multiplied by ``ratio`` after ``dosing``,
-    so the expected whole-culture rate scales by ``ratio``.
-    """
-    rates = base * np.exp(rng.normal(0, 0.5, n_el))
-    rates[rng.random(n_el) < 0.1] = 0.0
-    # network bursts every ~10 s (jittered): a fixed count per minute, so rate ratios are not dominated by
-    # the chance number of bursts in a short recording
-    nb = np.arange(rng.uniform(0.0, 10.0), duration, 10.0)
-    nb = np.sort(np.clip(nb + rng.normal(0.0, 1.5, nb.size), 0.0, duration - 0.5))
-    trains = []
-    for r in rates:
-        if r == 0:
-            trains.append(np.zeros(0))
-            continue
-        t = []
-        for a, b, f in ((0.0, dosing, 1.0), (dosing, duration, ratio)):
-            n = rng.poisson(r * f * (b - a))
-            t.append(rng.uniform(a, b, n))
-            for t0 in nb[(nb >= a) & (nb < b)]:
-                if rng.random() < 0.8:
-                    t.append(t0 + np.cumsum(rng.exponential(0.01, rng.poisson(10 * f))))  # scales with f too
-        s = np.sort(np.concatenate(t))
-        s = s[s < duration]
-        trains.append(s[np.concatenate([[True], np.diff(s) > 0.0025])] if s.size else s)
-    return trains
-
-
-def _mea(b: _Builder) -> None:
-    from ephystool.simulate.mcs_writer import mcs60_layout
-
-    labels = [lab for lab, _, _ in mcs60_layout()]
-    duration = b.size.mea_minutes * 60.0
-    dosing = duration / 2
-    for ci, cond in enumerate(b.conditions):
-        for k in range(b.size.cultures):
-            batch = f"batch{k + 1}"
-            base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
-            ratio = b.baths[cond]["mea_rate_ratio"] * float(np.exp(b.rng.normal(0, 0.1)))
-            trains = _mea_trains(b.rng, len(labels), duration, dosing, base, ratio)
-            rel = f"mea/{cond}/{batch}_mea{ci + 1}{k + 1}.nexTimestamps"
-            _write_nex_timestamps(b.out / rel, labels, trains)
-            b.add(rel, cond, "protocols/mea_spontaneous_short.yaml", {"well": f"W{ci + 1}{k + 1}", "batch": batch, "plate": f"P{k + 1}"},
-                  {"rate_ratio_true": ratio, "baseline_rate_hz": base, "duration_s": duration},
-                  dosing_time_s=dosing)
-
-
-def _mea_injury(b: _Builder) -> None:
-    """Each culture recorded before and 24 h after an NMDA challenge (protocol mea_excitotoxicity)."""
-    from ephystool.simulate.mcs_writer import mcs60_layout
-
-    labels = [lab for lab, _, _ in mcs60_layout()]
-    for ci, cond in enumerate(b.conditions):
-        for k in range(b.size.cultures):
-            batch, well = f"batch{k + 1}", f"X{ci + 1}{k + 1}"
-            base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
-            rec = b.baths[cond]["mea_recovery_24h"] * float(np.exp(b.rng.normal(0, 0.15)))
-            for tp, factor in (("baseline", 1.0), ("post", rec)):
-                trains = _mea_trains(b.rng, len(labels), 90.0, 0.0, base, factor)
-                rel = f"mea_injury/{cond}/{batch}_{well}_{tp}.nexTimestamps"
-                _write_nex_timestamps(b.out / rel, labels, trains)
-                b.add(rel, cond, "protocols/mea_excitotoxicity_short.yaml",
-                      {"well": well, "batch": batch, "plate": f"P{k + 1}"},
-                      {"recovery_ratio_true": rec, "baseline_rate_hz": base} if tp == "post" else {},
-                      timepoint=tp)
-
-
-def _mea_dose_series(b: _Builder) -> None:
-    """Control cultures in 0.5-3 mM MgSO4, before and 24 h after the NMDA challenge (claim CIT-NP-2).
-
-    Recorded under a lab copy of mea_excitotoxicity named ``mgso4_dose_series`` so that these wells stay
-    out of the two-group claims at the standard Mg; the manifest's ``mg_mM`` gives each well's dose.
-    """
-    from ephystool.simulate.mcs_writer import mcs60_layout
-
-    labels = [lab for lab, _, _ in mcs60_layout()]
-    spec = EFFECTS["mea_recovery_mg_exponent"]
-    for k in range(b.size.cultures):
-        batch = f"batch{k + 1}"
-        for di, dose in enumerate(spec["doses_mM"]):
-            well = f"D{di + 1}{k + 1}"
-            base = 1.0 * float(np.exp(b.rng.normal(0, 0.3)))
-            rec = (EFFECTS["mea_recovery_24h"]["reference"] * (dose / 1.3) ** spec["control"]
-                   * float(np.exp(b.rng.normal(0, 0.15))))
-            for tp, factor in (("baseline", 1.0), ("post", rec)):
-                trains = _mea_trains(b.rng, len(labels), 90.0, 0.0, base, factor)
-                rel = f"mea_dose_series/{batch}_{well}_{dose:g}mM_{tp}.nexTimestamps"
-                _write_nex_timestamps(b.out / rel, labels, trains)
-                b.add(rel, "control", "protocols/mgso4_dose_series_short.yaml",
-                      {"well": well, "batch": batch, "plate": f"P{k + 1}"},
-                      {"recovery_ratio_true": rec, "baseline_rate_hz": base, "mg_mM": dose} if tp == "post" else {},
-                      timepoint=tp, mg_mM=dose)
-
-
-def _write_nex_timestamps(path: Path, labels: list[str], trains: list[np.ndarray]) -> None:
-    """NeuroExplorer timestamp text export: header of channel names, ragged tab-separated columns (s)."""
-    n = max((t.size for t in trains), default=0)
-    lines = ["\t".join(f"ch_{lab}A_unit_0" for lab in labels)]
-    for i in range(n):
-        lines.append("\t".join(f"{t[i]:.4f}" if i < t.size else "" for t in trains))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text(path, "\n".join(lines) + "\n")
-
-
-def _raw_mea(b: _Builder) -> None:
-    from ephystool.simulate.mea import simulate_mea, write_mea_h5
-
-    data, truth = simulate_mea(10.0, 60, 10000.0, seed=b.seed(), rate_hz=2.0, snr=8.0)
-    rel = "mea/raw/control_raw_mcs.h5"
-    (b.out / rel).parent.mkdir(parents=True, exist_ok=True)
-    write_mea_h5(b.out / rel, data, truth)
-    b.truth["raw_mea"] = {"path": rel, "rates_hz": [float(x) for x in truth.rates_hz]}
-
-
 #: Lab copies of two templates with a shorter timeline (what ``ephystool protocol new`` + editing gives):
 #: the sample data must stay small, and the full timelines would need 13 min gap-free patch recordings
 #: and 40 min of MEA spikes per culture.
@@ -444,7 +328,7 @@ def _manifest_text(rows: list[dict[str, Any]]) -> str:
 
 
 def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "small",
-                     design: str = "acute_equal_total", raw_mea: bool = False) -> Path:
+                     design: str = DEFAULT_DESIGN, raw_mea: bool = False) -> Path:
     """Write a simulated experiment (recordings, ``manifest.csv``, ``ground_truth.json``) to ``out_dir``.
 
     Parameters
@@ -474,12 +358,13 @@ def build_experiment(out_dir: str | Path, seed: int = 20261125, size: str = "sma
     _write_protocols(out)
     for fn in (_nmda_iv, _nmda_epsc, _nmda_tonic, _fi, _ltp):
         b.cells(lambda cond, units, a, _fn=fn: _fn(b, cond, units, a))
-    _mea(b)
-    _mea_injury(b)
-    _mea_dose_series(b)
+    mea_cultures(b)
+    mea_injury(b)
+    dose = EFFECTS["mea_recovery_mg_exponent"]
+    mea_dose_series(b, dose["doses_mM"], EFFECTS["mea_recovery_24h"]["reference"], dose[CONTROL])
     _zn_arm(b)
     if raw_mea:
-        _raw_mea(b)
+        mea_raw(b)
     b.truth.update(seed=seed, size=size, design=design, baths=b.baths, design_effects=b.baths, effects=EFFECTS)
     write_text(out / "ground_truth.json", json.dumps(b.truth, indent=2, sort_keys=True, default=float) + "\n")
     if set(b.conditions) <= set(CONDITIONS):

@@ -29,13 +29,15 @@ Checked: recomputing the truth over exactly the sweeps the analyzer keeps change
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 
+from ephystool.core.recording import Recording, Tag
 from ephystool.io.arrays import recording_from_arrays
-from ephystool.io.recording import Recording, Tag
 
 __all__ = ["fepsp_shape", "simulate_fepsp_session", "simulate_two_pathways", "simulate_fepsp_run",
            "simulate_ltd_session"]
@@ -73,6 +75,47 @@ def _sweep(rel: np.ndarray, fepsp: np.ndarray, gain: float, fv_mv: float, art_mv
     z = (rel - 1.2) / 0.15
     fv = -fv_mv * (1 - z**2) * np.exp(-(z**2) / 2)
     return art + fv - amp_mv * gain * fepsp
+
+
+@dataclass(frozen=True)
+class _Slice:
+    """The per-slice draws: fEPSP amplitude, fibre volley and artifact (mV), noise RMS (mV), paired-pulse ratio."""
+
+    amp: float
+    fv_mv: float
+    art_mv: float
+    noise_mv: float
+    ppr: float
+
+
+def _draw_slice(rng: np.random.Generator, ppr: float | None) -> _Slice:
+    """Draw a slice (in this order: amplitude, fibre volley, artifact, noise, then the PPR unless given)."""
+    amp = float(rng.uniform(0.6, 1.5))
+    fv_mv, art_mv, noise = float(rng.uniform(0.2, 0.5)), float(rng.uniform(3.0, 8.0)), float(rng.uniform(0.01, 0.025))
+    return _Slice(amp, fv_mv, art_mv, noise, float(rng.uniform(1.3, 1.6)) if ppr is None else float(ppr))
+
+
+def _render(rng: np.random.Generator, cell: _Slice, t_ms: np.ndarray, stim_ms: float, gains: np.ndarray,
+            fvs: np.ndarray, paired: bool) -> list[np.ndarray]:
+    """One sweep (mV) per gain and fibre volley: the response (and the paired one 50 ms later), lightly
+    low-passed noise of RMS ``cell.noise_mv`` and a random DC offset (SD 0.1 mV)."""
+    n = t_ms.size
+    shape, shape2 = fepsp_shape(t_ms - stim_ms), fepsp_shape(t_ms - stim_ms - 50.0) if paired else None
+    sweeps = []
+    for g, f in zip(gains, fvs):
+        v = _sweep(t_ms - stim_ms, shape, g, f, cell.art_mv, cell.amp)
+        if paired:
+            v += _sweep(t_ms - stim_ms - 50.0, shape2, g * cell.ppr, f, cell.art_mv, cell.amp)
+        w = uniform_filter1d(rng.standard_normal(n), 3)
+        sweeps.append(v + cell.noise_mv * w / w.std() + rng.normal(0.0, 0.1))
+    return sweeps
+
+
+def _theta_burst(rng: np.random.Generator, cell: _Slice, t_ms: np.ndarray, stim_ms: float) -> np.ndarray:
+    """The induction sweep: a theta burst of 4 stimuli at 100 Hz (gain 1.5 each) plus white noise (mV)."""
+    burst = sum(_sweep(t_ms - stim_ms - 10.0 * j, fepsp_shape(t_ms - stim_ms - 10.0 * j),
+                       1.5, cell.fv_mv, cell.art_mv, cell.amp) for j in range(4))
+    return burst + cell.noise_mv * rng.standard_normal(t_ms.size)
 
 
 def _gains(t_rel_min: np.ndarray, baseline: np.ndarray, rng: np.random.Generator, ltp: float, ptp: float,
@@ -137,9 +180,7 @@ def simulate_fepsp_session(
         baseline fEPSP, 10-90 %), ``fibre_volley`` (mV), ``failures`` (sweep indices), ``gain`` per sweep.
     """
     rng = np.random.default_rng(seed)
-    amp = float(rng.uniform(0.6, 1.5))
-    fv_mv, art_mv, noise = float(rng.uniform(0.2, 0.5)), float(rng.uniform(3.0, 8.0)), float(rng.uniform(0.01, 0.025))
-    ppr_true = float(rng.uniform(1.3, 1.6)) if ppr is None else float(ppr)
+    cell = _draw_slice(rng, ppr)
     ltp, ptp = ltp_percent / 100.0, (ltp_percent + 60.0 if ptp_percent is None else ptp_percent) / 100.0
     n_base = int(round(baseline_min * 60.0 / sweep_interval_s))
     t_ind = n_base * sweep_interval_s
@@ -150,26 +191,14 @@ def simulate_fepsp_session(
     failures = np.sort(rng.choice(np.arange(5, times.size - 5), size=n_failures, replace=False))
     gain_used = gain.copy()
     gain_used[failures] *= 0.4
-    n = int(round(sweep_ms * fs_hz / 1e3))
-    t_ms = np.arange(n) / fs_hz * 1e3
-    shape = fepsp_shape(t_ms - stim_ms)
-    shape2 = fepsp_shape(t_ms - stim_ms - 50.0) if paired else np.zeros(n)
-    sweeps = []
-    for g in gain_used:
-        v = _sweep(t_ms - stim_ms, shape, g, fv_mv, art_mv, amp)
-        if paired:
-            v += _sweep(t_ms - stim_ms - 50.0, shape2, g * ppr_true, fv_mv, art_mv, amp)
-        w = uniform_filter1d(rng.standard_normal(n), 3)
-        sweeps.append(v + noise * w / w.std() + rng.normal(0.0, 0.1))
-    truth = _truth(t_ind, t_rel, gain, failures, drift_percent, ppr_true, amp, fv_mv, stim_ms, ltp_percent)
+    t_ms = np.arange(int(round(sweep_ms * fs_hz / 1e3))) / fs_hz * 1e3
+    sweeps = _render(rng, cell, t_ms, stim_ms, gain_used, np.full(gain_used.size, cell.fv_mv), paired)
+    truth = _truth(t_ind, t_rel, gain, failures, drift_percent, cell.ppr, cell.amp, cell.fv_mv, stim_ms, ltp_percent)
     if record_induction_sweep:
-        k = n_base
-        burst = sum(_sweep(t_ms - stim_ms - 10.0 * j, fepsp_shape(t_ms - stim_ms - 10.0 * j),
-                           1.5, fv_mv, art_mv, amp) for j in range(4))
-        sweeps.insert(k, burst + noise * rng.standard_normal(n))
-        times = np.insert(times, k, t_ind)
-        gain_used = np.insert(gain_used, k, np.nan)
-        failures = np.where(failures >= k, failures + 1, failures)
+        sweeps.insert(n_base, _theta_burst(rng, cell, t_ms, stim_ms))
+        times = np.insert(times, n_base, t_ind)
+        gain_used = np.insert(gain_used, n_base, np.nan)
+        failures = np.where(failures >= n_base, failures + 1, failures)
     tags = (Tag(float(t_ind), tag),) if tag else ()
     rec = recording_from_arrays(sweeps, fs_hz, ["mV"], "field", channel_names=["field"], sweep_start_times_s=times,
                                 tags=tags, name=name, metadata={"simulated": "fepsp", "seed": seed})
@@ -185,11 +214,8 @@ def _truth(t_ind: float, t_rel: np.ndarray, gain: np.ndarray, failures: np.ndarr
     base = ok & (t_rel >= -20.0) & (t_rel <= 0.0)
     post = ok & (t_rel >= 50.0) & (t_rel <= 60.0)
     stp = ok & (t_rel >= 0.0) & (t_rel <= 5.0)
-    t = np.arange(0.0, 20.0, 0.005)
-    y = -amp * fepsp_shape(t)
-    pk = int(np.argmin(y))
-    lo, hi = int(np.argmax(y <= 0.1 * y[pk])), int(np.argmax(y <= 0.9 * y[pk]))
-    slope = float(np.polyfit(t[lo : hi + 1], y[lo : hi + 1], 1)[0])
+    slope = _unit_slope(amp)
+
     def mean(mask: np.ndarray) -> float:
         return float(np.mean(gain[mask])) if mask.any() else float("nan")
 
@@ -215,10 +241,6 @@ def simulate_two_pathways(
     control_percent: float = 100.0,
     n_channels: int = 1,
     sweep_interval_s: float = 10.0,
-    resume_after_s: float = 60.0,
-    baseline_min: float = 20.0,
-    post_min: float = 60.0,
-    n_failures: int = 2,
     **kw: Any,
 ) -> tuple[Recording, dict[str, Any]]:
     """A two-pathway slice session: test and control inputs stimulated on alternate sweeps of one file.
@@ -227,7 +249,9 @@ def simulate_two_pathways(
     control pathway (``control_percent``; 100 = an untetanised, stable input), each every
     ``2 * sweep_interval_s``; both share the induction time and its tag. With ``n_channels=2`` every
     sweep records two field channels: the test pathway's response appears on channel 0 (``field1``),
-    the control's on channel 1 (``field2``); the other channel of a sweep holds only noise.
+    the control's on channel 1 (``field2``); the other channel of a sweep holds only noise. Other keywords
+    (``baseline_min``, ``post_min``, ``resume_after_s``, ``n_failures``, ``fs_hz`` ...) go to
+    :func:`simulate_fepsp_session` for both pathways, with its defaults.
 
     Returns
     -------
@@ -235,11 +259,10 @@ def simulate_two_pathways(
         The recording and ``{'test': truth, 'control': truth}`` as in :func:`simulate_fepsp_session`, each
         with ``ltp_magnitude`` realised over that pathway's own sweep times.
     """
-    period = 2.0 * sweep_interval_s
-    common = dict(baseline_min=baseline_min, post_min=post_min, sweep_interval_s=period, n_failures=n_failures, **kw)
-    test, t_truth = simulate_fepsp_session(seed, ltp_percent=test_percent, resume_after_s=resume_after_s, **common)
+    common = dict(sweep_interval_s=2.0 * sweep_interval_s, **kw)
+    test, t_truth = simulate_fepsp_session(seed, ltp_percent=test_percent, **common)
     ctrl, c_truth = simulate_fepsp_session(seed + 7919, ltp_percent=control_percent, ptp_percent=control_percent,
-                                           resume_after_s=resume_after_s, **common)
+                                           **common)
     t_ind = t_truth["induction_time_s"]
     t_truth = _retimed(t_truth, np.asarray(test.sweep_start_times_s), t_ind)
     c_truth = _retimed(c_truth, np.asarray(ctrl.sweep_start_times_s) + sweep_interval_s, t_ind)
@@ -337,10 +360,10 @@ def simulate_fepsp_run(
         (least-squares slope of the true per-sweep slopes against intensity, mV/ms per uA), ``io_slope_fv``.
     """
     rng = np.random.default_rng(seed)
-    amp = float(rng.uniform(0.6, 1.5))
-    fv_mv, art_mv, noise = float(rng.uniform(0.2, 0.5)), float(rng.uniform(3.0, 8.0)), float(rng.uniform(0.01, 0.025))
-    ppr = float(rng.uniform(1.3, 1.6))
-    noise = noise if noise_mv is None else float(noise_mv)
+    cell = _draw_slice(rng, None)
+    if noise_mv is not None:
+        cell = dataclasses.replace(cell, noise_mv=float(noise_mv))
+    amp, fv_mv, ppr = cell.amp, cell.fv_mv, cell.ppr
     io = intensities_uA is not None
     level = np.asarray(intensities_uA, dtype=float) if io else np.full(n_sweeps, reference_uA)
     n_sw = level.size
@@ -349,16 +372,8 @@ def simulate_fepsp_run(
     gain = np.clip((level - threshold_uA) / (reference_uA - threshold_uA), 0.0, None)
     gain = gain * (1.0 + drift_percent / 100.0 * frac) * (1.0 + 0.03 * rng.standard_normal(n_sw))
     fv = fv_mv * level / reference_uA
-    n = int(round(sweep_ms * fs_hz / 1e3))
-    t_ms = np.arange(n) / fs_hz * 1e3
-    shape, shape2 = fepsp_shape(t_ms - stim_ms), fepsp_shape(t_ms - stim_ms - 50.0)
-    sweeps = []
-    for g, f in zip(gain, fv):
-        v = _sweep(t_ms - stim_ms, shape, g, f, art_mv, amp)
-        if paired:
-            v += _sweep(t_ms - stim_ms - 50.0, shape2, g * ppr, f, art_mv, amp)
-        w = uniform_filter1d(rng.standard_normal(n), 3)
-        sweeps.append(v + noise * w / w.std() + rng.normal(0.0, 0.1))
+    t_ms = np.arange(int(round(sweep_ms * fs_hz / 1e3))) / fs_hz * 1e3
+    sweeps = _render(rng, cell, t_ms, stim_ms, gain, fv, paired)
     slope = gain * _unit_slope(amp)
     rec = recording_from_arrays(sweeps, fs_hz, ["mV"], "field", channel_names=["field"], sweep_start_times_s=times,
                                 name=name, metadata={"simulated": "fepsp_run", "seed": seed})

@@ -197,6 +197,29 @@ def _session_attrs(fh: h5py.File, start: _dt.datetime, file_guid: uuid.UUID, mea
     data.attrs["ProgramVersion"] = _fixed(__version__)
 
 
+def _layout_positions(labels: Sequence[str]) -> list[tuple[float, float]] | None:
+    """Electrode positions (µm) from :func:`mcs60_layout` when every label is in it, else None."""
+    known = {lab: (x, y) for lab, x, y in mcs60_layout()}
+    return [known[lab] for lab in labels] if set(labels) <= set(known) else None
+
+
+def _analog_stream(recording: h5py.Group, data: DataSource, n_channels: int, info: np.ndarray, scale: float,
+                   adzero: int, guid: uuid.UUID) -> int:
+    """AnalogStream/Stream_0: attributes, ChannelData (counts) and InfoChannel; returns the sample count."""
+    stream = recording.create_group("AnalogStream").create_group("Stream_0")
+    _stream_attrs(stream, "Electrode", "Electrode Raw Data", "Analog", guid)
+    n = _write_channel_data(stream, _chunks(data, n_channels), n_channels, scale, adzero)
+    stream.create_dataset("InfoChannel", data=info).attrs["InfoVersion"] = np.int32(1)
+    return n
+
+
+def _recording_attrs(recording: h5py.Group, duration_us: int, label: str) -> None:
+    """Data/Recording_0 attributes: duration (µs), label; no comment, ID 0, time stamp 0."""
+    for key, value in (("Comment", _fixed("")), ("Duration", np.int64(duration_us)), ("Label", _fixed(label)),
+                       ("RecordingID", np.int32(0)), ("RecordingType", _fixed("")), ("TimeStamp", np.int64(0))):
+        recording.attrs[key] = value
+
+
 def _check_arguments(data: DataSource, labels: Sequence[str], positions: Sequence | None,
                      conversion_factor: int | None, adzero: int) -> int:
     """Validate shapes and factors; return the channel count."""
@@ -270,7 +293,7 @@ def write_mcs_h5(
     Returns
     -------
     Path
-        The written file.
+        ``path``, now an HDF5 file in the MCS raw-data layout (Data/Recording_0).
 
     Raises
     ------
@@ -280,27 +303,19 @@ def write_mcs_h5(
     labels = [str(x) for x in electrode_labels]
     n_channels = _check_arguments(data, labels, positions_um, conversion_factor, adzero)
     tick = _tick_us(sampling_rate_hz)
-    if conversion_factor is None:
-        conversion_factor = _auto_conversion_factor(data, exponent)
-    factor = int(conversion_factor)
+    factor = int(_auto_conversion_factor(data, exponent) if conversion_factor is None else conversion_factor)
     if positions_um is None:
-        known = {lab: (x, y) for lab, x, y in mcs60_layout()}
-        positions_um = [known[lab] for lab in labels] if set(labels) <= set(known) else None
+        positions_um = _layout_positions(labels)
     guids = [uuid.uuid5(uuid.NAMESPACE_URL, f"ephystool:{label}:{Path(path).name}:{i}") for i in range(3)]
     path = Path(path)
     with h5py.File(path, "w") as fh:
         _session_attrs(fh, start_datetime or _dt.datetime(2000, 1, 1), guids[0], mea_name, mea_layout)
         recording = fh["Data"].create_group("Recording_0")
-        stream = recording.create_group("AnalogStream").create_group("Stream_0")
-        _stream_attrs(stream, "Electrode", "Electrode Raw Data", "Analog", guids[1])
-        n = _write_channel_data(stream, _chunks(data, n_channels), n_channels, factor * 10.0**exponent, adzero)
-        info = _info_channel(labels, units, exponent, adzero, tick, factor)
-        stream.create_dataset("InfoChannel", data=info).attrs["InfoVersion"] = np.int32(1)
+        n = _analog_stream(recording, data, n_channels, _info_channel(labels, units, exponent, adzero, tick, factor),
+                           factor * 10.0**exponent, adzero, guids[1])
         if spike_timestamps is not None:
             _write_timestamps(recording, _spike_trains(spike_timestamps, labels), labels, tick, guids[2], guids[1])
-        for key, value in (("Comment", _fixed("")), ("Duration", np.int64(n * tick)), ("Label", _fixed(label)),
-                           ("RecordingID", np.int32(0)), ("RecordingType", _fixed("")), ("TimeStamp", np.int64(0))):
-            recording.attrs[key] = value
+        _recording_attrs(recording, n * tick, label)
         if positions_um is not None:
             fh.attrs["ephystool_positions_um"] = np.asarray(positions_um, dtype=np.float64)
     return path

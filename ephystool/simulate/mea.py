@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from ephystool.io.recording import Electrode
+from ephystool.core.recording import Electrode
 
 __all__ = ["MEATruth", "ArrayMEASource", "simulate_mea", "spike_waveform", "write_mea_h5", "mcs60_electrodes",
            "mea_recording"]
@@ -229,7 +229,7 @@ def mea_recording(data: np.ndarray, truth: MEATruth, electrodes: Sequence[Electr
     """An in-memory MEA :class:`~ephystool.io.recording.Recording` over simulated counts (no file)."""
     import neo
 
-    from ephystool.io.recording import ChannelInfo, Recording
+    from ephystool.core.recording import ChannelInfo, Recording
 
     elecs = tuple(electrodes) if electrodes is not None else tuple(Electrode(lab) for lab in truth.labels)
     src = ArrayMEASource(data, truth.sampling_rate_hz, elecs, gain_uv=truth.gain_uv)

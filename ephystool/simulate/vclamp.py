@@ -234,8 +234,8 @@ def _epsc_truth(
 
 
 def _to_recording(arr: dict[str, Any], name: str, kind: str = "voltage_clamp") -> Any:
+    from ephystool.core.recording import EpochInfo
     from ephystool.io.arrays import recording_from_arrays
-    from ephystool.io.recording import EpochInfo
 
     n = len(arr["sweeps"])
     epochs = None
@@ -357,8 +357,8 @@ def simulate_tonic(
 
     With ``tag_text`` (e.g. ``'+Mg-Asp'``) a comment tag is placed at the wash-in time.
     """
+    from ephystool.core.recording import Tag
     from ephystool.io.arrays import recording_from_arrays
-    from ephystool.io.recording import Tag
 
     arr = simulate_tonic_arrays(seed=seed, rng=rng, **kwargs)
     tags = (Tag(arr["washin_time_s"], tag_text, 0),) if tag_text else ()
