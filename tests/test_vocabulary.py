@@ -23,17 +23,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("simulate/fepsp.py", voc.CONTROL): "the control pathway of a two-pathway LTP session (truth key), not a bath",
     ("compare/_synth.py", voc.CONTROL): "label of a synthetic two-group table for the calibration, not the bath",
     # the pydantic/typing schemas need literal types
-    **{("compare/claims.py", n): _OTHER_BRANCH + " (Literal types of the claims schema)"
-       for n in (*voc.TEST_SALTS, *voc.DESIGNS, voc.CONTROL, voc.MG_MATCHED_CONTROL)},
-    **{("compare/predictions.py", n): _OTHER_BRANCH for n in (*voc.ALL_CONDITIONS, voc.ACUTE_ADDED)},
-    ("compare/engine.py", voc.ACUTE_EQUAL_TOTAL): _OTHER_BRANCH,
-    ("compare/_select.py", voc.MG_MATCHED_CONTROL): _OTHER_BRANCH,
     **{("protocols/_sections.py", n): _OTHER_BRANCH + " (Literal types of the protocol schema)"
        for n in (*voc.CONDITIONS, *voc.DESIGNS, voc.MG_MATCHED_CONTROL)},
-    **{("commands/compare.py", n): _OTHER_BRANCH + " (click choices)" for n in voc.DESIGNS},
-    **{("commands/solutions.py", n): _OTHER_BRANCH + " (click choices)" for n in (*voc.DESIGNS, *voc.TEST_SALTS)},
-    **{("commands/simulate.py", n): _OTHER_BRANCH + " (click choices)" for n in voc.DESIGNS},
-    ("workflow.py", voc.ACUTE_EQUAL_TOTAL): _OTHER_BRANCH,
 }
 
 

@@ -13,9 +13,11 @@ from typing import Any
 
 import click
 
+from ephystool.core import vocabulary as voc
+
 __all__ = ["command", "read_acsf", "validate"]
 
-_DESIGNS = ("acute_equal_total", "acute_added", "chronic_oral")
+_DESIGNS = voc.DESIGNS
 
 
 def read_acsf(path: Path | None) -> Any:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import click
 
+from ephystool.core import vocabulary as voc
+
 
 @click.command(name="simulate")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=str), help="Folder to write.")
 @click.option("--seed", type=int, default=20261125, show_default=True, help="Seed of the whole experiment.")
 @click.option("--size", type=click.Choice(["tiny", "small", "large"]), default="small", show_default=True)
-@click.option("--design", type=click.Choice(["acute_equal_total", "acute_added", "chronic_oral"]),
-              default="acute_equal_total", show_default=True, help="Bath design used for the chemistry.")
+@click.option("--design", type=click.Choice(voc.DESIGNS),
+              default=voc.DEFAULT_DESIGN, show_default=True, help="Bath design used for the chemistry.")
 @click.option("--raw-mea", is_flag=True, help="Also write a raw 60-electrode MCS HDF5 recording.")
 def command(out_dir: str, seed: int, size: str, design: str, raw_mea: bool) -> None:
     """Simulate control, Mg aspartate and Mg citrate recordings (ABF, MEA spike exports, MCS HDF5)

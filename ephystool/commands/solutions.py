@@ -7,19 +7,21 @@ from pathlib import Path
 
 import click
 
+from ephystool.core import vocabulary as voc
+
 __all__ = ["command"]
 
-_SALTS = ("mg_aspartate", "mg_citrate", "mg_hydrogen_citrate", "mgso4", "mgcl2")
-_DESIGNS = ("acute_equal_total", "acute_added", "chronic_oral")
+_SALTS = (*voc.TEST_SALTS, "mg_hydrogen_citrate", "mgso4", "mgcl2")
+_DESIGNS = voc.DESIGNS
 
 
 @click.command(name="solutions")
-@click.option("--salt", type=click.Choice(_SALTS), default="mg_citrate", show_default=True,
+@click.option("--salt", type=click.Choice(_SALTS), default=voc.MG_CITRATE, show_default=True,
               help="Salt family to weigh out (all its hydrates are listed).")
 @click.option("--mg-mM", "mg_mM", type=float, default=1.3, show_default=True,
               help="Mg delivered by the salt, mM (total Mg for acute_equal_total, added Mg for acute_added).")
 @click.option("--volume-L", "volume_L", type=float, default=1.0, show_default=True, help="Final volume, L.")
-@click.option("--design", type=click.Choice(_DESIGNS), default="acute_equal_total", show_default=True,
+@click.option("--design", type=click.Choice(_DESIGNS), default=voc.DEFAULT_DESIGN, show_default=True,
               help="How the salt enters the bath.")
 @click.option("--acsf", "acsf_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="YAML mapping of the background bath (reagent: '1.3 mM', pH: 7.4); standard aCSF if omitted.")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ephystool.compare._resample import present_levels
 from ephystool.compare.claims import Claim
+from ephystool.core import vocabulary as voc
 
 __all__ = ["LEVELS", "PAIR", "Selection", "filter_rows", "first_unit", "is_blank", "select_claim_data"]
 
@@ -204,7 +205,7 @@ def select_claim_data(results: pd.DataFrame, claim: Claim, condition: str, refer
         if name not in found:
             sel.missing = (f"no data: {role} '{name}' was not recorded for analysis '{claim.analysis}', metric "
                            f"'{claim.metric}' (found {found})")
-            if name == "mg_matched_control":
+            if name == voc.MG_MATCHED_CONTROL:
                 sel.missing += "; the acute_added design needs a Mg-matched control"
             return sel
     data = agg[agg["condition"].isin([condition, reference])].reset_index(drop=True)

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ephystool.core import vocabulary as voc
 from ephystool.errors import ProtocolError
 
 __all__ = [
@@ -43,12 +44,12 @@ __all__ = [
     "seed_coverage",
 ]
 
-DesignName = Literal["acute_equal_total", "acute_added", "chronic_oral"]
+DesignName = Literal[voc.DESIGNS]  # type: ignore[valid-type]
 Expected = Literal["increase", "decrease", "no_change", "differs", "exploratory"]
-DESIGN_NAMES: tuple[str, ...] = ("acute_equal_total", "acute_added", "chronic_oral")
+DESIGN_NAMES: tuple[str, ...] = voc.DESIGNS
 EXPECTATIONS: tuple[str, ...] = ("increase", "decrease", "no_change", "differs", "exploratory")
 #: The salt columns of the seed table (plus the vendor's "Supporting Evidence" column).
-SEED_COLUMNS: tuple[str, ...] = ("mg_aspartate", "mg_citrate", "supporting_evidence")
+SEED_COLUMNS: tuple[str, ...] = (*voc.TEST_SALTS, "supporting_evidence")
 PREDICTED_QUANTITIES = ("nmda_ratio", "rectification_index_ratio", "release_factor_ratio", "nmda_synaptic_ratio",
                         "free_mg_ratio", "free_ca_ratio", "free_zn_fraction", "fixed")
 
@@ -149,7 +150,7 @@ class Claim(_Strict):
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=40)
     parameter: str
-    seed_column: Literal["mg_aspartate", "mg_citrate", "supporting_evidence"] | None = None
+    seed_column: Literal[SEED_COLUMNS] | None = None  # type: ignore[valid-type]
     source: Literal["vendor", "mechanism"]
     quote: str | None = None
     statement: str = Field(min_length=3)
@@ -202,7 +203,7 @@ class Claim(_Strict):
         """The reference condition: ``auto`` means the design's reference (Mg-matched control for acute_added)."""
         if self.reference != "auto":
             return self.reference
-        return "mg_matched_control" if design == "acute_added" else "control"
+        return voc.REFERENCE_CONDITION.get(design, voc.CONTROL)
 
 
 class ClaimsFile(_Strict):
@@ -319,7 +320,7 @@ def load_claims(path: str | Path | None = None) -> ClaimsFile:
 
 
 def seed_coverage(claims: ClaimsFile | Iterable[Claim], parameters: Iterable[str] | None = None,
-                  columns: Iterable[str] = ("mg_aspartate", "mg_citrate")) -> list[tuple[str, str]]:
+                  columns: Iterable[str] = voc.TEST_SALTS) -> list[tuple[str, str]]:
     """Seed cells (parameter, salt column) with no claim; empty when every cell is covered.
 
     Parameters

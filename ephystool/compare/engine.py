@@ -36,6 +36,7 @@ from ephystool.compare.predictions import free_ions_frame, predict
 from ephystool.compare.record import Verdict, json_ready, simple_verdict
 from ephystool.compare.trend import trend_claim
 from ephystool.compare.verdicts import claim_log, run_claim_test
+from ephystool.core import vocabulary as voc
 from ephystool.errors import AnalysisError, EphysError, ProtocolError
 
 __all__ = ["LEVELS", "CompareResult", "Selection", "compare", "resolve_claims", "select_claim_data"]
@@ -111,7 +112,7 @@ def _summary_block(sel: Selection, claim: Claim, log: bool, ions: pd.DataFrame) 
 
 
 def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim] | None = None,
-            design: str = "acute_equal_total", *, seed: int = 0, mg_mM: float = 1.3, acsf: Any = None,
+            design: str = voc.DEFAULT_DESIGN, *, seed: int = 0, mg_mM: float = 1.3, acsf: Any = None,
             salt_forms: dict[str, str] | None = None, n_boot: int = 2000, alpha: float = 0.05) -> CompareResult:
     """Compare conditions and give a verdict for every claim (data only: nothing is written).
 

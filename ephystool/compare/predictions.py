@@ -24,6 +24,7 @@ from typing import Any
 
 from ephystool.chemistry import CONDITIONS, condition_bath, mg_block_fraction, rectification_index
 from ephystool.compare.claims import PredictionSpec
+from ephystool.core import vocabulary as voc
 
 __all__ = ["CONTEXT_ONLY", "Ions", "Prediction", "condition_ions", "free_ions_frame", "predict", "release_factor"]
 
@@ -113,8 +114,8 @@ def free_ions_frame(design: str, conditions: tuple[str, ...] | list[str] | None 
     """Table of free ions per condition (one row each) for the report and ``summary.csv``."""
     import pandas as pd
 
-    conds = conditions or ["control", "mg_aspartate", "mg_citrate"] + (
-        ["mg_matched_control"] if design == "acute_added" else [])
+    conds = conditions or list(voc.CONDITIONS) + (
+        [voc.MG_MATCHED_CONTROL] if design == voc.ACUTE_ADDED else [])
     rows = [asdict(i) | {"design": design} for c in conds
             if (i := condition_ions(c, design, mg_mM, acsf, salt_forms)) is not None]
     return pd.DataFrame(rows)

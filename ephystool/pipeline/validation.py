@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ephystool.core import vocabulary as voc
 from ephystool.errors import AnalysisError
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["CompareRun", "ValidateRun", "compare", "read_results", "run_compare", "run_validate"]
 
 #: The design when neither the caller nor the manifest declares one.
-DEFAULT_DESIGN = "acute_equal_total"
+DEFAULT_DESIGN = voc.DEFAULT_DESIGN
 
 
 def read_results(results_dir: Path) -> pd.DataFrame:
