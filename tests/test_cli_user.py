@@ -120,6 +120,11 @@ def test_load_takes_the_manifest_holding_and_analyzers_warn_without_it() -> None
     assert res.nmda_ampa_ratio is not None
     with pytest.raises(Exception, match="3 values but the file has 20 sweeps"):
         load(path, holding_mV=[-70, 40, -70])
+    from ephystool.errors import UnitsError
+
+    for bad in ("abc", "-70;forty", [-70, None]):  # typed, one line (the CLI's exit 2), never a bare ValueError
+        with pytest.raises(UnitsError, match="is not a holding potential in mV"):
+            load(path, holding_mV=bad)
 
 
 def test_installed_demo_generates_then_reuses_its_sample_experiment(tmp_path: Path) -> None:

@@ -20,16 +20,28 @@ class HoldingWarning(UserWarning):
 
 
 def parse_holding(value: Any) -> tuple[float, ...]:
-    """``-70``, ``"-70;40"``, ``[-70, 40]`` or a Quantity array -> holding potentials in mV."""
+    """``-70``, ``"-70;40"``, ``[-70, 40]`` or a Quantity array -> holding potentials in mV.
+
+    Raises
+    ------
+    UnitsError
+        A value that is not a number (``"abc"``) or a quantity that is not a voltage.
+    """
+    from ephystool.errors import UnitsError
+
     if value is None or value == "":
         return ()
-    if hasattr(value, "rescale"):
-        return tuple(float(v) for v in np.atleast_1d(value.rescale("mV").magnitude))
-    if isinstance(value, str):
-        return tuple(float(v) for v in value.replace(",", ";").split(";") if v.strip())
-    if isinstance(value, int | float):
-        return (float(value),)
-    return tuple(float(v) for v in value)
+    try:
+        if hasattr(value, "rescale"):
+            return tuple(float(v) for v in np.atleast_1d(value.rescale("mV").magnitude))
+        if isinstance(value, str):
+            return tuple(float(v) for v in value.replace(",", ";").split(";") if v.strip())
+        if isinstance(value, int | float):
+            return (float(value),)
+        return tuple(float(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise UnitsError(f"holding_mV {value!r} is not a holding potential in mV: give numbers such as -70 "
+                         "or '-70;40' (one per sweep)") from exc
 
 
 def holding_values(hold: Sequence[float], n_sweeps: int, path: Any) -> list[float]:
