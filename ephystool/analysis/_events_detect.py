@@ -33,12 +33,13 @@ def biexp_template(rate_hz: float, tau_rise_ms: float, tau_decay_ms: float, pre_
     is measured by hand; without it the offset and the scale trade off against each other and the
     scale is several times noisier (and 1/f noise leaks in).
     """
-    from ephystool.simulate.events import event_waveform
-
-    tp = tau_rise_ms * np.log((tau_rise_ms + tau_decay_ms) / tau_rise_ms)
+    tp = tau_rise_ms * np.log((tau_rise_ms + tau_decay_ms) / tau_rise_ms)  # time of the peak
     n = max(int(np.ceil((tp + length_decays * tau_decay_ms) * 1e-3 * rate_hz)), 4)
     pre = int(round(pre_ms * 1e-3 * rate_hz))
-    return np.concatenate([np.zeros(pre), event_waveform(np.arange(n) / rate_hz * 1e3, tau_rise_ms, tau_decay_ms)])
+    t = np.arange(n) / rate_hz * 1e3
+    w = (1.0 - np.exp(-t / tau_rise_ms)) * np.exp(-t / tau_decay_ms)
+    peak = (1.0 - np.exp(-tp / tau_rise_ms)) * np.exp(-tp / tau_decay_ms)
+    return np.concatenate([np.zeros(pre), w / peak])
 
 
 def robust_sd(x: np.ndarray, max_samples: int = 500_000) -> float:

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import quantities as pq
 
-from ephystool.analysis import _signal as sig
-from ephystool.errors import ProtocolError
+from ephystool.analysis import params as _p
+from ephystool.analysis.params import param
 
 __all__ = ["EventsParams"]
 
-_CHOICES = {"method": ("template", "deconvolution"), "polarity": ("negative", "positive"),
-            "decay_fit": ("average", "event")}
-_DURATIONS = {"template_rise": "0.5 ms", "template_decay": "4 ms", "template_baseline": "4 ms",
-              "min_interval": "1 ms", "local_baseline": "2 ms", "peak_smoothing": "1 ms",
-              "artifact_blank": "5 ms", "mask_settle": "100 ms"}
-_NUMBERS = {"threshold": 4.0, "min_amplitude_sd": 2.0}
-
-
-def _ms(d: str) -> pq.Quantity:
-    return float(d.split()[0]) * pq.ms
+def _ms(value: float, description: str, sign: str = "nonneg") -> Any:
+    return param(lambda: value * pq.ms, kind="quantity", unit="ms", sign=sign, factory=True, description=description)
 
 
 @dataclass(frozen=True)
@@ -64,23 +56,32 @@ class EventsParams:
         Left out after every command step (test pulse) edge (ms).
     """
 
-    method: str = "template"
-    polarity: str = "negative"
-    template_rise: pq.Quantity = field(default_factory=lambda: 0.5 * pq.ms)
-    template_decay: pq.Quantity = field(default_factory=lambda: 4.0 * pq.ms)
-    template_baseline: pq.Quantity = field(default_factory=lambda: 4.0 * pq.ms)
-    threshold: float = 4.0
-    min_amplitude: pq.Quantity = field(default_factory=lambda: 0.0 * pq.pA)
-    min_amplitude_sd: float = 2.0
-    min_interval: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
-    local_baseline: pq.Quantity = field(default_factory=lambda: 2.0 * pq.ms)
-    peak_smoothing: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
-    deconvolution_band: pq.Quantity = field(default_factory=lambda: np.array([1.0, 300.0]) * pq.Hz)
-    decay_fit: str = "average"
-    analysis_window: pq.Quantity | None = None
-    exclude_windows: tuple[tuple[float, float], ...] = ()
-    artifact_blank: pq.Quantity = field(default_factory=lambda: 5.0 * pq.ms)
-    mask_settle: pq.Quantity = field(default_factory=lambda: 100.0 * pq.ms)
+    method: str = param("template", kind="choice", choices=("template", "deconvolution"),
+                        description="template: Clements-Bekkers optimal scaling; deconvolution: Pernia-Andrade 2012")
+    polarity: str = param("negative", kind="choice", choices=("negative", "positive"),
+                          description="event direction (negative: inward)")
+    template_rise: pq.Quantity = _ms(0.5, "template rise time constant", sign="pos")
+    template_decay: pq.Quantity = _ms(4.0, "template decay time constant", sign="pos")
+    template_baseline: pq.Quantity = _ms(4.0, "baseline before the onset in the template")
+    threshold: float = param(4.0, kind="number", gt=0.0,
+                             description="detection threshold in noise SDs of the detection trace")
+    min_amplitude: pq.Quantity = param(lambda: 0.0 * pq.pA, kind="quantity", unit=("pA", "mV"), sign="nonneg",
+                                       factory=True, description="smallest counted amplitude (pA, or mV in current clamp)")
+    min_amplitude_sd: float = param(2.0, kind="number", ge=0.0,
+                                    description="smallest counted amplitude in trace-noise SDs (0: off)")
+    min_interval: pq.Quantity = _ms(1.0, "onsets closer than this are one event")
+    local_baseline: pq.Quantity = _ms(2.0, "baseline window before each onset", sign="pos")
+    peak_smoothing: pq.Quantity = _ms(1.0, "boxcar width for the peak")
+    deconvolution_band: pq.Quantity = param(lambda: np.array([1.0, 300.0]) * pq.Hz, kind="window", unit="Hz",
+                                            sign="pos", factory=True, description="band of the deconvolved trace")
+    decay_fit: str = param("average", kind="choice", choices=("average", "event"),
+                           description="event_decay_tau from the average event or the median of per-event fits")
+    analysis_window: pq.Quantity | None = param(None, kind="window", unit="s",
+                                                description="analysed part of each sweep, from the sweep start")
+    exclude_windows: tuple[tuple[float, float], ...] = param(
+        (), kind="windows", unit="s", form="floats", description="left out, from the recording start (drug wash)")
+    artifact_blank: pq.Quantity = _ms(5.0, "left out after each recorded stimulus")
+    mask_settle: pq.Quantity = _ms(100.0, "left out after each command-step edge")
 
     def ms(self, name: str) -> float:
         """A duration setting in ms."""
@@ -95,34 +96,4 @@ class EventsParams:
         ProtocolError
             A value of the wrong kind or unit (the message names the key).
         """
-        p = dict(analysis_params or {})
-        kw: dict[str, Any] = {}
-        for key, options in _CHOICES.items():
-            v = p.get(key, options[0])
-            if v not in options:
-                raise ProtocolError(f"expected one of {', '.join(options)}, got {v!r}", field=f"analysis_params.{key}")
-            kw[key] = v
-        for key, d in _DURATIONS.items():
-            kw[key] = sig.param_quantity(p, key, d, "ms")
-            if kw[key] is None or float(kw[key].magnitude) < 0:
-                raise ProtocolError(f"expected a non-negative duration such as '{d}'", field=f"analysis_params.{key}")
-        for key in ("template_rise", "template_decay"):
-            if float(kw[key].magnitude) <= 0:
-                raise ProtocolError("expected a positive duration", field=f"analysis_params.{key}")
-        for key, d in _NUMBERS.items():
-            v = p.get(key, d)
-            if not isinstance(v, int | float) or isinstance(v, bool) or v < 0 or (key == "threshold" and v <= 0):
-                raise ProtocolError(f"expected a positive number (noise SDs), got {v!r}", field=f"analysis_params.{key}")
-            kw[key] = float(v)
-        amp = p.get("min_amplitude", "0 pA")
-        unit = "mV" if isinstance(amp, str) and amp.strip().endswith("V") else "pA"
-        kw["min_amplitude"] = sig.param_quantity(p, "min_amplitude", "0 pA", unit)
-        kw["deconvolution_band"] = np.array(sig.param_window(p, "deconvolution_band", ["1 Hz", "300 Hz"], "Hz")) * pq.Hz
-        if p.get("analysis_window") is not None:
-            kw["analysis_window"] = np.array(sig.param_window(p, "analysis_window", None, "s")) * pq.s
-        wins = p.get("exclude_windows") or []
-        if not isinstance(wins, list | tuple):
-            raise ProtocolError("expected a list of windows such as [['120 s', '180 s']]",
-                                field="analysis_params.exclude_windows")
-        kw["exclude_windows"] = tuple(sig.param_window({"exclude_windows": w}, "exclude_windows", None, "s") for w in wins)
-        return cls(**kw)
+        return _p.from_protocol(cls, analysis_params, overrides)

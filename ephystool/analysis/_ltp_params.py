@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import quantities as pq
 
+from ephystool.analysis import params as _p
 from ephystool.analysis._fepsp import ResponseWindows
-from ephystool.analysis._signal import param_quantity, param_window
-from ephystool.errors import ProtocolError
+from ephystool.analysis.params import param
+from ephystool.errors import ProtocolError, UnitsError
+from ephystool.units import parse_quantity
 
 __all__ = ["LtpParams", "SLOPE_METHODS", "POLARITIES", "EXPERIMENTS"]
 
@@ -22,6 +22,11 @@ EXPERIMENTS = ("ltp", "ltd", "baseline", "input_output", "train")
 
 _MIN = pq.min
 _MS = pq.ms
+
+
+def _win(lo: float, hi: float, unit: str, description: str) -> Any:
+    return param((lo * pq.Quantity(1.0, unit), hi * pq.Quantity(1.0, unit)), kind="window", unit=unit, form="pair",
+                 template="required", description=description)
 
 
 @dataclass(frozen=True)
@@ -78,30 +83,58 @@ class LtpParams:
         Unit of a field channel the file labels with no or a wrong unit ('mV', 'uV', 'V').
     """
 
-    slope_fraction: tuple[float, float] = (0.1, 0.9)
-    slope_method: str = "fraction"
-    polarity: str = "negative"
-    baseline_window: tuple[pq.Quantity, pq.Quantity] = (-20.0 * _MIN, 0.0 * _MIN)
-    post_window: tuple[pq.Quantity, pq.Quantity] = (50.0 * _MIN, 60.0 * _MIN)
-    stp_window: tuple[pq.Quantity, pq.Quantity] = (0.0 * _MIN, 5.0 * _MIN)
-    drift_limit: float = 0.1
-    outlier_mad: float = 3.0
-    fibre_volley_window: tuple[pq.Quantity, pq.Quantity] = (0.5 * _MS, 2.5 * _MS)
-    fepsp_window: tuple[pq.Quantity, pq.Quantity] = (2.0 * _MS, 15.0 * _MS)
-    artifact_blank: pq.Quantity = field(default_factory=lambda: 0.5 * _MS)
-    ppi: pq.Quantity | None = field(default_factory=lambda: 50.0 * _MS)
-    stim_time: pq.Quantity | None = field(default_factory=lambda: 10.0 * _MS)
-    sweep_interval: pq.Quantity = field(default_factory=lambda: 20.0 * pq.s)
-    induction_time: pq.Quantity | None = None
-    induction_override: pq.Quantity | None = None
-    induction_duration: pq.Quantity = field(default_factory=lambda: 0.0 * _MIN)
-    experiment: str = "ltp"
+    slope_fraction: tuple[float, float] = param(
+        (0.1, 0.9), kind="fractions", ge=0.0, le=1.0, template="required",
+        description="fractions of the rising phase for the slope")
+    slope_method: str = param("fraction", kind="choice", choices=SLOPE_METHODS, template="required",
+                              description="how the initial slope is measured")
+    polarity: str = param(
+        "negative", kind="choice", choices=POLARITIES, description="direction of the fEPSP: negative-going "
+        "(dendritic layer, the usual) or positive-going (cell-body layer, an inverting amplifier)")
+    baseline_window: tuple[pq.Quantity, pq.Quantity] = _win(-20.0, 0.0, "min", "baseline, relative to induction")
+    post_window: tuple[pq.Quantity, pq.Quantity] = _win(50.0, 60.0, "min", "LTP window, relative to induction")
+    stp_window: tuple[pq.Quantity, pq.Quantity] = _win(0.0, 5.0, "min",
+                                                       "short-term potentiation window, relative to induction")
+    drift_limit: float = param(0.1, kind="number", ge=0.0, le=1.0, template="required",
+                               description="largest allowed baseline drift (fraction of the mean)")
+    outlier_mad: float = param(3.0, kind="number", gt=0.0, template="required",
+                               description="sweeps further than this many MADs are excluded")
+    fibre_volley_window: tuple[pq.Quantity, pq.Quantity] = _win(0.5, 2.5, "ms",
+                                                                "fibre volley search, relative to the stimulus")
+    fepsp_window: tuple[pq.Quantity, pq.Quantity] = _win(2.0, 15.0, "ms", "fEPSP search, relative to the stimulus")
+    artifact_blank: pq.Quantity = param(lambda: 0.5 * _MS, kind="quantity", unit="ms", sign="nonneg", factory=True,
+                                        template="required", description="blanked after the stimulus artifact")
+    ppi: pq.Quantity | None = param(lambda: 50.0 * _MS, kind="quantity", unit="ms", sign="pos", factory=True,
+                                    nullable=True, description="paired-pulse interval")
+    stim_time: pq.Quantity | None = param(
+        lambda: 10.0 * _MS, kind="quantity", unit="ms", sign="nonneg", factory=True, nullable=True,
+        template="required", override=("stim_time_ms",), description="first stimulus from the start of each sweep")
+    sweep_interval: pq.Quantity = param(
+        lambda: 20.0 * pq.s, kind="quantity", unit="s", sign="pos", factory=True, template="required",
+        override=("sweep_interval_s",), description="time between sweeps")
+    induction_time: pq.Quantity | None = param(None, kind="quantity", unit="min", sign="nonneg",
+                                               description="from the first sweep; default: detected")
+    induction_override: pq.Quantity | None = param(None, kind="quantity", unit="min", template="internal",
+                                                   override=("induction_time_min",))
+    induction_duration: pq.Quantity = param(
+        lambda: 0.0 * _MIN, kind="quantity", unit="min", sign="nonneg", factory=True,
+        description="length of a long induction (1 Hz LFS: 15 min); windows after it count from its end")
+    experiment: str = param(
+        "ltp", kind="choice", choices=EXPERIMENTS, description="ltp (an induction, windows relative to it), ltd "
+        "(likewise), baseline (stability run, no induction), input_output (stimulus intensities vary), train "
+        "(several stimuli per sweep)")
+    stim_intensities: tuple[str, ...] | None = param(
+        None, kind="texts",
+        description="input-output: one stimulus intensity per sweep, or per equal block of sweeps ('50 uA')")
     intensities: tuple[float, ...] = ()
     intensity_unit: str = "uA"
     intensity_source: str = ""
-    train_pulses: int | None = None
-    train_interval: pq.Quantity | None = None
-    signal_unit: str | None = None
+    train_pulses: int | None = param(None, kind="integer", ge=1, description="stimuli per sweep in a train")
+    train_interval: pq.Quantity | None = param(None, kind="quantity", unit="ms", sign="pos",
+                                               description="interval between the stimuli of a train")
+    signal_unit: str | None = param(
+        None, kind="choice", choices=("mV", "uV", "V"),
+        description="unit of a field channel the file labels with no or a wrong unit (e.g. pA)")
 
     @classmethod
     def from_protocol(cls, analysis_params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> LtpParams:
@@ -113,71 +146,22 @@ class LtpParams:
             Raw template values (``"50 ms"``, lists of them, numbers); missing keys take the defaults.
         overrides : Mapping, optional
             Manifest columns ``stim_time_ms``, ``sweep_interval_s``, ``induction_time_min`` (floats;
-            None/NaN ignored).
+            None/NaN ignored) and ``stim_intensity_uA`` (one per sweep or block; wins over the template's
+            ``stim_intensities``).
 
         Raises
         ------
         ProtocolError
             Naming the key, for a malformed value or an unknown slope method.
         """
-        p = analysis_params
-        d = cls()
-        frac = p.get("slope_fraction", list(d.slope_fraction))
-        if not isinstance(frac, list | tuple) or len(frac) != 2 or not all(isinstance(x, int | float) for x in frac) \
-                or not 0.0 <= frac[0] < frac[1] <= 1.0:
-            raise ProtocolError(f"expected two fractions 0 <= lo < hi <= 1 such as [0.1, 0.9], got {frac!r}",
-                                field="analysis_params.slope_fraction")
-        method = str(p.get("slope_method", d.slope_method))
-        if method not in SLOPE_METHODS:
-            hint = difflib.get_close_matches(method, SLOPE_METHODS, n=1)
-            raise ProtocolError(f"unknown slope method '{method}' (expected one of {', '.join(SLOPE_METHODS)})"
-                                + (f"; did you mean '{hint[0]}'?" if hint else ""), field="analysis_params.slope_method")
-        polarity = str(p.get("polarity", d.polarity))
-        if polarity not in POLARITIES:
-            raise ProtocolError(f"unknown polarity '{polarity}' (expected negative or positive)",
-                                field="analysis_params.polarity")
-        kw: dict[str, Any] = {"slope_fraction": (float(frac[0]), float(frac[1])), "slope_method": method,
-                              "polarity": polarity}
-        for key, unit, default in (("baseline_window", "min", ["-20 min", "0 min"]),
-                                   ("post_window", "min", ["50 min", "60 min"]),
-                                   ("stp_window", "min", ["0 min", "5 min"]),
-                                   ("fibre_volley_window", "ms", ["0.5 ms", "2.5 ms"]),
-                                   ("fepsp_window", "ms", ["2 ms", "15 ms"])):
-            lo, hi = param_window(p, key, default, unit)
-            kw[key] = (lo * pq.Quantity(1.0, unit), hi * pq.Quantity(1.0, unit))
-        for key in ("drift_limit", "outlier_mad"):
-            value = p.get(key, getattr(d, key))
-            if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
-                raise ProtocolError(f"expected a positive number, got {value!r}", field=f"analysis_params.{key}")
-            kw[key] = float(value)
-        kw["artifact_blank"] = param_quantity(p, "artifact_blank", "0.5 ms", "ms")
-        if kw["artifact_blank"] is None:
-            kw["artifact_blank"] = 0.0 * _MS
-        kw["ppi"] = param_quantity(p, "ppi", "50 ms", "ms")
-        kw["stim_time"] = param_quantity(p, "stim_time", "10 ms", "ms")
-        kw["sweep_interval"] = param_quantity(p, "sweep_interval", "20 s", "s") or 20.0 * pq.s
-        kw["induction_time"] = param_quantity(p, "induction_time", None, "min")
-        kw["induction_duration"] = param_quantity(p, "induction_duration", "0 min", "min") or 0.0 * _MIN
-        if kw["induction_duration"] < 0:
-            raise ProtocolError("the induction duration cannot be negative", field="analysis_params.induction_duration")
-        for key, name, unit in (("stim_time_ms", "stim_time", _MS), ("sweep_interval_s", "sweep_interval", pq.s),
-                                 ("induction_time_min", "induction_override", _MIN)):
-            value = (overrides or {}).get(key)
-            if isinstance(value, str):
-                try:
-                    value = float(value) if value.strip() else None
-                except ValueError as exc:
-                    raise ProtocolError(f"expected a number, got {value!r}", field=key) from exc
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) \
-                    or (key != "induction_time_min" and value <= 0):
-                raise ProtocolError(f"expected a finite number, got {value!r}", field=key)
-            kw[name] = float(value) * unit
-        kw.update(_run_design(p, overrides or {}))
-        if not kw["sweep_interval"] > 0:
-            raise ProtocolError("the sweep interval must be positive", field="analysis_params.sweep_interval")
-        return cls(**kw)
+        params = _p.from_protocol(cls, analysis_params, overrides)
+        manifest = (overrides or {}).get("stim_intensity_uA")
+        if manifest:
+            return replace(params, intensities=tuple(float(x) for x in manifest), intensity_unit="uA",
+                           intensity_source="manifest")
+        if params.stim_intensities:
+            return replace(params, **_intensities(list(params.stim_intensities)))
+        return params
 
     def windows_min(self) -> dict[str, tuple[float, float]]:
         """Baseline, STP and post windows as floats in minutes."""
@@ -197,46 +181,13 @@ class LtpParams:
         )
 
 
-def _run_design(p: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """``experiment``, stimulus intensities (manifest ``stim_intensity_uA`` wins over the protocol's
-    ``stim_intensities``), train and signal-unit settings."""
-    kw: dict[str, Any] = {}
-    experiment = str(p.get("experiment", "ltp"))
-    if experiment not in EXPERIMENTS:
-        hint = difflib.get_close_matches(experiment, EXPERIMENTS, n=1)
-        raise ProtocolError(f"unknown experiment '{experiment}' (expected one of {', '.join(EXPERIMENTS)})"
-                            + (f"; did you mean '{hint[0]}'?" if hint else ""), field="analysis_params.experiment")
-    kw["experiment"] = experiment
-    manifest = overrides.get("stim_intensity_uA")
-    listed = p.get("stim_intensities")
-    if manifest:
-        kw.update(intensities=tuple(float(x) for x in manifest), intensity_unit="uA", intensity_source="manifest")
-    elif listed:
-        if not isinstance(listed, list | tuple):
-            raise ProtocolError(f"expected a list such as ['20 uA', '40 uA'], got {listed!r}",
-                                field="analysis_params.stim_intensities")
-        kw.update(_intensities(listed))
-    pulses = p.get("train_pulses")
-    if pulses is not None:
-        if not isinstance(pulses, int) or isinstance(pulses, bool) or pulses < 1:
-            raise ProtocolError(f"expected a positive whole number, got {pulses!r}", field="analysis_params.train_pulses")
-        kw["train_pulses"] = pulses
-    kw["train_interval"] = param_quantity(p, "train_interval", None, "ms")
-    unit = p.get("signal_unit")
-    if unit is not None:
-        if unit not in ("mV", "uV", "V"):
-            raise ProtocolError(f"expected mV, uV or V, got {unit!r}", field="analysis_params.signal_unit")
-        kw["signal_unit"] = str(unit)
-    return kw
-
-
 def _intensities(listed: list[Any]) -> dict[str, Any]:
     """Protocol intensities: all currents (uA) or all voltages (V)."""
     field_name = "analysis_params.stim_intensities"
     for unit in ("uA", "V"):
         try:
-            values = tuple(float(param_quantity({"x": v}, "x", None, unit).magnitude) for v in listed)
-        except ProtocolError:
+            values = tuple(float(parse_quantity(v, unit, name="stim_intensities").magnitude) for v in listed)
+        except UnitsError:
             continue
         return {"intensities": values, "intensity_unit": unit, "intensity_source": "protocol"}
     raise ProtocolError(f"expected currents ('50 uA') or voltages ('5 V') of one kind, got {listed!r}", field=field_name)

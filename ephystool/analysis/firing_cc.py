@@ -38,89 +38,63 @@ import numpy as np
 import quantities as pq
 
 from ephystool.analysis import _ap
+from ephystool.analysis import params as _p
 from ephystool.analysis._cc_stim import SweepStim, infer_stimuli
-from ephystool.errors import AnalysisError, ProtocolError, UnitsError
-from ephystool.units import parse_quantity, to_float
+from ephystool.analysis.params import param
+from ephystool.errors import AnalysisError
+from ephystool.units import to_float
 
 __all__ = ["NAME", "FiringCCParams", "SweepFiring", "FiringCCResult", "analyze"]
 
 NAME = "firing_cc"
 
-_DEFAULTS: dict[str, tuple[str | None, str]] = {
-    "dvdt_threshold": ("20 mV/ms", "mV/ms"),
-    "dvdt_sustain": ("0.1 ms", "ms"),
-    "min_peak": (None, "mV"),
-    "min_ap_amplitude": ("20 mV", "mV"),
-    "min_ap_width": ("0.15 ms", "ms"),
-    "max_repolarisation": ("150 ms", "ms"),
-    "refractory": ("2 ms", "ms"),
-    "onset_skip": ("1 ms", "ms"),
-    "smooth": (None, "Hz"),
-    "feature_lowpass": ("5 kHz", "Hz"),
-    "step_first": (None, "pA"),
-    "step_increment": (None, "pA"),
-}
-
-
-def _q(raw: Any, unit: str, key: str) -> pq.Quantity:
-    try:
-        return parse_quantity(raw, unit, name=key)
-    except UnitsError as exc:
-        raise ProtocolError(str(exc), field=f"analysis_params.{key}") from exc
+def _q(default: float | None, unit: str, description: str, sign: str = "nonneg", required: bool = False,
+       **spec: Any) -> Any:
+    value = None if default is None else (lambda: default * pq.Quantity(1.0, unit))
+    return param(value, kind="quantity", unit=unit, sign=sign, factory=default is not None, description=description,
+                 template="required" if required else "optional", **spec)
 
 
 @dataclass(frozen=True)
 class FiringCCParams:
     """Parameters of the current-clamp firing analysis (see the module docstring)."""
 
-    dvdt_threshold: pq.Quantity = field(default_factory=lambda: 20.0 * pq.mV / pq.ms)
-    dvdt_sustain: pq.Quantity = field(default_factory=lambda: 0.1 * pq.ms)
-    min_peak: pq.Quantity | None = None
-    min_ap_amplitude: pq.Quantity = field(default_factory=lambda: 20.0 * pq.mV)
-    min_ap_width: pq.Quantity = field(default_factory=lambda: 0.15 * pq.ms)
-    max_repolarisation: pq.Quantity = field(default_factory=lambda: 150.0 * pq.ms)
-    refractory: pq.Quantity = field(default_factory=lambda: 2.0 * pq.ms)
-    onset_skip: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
-    smooth: pq.Quantity | None = None
-    feature_lowpass: pq.Quantity | None = field(default_factory=lambda: 5000.0 * pq.Hz)
-    step_window: tuple[pq.Quantity, pq.Quantity] | None = None
-    step_currents: tuple[pq.Quantity, ...] | None = None
-    step_first: pq.Quantity | None = None
-    step_increment: pq.Quantity | None = None
+    dvdt_threshold: pq.Quantity = _q(20.0, "mV/ms", "dV/dt that marks an action potential onset", sign="pos",
+                                     required=True)
+    dvdt_sustain: pq.Quantity = _q(0.1, "ms", "dV/dt above threshold at least this long (and 3 samples)")
+    min_peak: pq.Quantity | None = _q(None, "mV", "optional absolute peak level (off: low-overshoot APs count)",
+                                      sign="any")
+    min_ap_amplitude: pq.Quantity = _q(20.0, "mV", "min threshold-to-peak amplitude", required=True)
+    min_ap_width: pq.Quantity = _q(0.15, "ms", "min full width at half height (glitches are narrower)")
+    max_repolarisation: pq.Quantity = _q(150.0, "ms", "the AP falls back below half height within this "
+                                                      "(RC charging does not)")
+    refractory: pq.Quantity = _q(2.0, "ms", "min interval between action potentials", required=True)
+    onset_skip: pq.Quantity = _q(1.0, "ms", "ignored after the step onset (capacitive transient)", required=True)
+    smooth: pq.Quantity | None = _q(None, "Hz", "low-pass before dV/dt (default none)", sign="pos")
+    feature_lowpass: pq.Quantity | None = _q(
+        5000.0, "Hz", "low-pass of dV/dt for AP threshold (ignored at or above Nyquist)", sign="pos")
+    step_window: tuple[pq.Quantity, pq.Quantity] | None = param(
+        None, kind="window", unit="s", form="pair", description="current step, from the sweep start; default: epochs")
+    step_currents: tuple[pq.Quantity, ...] | None = param(
+        None, kind="quantities", unit="pA", form="tuple", description="every step current, when irregular")
+    step_first: pq.Quantity | None = _q(None, "pA", "first step current when the file has no epochs", sign="any",
+                                        override=("step_first_pA",), override_wins=False)
+    step_increment: pq.Quantity | None = _q(None, "pA", "step increment when the file has no epochs", sign="any",
+                                            override=("step_increment_pA",), override_wins=False)
 
     @classmethod
     def from_protocol(
         cls, analysis_params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
     ) -> FiringCCParams:
-        """Build from a template's ``analysis_params`` (quantity strings) and manifest overrides.
+        """Build from a template's ``analysis_params`` (quantity strings) and manifest overrides
+        (``step_first_pA``, ``step_increment_pA``: used where the template gives none).
 
         Raises
         ------
         ProtocolError
             A value without a unit, with the wrong unit, or a malformed ``step_window``.
         """
-        ap = dict(analysis_params or {})
-        ov = dict(overrides or {})
-        kw: dict[str, Any] = {}
-        for key, (default, unit) in _DEFAULTS.items():
-            raw = ap.get(key, default)
-            if raw is not None:
-                kw[key] = _q(raw, unit, key)
-        for key in ("step_first", "step_increment"):
-            val = ov.get(f"{key}_pA")
-            if key not in kw and val is not None and np.isfinite(float(val)):
-                kw[key] = float(val) * pq.pA
-        if ap.get("step_window") is not None:
-            win = ap["step_window"]
-            if not isinstance(win, list | tuple) or len(win) != 2:
-                raise ProtocolError("expected [start, end], e.g. ['0.1 s', '0.6 s']", field="analysis_params.step_window")
-            a, b = (_q(w, "s", "step_window") for w in win)
-            if float(b) <= float(a):
-                raise ProtocolError(f"end {b} is not after start {a}", field="analysis_params.step_window")
-            kw["step_window"] = (a, b)
-        if ap.get("step_currents") is not None:
-            kw["step_currents"] = tuple(_q(c, "pA", "step_currents") for c in ap["step_currents"])
-        return cls(**kw)
+        return _p.from_protocol(cls, analysis_params, overrides)
 
     def rules(self) -> _ap.DetectorRules:
         """The detector's shape rules as plain floats (see :class:`ephystool.analysis._ap.DetectorRules`)."""

@@ -27,15 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import quantities as pq
 
+from ephystool.analysis import params as _p
 from ephystool.analysis.bursts import BurstSettings, ElectrodeStats, electrode_stats, well_stats
+from ephystool.analysis.params import Rule, param
 from ephystool.analysis.spikes import POLARITIES, DetectionSettings, detect_spikes
-from ephystool.errors import AnalysisError, ProtocolError, UnitsError
-from ephystool.units import parse_quantity
+from ephystool.errors import AnalysisError
 
 __all__ = ["NAME", "FiringMEAParams", "FiringMEAResult", "analyze", "WELL_METRICS", "WELL_UNITS", "ELECTRODE_UNITS"]
 
@@ -61,61 +62,64 @@ ELECTRODE_UNITS = {"spike_count": "1", "firing_rate": "Hz", "active": "1", "isi_
                    "percent_spikes_in_bursts": "%", "channel_ok": "1"}
 
 
-def _q(params: Mapping[str, Any], key: str, default: str, unit: str) -> pq.Quantity:
-    try:
-        return parse_quantity(params.get(key, default), unit, name=key)
-    except UnitsError as exc:
-        raise ProtocolError(str(exc), field=key) from exc
+def _ms(value: float, description: str, sign: str = "pos", required: bool = True) -> Any:
+    return param(lambda: value * pq.ms, kind="quantity", unit="ms", sign=sign, factory=True, description=description,
+                 template="required" if required else "optional")
 
 
-def _num(params: Mapping[str, Any], key: str, default: float, lo: float = 0.0) -> float:
-    value = params.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= lo:
-        raise ProtocolError(f"expected a number >= {lo:g}, got {value!r}", field=key)
-    return float(value)
-
-
-def _window(params: Mapping[str, Any], key: str) -> tuple[pq.Quantity, pq.Quantity] | None:
-    value = params.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        raise ProtocolError("expected two times relative to dosing, e.g. ['-10 min', '0 min']", field=key)
-    a, b = (_q({key: v}, key, "", "s") for v in value)
-    if not float(b) > float(a):
-        raise ProtocolError(f"window end {b} is not after its start {a}", field=key)
-    return a, b
+def _dosing_window(description: str) -> Any:
+    return param(None, kind="window", unit="s", form="pair", description=description)
 
 
 @dataclass(frozen=True)
 class FiringMEAParams:
-    """Parameters of the MEA firing analysis (template keys in parentheses; defaults documented there)."""
+    """Parameters of the MEA firing analysis (template keys; the defaults are the packaged templates')."""
 
-    band: pq.Quantity = field(default_factory=lambda: np.array([300.0, 3000.0]) * pq.Hz)
-    filter_order: int = 2
-    threshold_sd: float = 5.0
-    polarity: str = "negative"
-    dead_time: pq.Quantity = field(default_factory=lambda: 1.0 * pq.ms)
-    chunk: pq.Quantity = field(default_factory=lambda: 10.0 * pq.s)
-    margin: pq.Quantity = field(default_factory=lambda: 50.0 * pq.ms)
-    artifact_fraction: float = 0.5
-    artifact_window: pq.Quantity = field(default_factory=lambda: 0.2 * pq.ms)
-    phase: str = "zero"
-    stim_blanking: pq.Quantity = field(default_factory=lambda: 2.0 * pq.ms)
-    active_min_spikes_per_min: float = 5.0
-    burst_max_isi_start: pq.Quantity = field(default_factory=lambda: 100.0 * pq.ms)
-    burst_max_isi_end: pq.Quantity = field(default_factory=lambda: 250.0 * pq.ms)
-    burst_min_ibi: pq.Quantity = field(default_factory=lambda: 800.0 * pq.ms)
-    burst_min_spikes: int = 5
-    burst_min_duration: pq.Quantity = field(default_factory=lambda: 50.0 * pq.ms)
-    network_burst_fraction: float = 0.25
-    network_burst_window: pq.Quantity = field(default_factory=lambda: 100.0 * pq.ms)
-    sttc_dt: pq.Quantity = field(default_factory=lambda: 25.0 * pq.ms)
-    electrodes_per_well: int | None = None
+    RULES: ClassVar[tuple[Rule, ...]] = (
+        Rule(("burst_max_isi_start", "burst_max_isi_end"), lambda start, end: not end < start,
+             "burst_max_isi_end", "must not be shorter than burst_max_isi_start"),
+    )
+
+    band: pq.Quantity = param(lambda: np.array([300.0, 3000.0]) * pq.Hz, kind="window", unit="Hz", sign="pos",
+                              factory=True, template="required", description="band-pass for spike detection")
+    filter_order: int = param(2, kind="integer", ge=1, le=8, template="required",
+                              description="Butterworth order (zero-phase)")
+    threshold_sd: float = param(5.0, kind="number", gt=0.0, template="required",
+                                description="threshold in robust SDs (MAD/0.6745) of the noise")
+    polarity: str = param("negative", kind="choice", choices=POLARITIES, template="required",
+                          description="spike polarity")
+    dead_time: pq.Quantity = _ms(1.0, "refractory period between detected spikes", sign="nonneg")
+    chunk: pq.Quantity = param(lambda: 10.0 * pq.s, kind="quantity", unit="s", sign="pos", factory=True,
+                               template="required", description="length of the chunks read from the file")
+    margin: pq.Quantity = _ms(50.0, "filter margin on each side of a chunk", sign="nonneg")
+    artifact_fraction: float = param(0.5, kind="number", ge=0.0, le=1.0, template="required",
+                                     description="events on more than this fraction of electrodes ...")
+    artifact_window: pq.Quantity = _ms(0.2, "... within this window are removed as artifacts", sign="nonneg")
+    phase: str = param("zero", kind="choice", choices=("zero", "causal"), description="filter phase")
+    stim_blanking: pq.Quantity = _ms(2.0, "blanked after each stimulus", sign="nonneg", required=False)
+    active_min_spikes_per_min: float = param(
+        5.0, kind="number", ge=0.0, template="required",
+        description="an electrode is active with at least this many spikes per minute")
+    burst_max_isi_start: pq.Quantity = _ms(100.0, "max ISI to start a burst")
+    burst_max_isi_end: pq.Quantity = _ms(250.0, "max ISI to continue a burst")
+    burst_min_ibi: pq.Quantity = _ms(800.0, "bursts closer than this are merged", sign="nonneg")
+    burst_min_spikes: int = param(5, kind="integer", ge=2, template="required", description="min spikes per burst")
+    burst_min_duration: pq.Quantity = _ms(50.0, "min burst duration", sign="nonneg")
+    network_burst_fraction: float = param(0.25, kind="number", ge=0.0, le=1.0, template="required",
+                                          description="fraction of active electrodes bursting together")
+    network_burst_window: pq.Quantity = _ms(100.0, "coincidence window of a network burst")
+    sttc_dt: pq.Quantity = _ms(25.0, "STTC coincidence window")
+    electrodes_per_well: int | None = param(
+        None, kind="integer", ge=1, description="electrodes of a well (e.g. 16 on a 48-well Axion plate): silent "
+        "electrodes a spike list omits count as 0 Hz in mean_firing_rate")
     dosing_source: str = "protocol"
-    dosing_time: pq.Quantity | None = None
-    baseline_window: tuple[pq.Quantity, pq.Quantity] | None = None
-    treatment_window: tuple[pq.Quantity, pq.Quantity] | None = None
+    dosing_time: pq.Quantity | None = param(
+        None, kind="quantity", unit="s", sign="nonneg", override=("dosing_time_s",), source="dosing_source",
+        description="dosing time from the recording start")
+    baseline_window: tuple[pq.Quantity, pq.Quantity] | None = _dosing_window(
+        "relative to dosing_time; without dosing_time the whole file is analysed")
+    treatment_window: tuple[pq.Quantity, pq.Quantity] | None = _dosing_window(
+        "relative to dosing_time; without dosing_time the whole file is analysed")
 
     @classmethod
     def from_protocol(cls, analysis_params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
@@ -127,43 +131,7 @@ class FiringMEAParams:
         ProtocolError
             A value has the wrong unit, type or range (the message names the key).
         """
-        p, ov = dict(analysis_params), dict(overrides or {})
-        band = p.get("band", ["300 Hz", "3000 Hz"])
-        if not isinstance(band, list | tuple) or len(band) != 2:
-            raise ProtocolError("expected [low, high], e.g. ['300 Hz', '3000 Hz']", field="band")
-        band_q = np.array([float(_q({"band": b}, "band", "", "Hz")) for b in band]) * pq.Hz
-        if not 0 < band_q[0] < band_q[1]:
-            raise ProtocolError(f"expected 0 < low < high, got {band}", field="band")
-        for key, allowed in (("polarity", POLARITIES), ("phase", ("zero", "causal"))):
-            if key in p and p[key] not in allowed:
-                raise ProtocolError(f"'{p[key]}' is not one of {', '.join(allowed)}", field=key)
-        dosing = _q(p, "dosing_time", "0 s", "s") if "dosing_time" in p and p["dosing_time"] is not None else None
-        source = "protocol"
-        if ov.get("dosing_time_s") is not None:
-            source = "manifest"
-            try:
-                dosing = float(ov["dosing_time_s"]) * pq.s
-            except (TypeError, ValueError) as exc:
-                raise ProtocolError(f"not a number: {ov['dosing_time_s']!r}", field="dosing_time_s") from exc
-        return cls(
-            band=band_q, filter_order=int(_num(p, "filter_order", 2, 1)), threshold_sd=_num(p, "threshold_sd", 5.0),
-            polarity=p.get("polarity", "negative"), dead_time=_q(p, "dead_time", "1 ms", "ms"),
-            chunk=_q(p, "chunk", "10 s", "s"), margin=_q(p, "margin", "50 ms", "ms"),
-            artifact_fraction=_num(p, "artifact_fraction", 0.5), artifact_window=_q(p, "artifact_window", "0.2 ms", "ms"),
-            phase=p.get("phase", "zero"), stim_blanking=_q(p, "stim_blanking", "2 ms", "ms"),
-            active_min_spikes_per_min=_num(p, "active_min_spikes_per_min", 5.0),
-            burst_max_isi_start=_q(p, "burst_max_isi_start", "100 ms", "ms"),
-            burst_max_isi_end=_q(p, "burst_max_isi_end", "250 ms", "ms"),
-            burst_min_ibi=_q(p, "burst_min_ibi", "800 ms", "ms"),
-            burst_min_spikes=int(_num(p, "burst_min_spikes", 5, 1)),
-            burst_min_duration=_q(p, "burst_min_duration", "50 ms", "ms"),
-            network_burst_fraction=_num(p, "network_burst_fraction", 0.25),
-            network_burst_window=_q(p, "network_burst_window", "100 ms", "ms"),
-            sttc_dt=_q(p, "sttc_dt", "25 ms", "ms"), dosing_time=dosing,
-            electrodes_per_well=int(_num(p, "electrodes_per_well", 1, 1)) if p.get("electrodes_per_well") else None,
-            dosing_source=source,
-            baseline_window=_window(p, "baseline_window"), treatment_window=_window(p, "treatment_window"),
-        )
+        return _p.from_protocol(cls, analysis_params, overrides)
 
     def detection(self, stim_times_s: tuple[float, ...] = ()) -> DetectionSettings:
         """The spike-detector settings (plain SI numbers)."""

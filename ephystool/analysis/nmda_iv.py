@@ -18,15 +18,16 @@ noiseless curve returns these constants.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import quantities as pq
 
-from ephystool.analysis import _signal as sig
 from ephystool.analysis import nmda
+from ephystool.analysis import params as _p
 from ephystool.analysis._nmda_iv_points import IV_METHODS, iv_points
+from ephystool.analysis.params import param
 from ephystool.errors import AnalysisError, ProtocolError
 
 __all__ = ["NAME", "NmdaIvParams", "NmdaIvResult", "WoodhullFit", "analyze", "fit_woodhull", "iv_from_rows"]
@@ -41,23 +42,36 @@ def _rt_over_zf_mV(temperature_C: float, z: int = 2) -> float:
 
 @dataclass(frozen=True)
 class NmdaIvParams:
-    """Settings: the EPSC windows (:class:`~ephystool.analysis.nmda.NmdaParams`), the bath free Mg2+ and
-    the fit's starting values (``kd0_init`` mM, ``delta_init``, ``erev_init`` mV) and temperature (°C);
-    ``iv_measure`` (``template`` or ``window``) and ``iv_window`` (width) say how each I-V point is measured."""
+    """Settings: the EPSC windows (:class:`~ephystool.analysis.nmda.NmdaParams`, whose template keys an
+    ``nmda_iv`` template also takes), the bath free Mg2+ and the fit's starting values and temperature;
+    ``iv_measure`` and ``iv_window`` say how each I-V point is measured."""
+
+    #: an nmda_iv template also holds every key of this class (the EPSC windows)
+    TEMPLATE_BASE: ClassVar[type] = nmda.NmdaParams
 
     epsc: nmda.NmdaParams
     mg_mM: pq.Quantity
-    kd0_init: pq.Quantity = field(default_factory=lambda: 3.57 * pq.mmol / pq.L)
-    delta_init: float = 0.8
-    erev_init: pq.Quantity = field(default_factory=lambda: 0.0 * pq.mV)
-    temperature_C: float = 22.0
-    iv_measure: str = "template"
-    iv_window: pq.Quantity = field(default_factory=lambda: 10.0 * pq.ms)
+    iv_holding_potentials: pq.Quantity | None = param(
+        None, kind="quantities", unit="mV", min_length=3, template="required", description="holding levels of the I-V")
+    fit_model: str = param("woodhull", kind="choice", choices=("woodhull",), template="required",
+                           description="Mg block model: Woodhull (Jahr-Stevens form)")
+    kd0_init: pq.Quantity = param(lambda: 3.57 * pq.mM, kind="quantity", unit="mM", sign="pos", factory=True,
+                                  template="required", description="initial Kd(0 mV) of the Mg block")
+    delta_init: float = param(0.8, kind="number", gt=0.0, le=1.0, template="required",
+                              description="initial electrical distance")
+    erev_init: pq.Quantity = param(lambda: 0.0 * pq.mV, kind="quantity", unit="mV", factory=True,
+                                   template="required", description="initial reversal potential")
+    temperature_C: float = param(22.0, kind="number", description="bath temperature in degC for delta")
+    iv_measure: str = param("template", kind="choice", choices=IV_METHODS,
+                            description="I-V point: whole-trace template fit or window mean at the common peak latency")
+    iv_window: pq.Quantity = param(lambda: 10.0 * pq.ms, kind="quantity", unit="ms", sign="pos", factory=True,
+                                   description="width of the I-V latency window")
 
     @classmethod
     def from_protocol(cls, analysis_params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> NmdaIvParams:
         """Build from the template (keys of ``nmda`` plus ``iv_holding_potentials``, ``kd0_init``,
         ``delta_init``, ``erev_init``, ``temperature_C``, ``mg_mM``) and manifest overrides (``mg_mM``/``salt_mM``).
+        The EPSC is isolated (``isolated_nmda`` true) unless the template says otherwise.
 
         Raises
         ------
@@ -72,18 +86,7 @@ class NmdaIvParams:
         if epsc.mg_mM is None:
             raise ProtocolError("the Woodhull fit needs the bath's free Mg2+: set mg_mM in the protocol or the "
                                 "manifest (mg_mM or salt_mM column)", field="analysis_params.mg_mM")
-        delta = p.get("delta_init", 0.8)
-        temp = p.get("temperature_C", 22.0)
-        for key, v in (("delta_init", delta), ("temperature_C", temp)):
-            if not isinstance(v, int | float) or isinstance(v, bool):
-                raise ProtocolError(f"expected a number, got {v!r}", field=f"analysis_params.{key}")
-        method = p.get("iv_measure", "template")
-        if method not in IV_METHODS:
-            raise ProtocolError(f"expected one of {', '.join(IV_METHODS)}, got {method!r}", field="analysis_params.iv_measure")
-        return cls(epsc=epsc, mg_mM=epsc.mg_mM, kd0_init=sig.param_quantity(p, "kd0_init", "3.57 mM", "mM"),
-                   delta_init=float(delta), erev_init=sig.param_quantity(p, "erev_init", "0 mV", "mV"),
-                   temperature_C=float(temp), iv_measure=str(method),
-                   iv_window=sig.param_quantity(p, "iv_window", "10 ms", "ms"))
+        return _p.from_protocol(cls, p, overrides, epsc=epsc, mg_mM=epsc.mg_mM)
 
 
 @dataclass(frozen=True)

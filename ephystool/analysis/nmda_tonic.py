@@ -25,16 +25,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import quantities as pq
 
 from ephystool.analysis import _signal as sig
+from ephystool.analysis import params as _p
 from ephystool.analysis._nmda_measure import _w
 from ephystool.analysis.nmda import _check_recording
-from ephystool.errors import AnalysisError, ProtocolError
+from ephystool.analysis.params import param
+from ephystool.errors import AnalysisError
 
 __all__ = ["NAME", "NmdaTonicParams", "NmdaTonicResult", "analyze", "washin_time"]
 
@@ -43,34 +45,36 @@ _TAG = re.compile(r"drug|wash|salt|agonist|aspart|nmda|mg|^\s*\+", re.IGNORECASE
 _SETTLE_S = 0.005
 
 
-def _sec(v: tuple[float, float]) -> pq.Quantity:
-    return np.array(v) * pq.s
-
-
-_WINDOWS = {
-    "baseline_window": ["0 s", "60 s"], "treatment_window": ["180 s", "300 s"],
-    "application_baseline_window": ["0.05 s", "0.45 s"], "application_window": ["0.45 s", "2.6 s"],
-    "steady_state_window": ["2.3 s", "2.5 s"], "application_charge_window": ["0.45 s", "3.5 s"],
-}
+def _win(lo: float, hi: float, description: str, required: bool = False) -> Any:
+    return param(lambda: np.array([lo, hi]) * pq.s, kind="window", unit="s", factory=True, description=description,
+                 template="required" if required else "optional")
 
 
 @dataclass(frozen=True)
 class NmdaTonicParams:
     """Settings (windows in s; see the module docstring for their meaning)."""
 
-    baseline_window: pq.Quantity = field(default_factory=lambda: _sec((0.0, 60.0)))
-    washin_time: pq.Quantity = field(default_factory=lambda: 120.0 * pq.s)
+    baseline_window: pq.Quantity = _win(0.0, 60.0, "baseline holding current, from the recording start", True)
+    washin_time: pq.Quantity = param(
+        lambda: 120.0 * pq.s, kind="quantity", unit="s", sign="nonneg", factory=True, template="required",
+        override=("washin_time_s",), source="washin_source", description="salt wash-in time, from the recording start")
     washin_source: str = "protocol"
-    equilibration: pq.Quantity = field(default_factory=lambda: 180.0 * pq.s)
-    treatment_window: pq.Quantity = field(default_factory=lambda: _sec((180.0, 300.0)))
-    noise_band: pq.Quantity = field(default_factory=lambda: np.array([1.0, 1000.0]) * pq.Hz)
-    mode: str = "auto"
-    application_baseline_window: pq.Quantity = field(default_factory=lambda: _sec((0.05, 0.45)))
-    application_window: pq.Quantity = field(default_factory=lambda: _sec((0.45, 2.6)))
-    steady_state_window: pq.Quantity = field(default_factory=lambda: _sec((2.3, 2.5)))
-    application_charge_window: pq.Quantity = field(default_factory=lambda: _sec((0.45, 3.5)))
-    min_response: pq.Quantity = field(default_factory=lambda: 20.0 * pq.pA)
-    response_snr: float = 10.0
+    equilibration: pq.Quantity = param(
+        lambda: 180.0 * pq.s, kind="quantity", unit="s", sign="nonneg", factory=True, template="required",
+        description="time allowed for the bath to exchange after wash-in")
+    treatment_window: pq.Quantity = _win(180.0, 300.0, "treatment holding current, relative to wash-in", True)
+    noise_band: pq.Quantity = param(
+        lambda: np.array([1.0, 1000.0]) * pq.Hz, kind="window", unit="Hz", sign="pos", factory=True,
+        template="required", description="band of the current-noise (variance) measure")
+    mode: str = param("auto", kind="choice", choices=("auto", "washin", "application"),
+                      description="washin: holding-current time course; application: agonist puffs per sweep")
+    application_baseline_window: pq.Quantity = _win(0.05, 0.45, "application mode, from the sweep start")
+    application_window: pq.Quantity = _win(0.45, 2.6, "application mode: peak search")
+    steady_state_window: pq.Quantity = _win(2.3, 2.5, "application mode: steady state")
+    application_charge_window: pq.Quantity = _win(0.45, 3.5, "application mode: charge")
+    min_response: pq.Quantity = param(lambda: 20.0 * pq.pA, kind="quantity", unit="pA", sign="nonneg", factory=True,
+                                      description="application mode: min peak")
+    response_snr: float = param(10.0, kind="number", gt=0.0, description="application mode: min peak / baseline SD")
 
     @classmethod
     def from_protocol(cls, analysis_params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> NmdaTonicParams:
@@ -81,25 +85,7 @@ class NmdaTonicParams:
         ProtocolError
             On a malformed value (the message names the key).
         """
-        p, o = analysis_params, dict(overrides or {})
-        wins = {k: _sec(sig.param_window(p, k, d, "s")) for k, d in _WINDOWS.items()}
-        washin, source = sig.param_quantity(p, "washin_time", "120 s", "s"), "protocol"
-        w = o.get("washin_time_s")
-        if w is not None and not (isinstance(w, float) and np.isnan(w)):
-            washin, source = float(w) * pq.s, "manifest"
-        mode = p.get("mode", "auto")
-        if mode not in ("auto", "washin", "application"):
-            raise ProtocolError(f"expected auto, washin or application, got {mode!r}", field="analysis_params.mode")
-        snr = p.get("response_snr", 10.0)
-        if not isinstance(snr, int | float) or isinstance(snr, bool) or snr <= 0:
-            raise ProtocolError(f"expected a positive number, got {snr!r}", field="analysis_params.response_snr")
-        return cls(
-            **wins, washin_time=washin, washin_source=source, mode=mode,
-            equilibration=sig.param_quantity(p, "equilibration", "180 s", "s"),
-            noise_band=np.array(sig.param_window(p, "noise_band", ["1 Hz", "1 kHz"], "Hz")) * pq.Hz,
-            min_response=sig.param_quantity(p, "min_response", "20 pA", "pA"), response_snr=float(snr),
-        )
-
+        return _p.from_protocol(cls, analysis_params, overrides)
 
 
 def washin_time(recording: Any, params: NmdaTonicParams) -> tuple[float, str]:

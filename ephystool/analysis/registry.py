@@ -5,9 +5,16 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from ephystool.analysis._events_params import EventsParams
+from ephystool.analysis._ltp_params import LtpParams
+from ephystool.analysis._nmda_params import NmdaParams
+from ephystool.analysis.firing_cc import FiringCCParams
+from ephystool.analysis.firing_mea import FiringMEAParams
+from ephystool.analysis.nmda_iv import NmdaIvParams
+from ephystool.analysis.nmda_tonic import NmdaTonicParams
 from ephystool.errors import ProtocolError
 
-__all__ = ["ANALYZERS", "OUTPUT_ANALYSIS", "get_analyzer", "params_class"]
+__all__ = ["ANALYZERS", "PARAMS", "OUTPUT_ANALYSIS", "get_analyzer", "params_class"]
 
 #: analysis name -> (module, Params class name)
 ANALYZERS: dict[str, tuple[str, str]] = {
@@ -18,6 +25,12 @@ ANALYZERS: dict[str, tuple[str, str]] = {
     "firing_cc": ("ephystool.analysis.firing_cc", "FiringCCParams"),
     "ltp": ("ephystool.analysis.ltp", "LtpParams"),
     "events": ("ephystool.analysis.events", "EventsParams"),
+}
+
+#: analysis name -> its one Params class (defaults, units, bounds; the template schema derives from it)
+PARAMS: dict[str, type] = {
+    "nmda": NmdaParams, "nmda_iv": NmdaIvParams, "nmda_tonic": NmdaTonicParams, "firing_mea": FiringMEAParams,
+    "firing_cc": FiringCCParams, "ltp": LtpParams, "events": EventsParams,
 }
 
 #: The ``analysis`` value written to results.csv: the NMDA family shares one name (ARCHITECTURE.md 3).
