@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from ephystool.analysis._events_params import EventsParams
-from ephystool.analysis._ltp_params import LtpParams
-from ephystool.analysis._nmda_params import NmdaParams
+from ephystool.analysis.events.params import EventsParams
 from ephystool.analysis.firing_cc import FiringCCParams
 from ephystool.analysis.firing_mea import FiringMEAParams
+from ephystool.analysis.ltp.params import LtpParams
+from ephystool.analysis.nmda.params import NmdaParams
 from ephystool.analysis.nmda_iv import NmdaIvParams
 from ephystool.analysis.nmda_tonic import NmdaTonicParams
 from ephystool.errors import ProtocolError

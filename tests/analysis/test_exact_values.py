@@ -55,7 +55,7 @@ def test_mea_defaults_equal_packaged_protocol(name: str) -> None:
 @pytest.mark.parametrize("name", ["ltp_fepsp.yaml", "ltd_fepsp.yaml"])
 def test_ltp_post_window_default_equals_packaged_protocol(name: str) -> None:
     """LTP/LTD post window 50-60 min in the template, the dataclass default and the parser default."""
-    from ephystool.analysis._ltp_params import LtpParams
+    from ephystool.analysis.ltp.params import LtpParams
 
     text = (REPO / "protocols" / name).read_text()
     assert 'post_window: ["50 min", "60 min"]' in text

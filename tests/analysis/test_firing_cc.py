@@ -63,7 +63,7 @@ def test_bridge_jump_at_step_onset_not_counted():
 
 
 def test_onset_skip_excludes_a_step_transient():
-    from ephystool.analysis._ap import detect_aps
+    from ephystool.analysis.firing_cc._ap import detect_aps
 
     fs = 20000.0
     v = np.full(4000, -70.0)

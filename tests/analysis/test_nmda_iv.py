@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ephystool.analysis import nmda_iv
-from ephystool.analysis._nmda_iv_points import iv_points
+from ephystool.analysis.nmda_iv._points import iv_points
 from ephystool.chemistry import mg_block_fraction, woodhull_delta
 from ephystool.errors import AnalysisError, ProtocolError
 from ephystool.simulate.vclamp import simulate_iv_series

@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from ephystool.analysis._ltp_measure import MeasuredSession, running_outliers
-from ephystool.analysis._ltp_params import LtpParams
-from ephystool.analysis._ltp_series import SweepSeries
+from ephystool.analysis.ltp._measure import MeasuredSession, running_outliers
+from ephystool.analysis.ltp._series import SweepSeries
+from ephystool.analysis.ltp.params import LtpParams
 from ephystool.errors import AnalysisError
 
 __all__ = ["FepspRunResult", "analyze_run"]

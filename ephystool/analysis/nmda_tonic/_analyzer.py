@@ -33,8 +33,8 @@ import quantities as pq
 
 from ephystool.analysis import _signal as sig
 from ephystool.analysis import params as _p
-from ephystool.analysis._nmda_measure import _w
-from ephystool.analysis.nmda import _check_recording
+from ephystool.analysis.nmda._analyzer import _check_recording
+from ephystool.analysis.nmda._measure import _w
 from ephystool.analysis.params import param
 from ephystool.errors import AnalysisError
 

@@ -3,7 +3,7 @@
 The isolated NMDA EPSC is measured at every holding potential (sweeps grouped by holding, see
 :mod:`ephystool.analysis.nmda`) at one latency found on the highest-SNR potentials, the same way at
 every potential, by a whole-trace template fit (default) or a window mean centred on that latency
-(:mod:`ephystool.analysis._nmda_iv_points`; a peak search is biased near the reversal potential where
+(:mod:`ephystool.analysis.nmda_iv._points`; a peak search is biased near the reversal potential where
 it picks noise). The Woodhull model
 
     I(V) = g (V - E_rev) / (1 + [Mg2+] / Kd(0) * exp(-z delta F V / (R T)))      (z = 2)
@@ -26,7 +26,7 @@ import quantities as pq
 
 from ephystool.analysis import nmda
 from ephystool.analysis import params as _p
-from ephystool.analysis._nmda_iv_points import IV_METHODS, iv_points
+from ephystool.analysis.nmda_iv._points import IV_METHODS, iv_points
 from ephystool.analysis.params import param
 from ephystool.errors import AnalysisError, ProtocolError
 

@@ -8,9 +8,9 @@ transition]; ``smooth`` [none; e.g. "1 kHz" for slow, noisy traces], ``feature_l
 low-pass for the threshold walk-back, ignored at or above Nyquist]; ``step_window`` [from the recording],
 ``step_currents`` (list) or ``step_first`` + ``step_increment`` [only where the recording carries no current].
 Manifest overrides: ``step_first_pA``, ``step_increment_pA``. The sources of the defaults are in
-:class:`ephystool.analysis._ap.DetectorRules`.
+:class:`ephystool.analysis.firing_cc._ap.DetectorRules`.
 
-The step windows of each sweep (see :mod:`ephystool.analysis._cc_stim`) come from ``step_window``; the
+The step windows of each sweep (see :mod:`ephystool.analysis.firing_cc._stim`) come from ``step_window``; the
 protocol epochs (every epoch whose level varies across sweeps is a step: two steps per sweep are analysed as
 two; else ramp epochs; else the largest non-zero epoch), checked against a recorded current channel; the
 file's notes (AxoGraph, Igor wave notes); the recorded current or command. A recording with none is
@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
-from ephystool.analysis import _ap
 from ephystool.analysis import params as _p
-from ephystool.analysis._cc_stim import SweepStim, infer_stimuli
+from ephystool.analysis.firing_cc import _ap
+from ephystool.analysis.firing_cc._stim import SweepStim, infer_stimuli
 from ephystool.analysis.params import param
 from ephystool.errors import AnalysisError
 from ephystool.units import to_float
@@ -97,7 +97,7 @@ class FiringCCParams:
         return _p.from_protocol(cls, analysis_params, overrides)
 
     def rules(self) -> _ap.DetectorRules:
-        """The detector's shape rules as plain floats (see :class:`ephystool.analysis._ap.DetectorRules`)."""
+        """The detector's shape rules as plain floats (see :class:`ephystool.analysis.firing_cc._ap.DetectorRules`)."""
         return _ap.DetectorRules(
             dvdt_threshold=to_float(self.dvdt_threshold, "mV/ms", "dvdt_threshold"),
             sustain_ms=to_float(self.dvdt_sustain, "ms", "dvdt_sustain"),
@@ -338,7 +338,7 @@ def analyze(recording: Any, params: FiringCCParams | None = None) -> FiringCCRes
             f"firing_cc needs a current-clamp recording, found kind '{recording.kind}'; "
             "set the protocol or the recording kind to current clamp", recording.path)
     stims, mode, warns = infer_stimuli(recording, params)
-    from ephystool.analysis._cc_summary import flag_contradicted, summarise
+    from ephystool.analysis.firing_cc._summary import flag_contradicted, summarise
 
     sweeps = flag_contradicted(tuple(_analyze_sweep(recording, st, params) for st in stims))
     return summarise(sweeps, mode, tuple(warns))

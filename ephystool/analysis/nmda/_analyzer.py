@@ -2,17 +2,17 @@
 
 Per sweep: the stimulus time comes from the manifest's ``stim_time_ms``, else the file (stimulus table,
 or pulses on a stimulus / light / TTL channel), else the stimulus artefacts on the trace, where the
-protocol's ``stim_time`` is used only if an artefact confirms it (:mod:`ephystool.analysis._nmda_stim`;
+protocol's ``stim_time`` is used only if an artefact confirms it (:mod:`ephystool.analysis.nmda._stim`;
 the source is in every row). The artefact span (``artifact_blank``, or longer where the detected artefact
 lasts longer) is replaced by a straight line before the averaged EPSC is measured; per-pulse amplitudes
 are local extremes after the artefact, and a pulse without one is a failure. The mean of ``baseline_window`` (relative to the stimulus) is
 subtracted. Sweeps are grouped by holding potential; failures (amplitude < 3 x baseline noise where the
 group's EPSC is well resolved) and outliers (``outlier_mad`` x MAD from the group median) are excluded
-and counted; the accepted sweeps are averaged and measured (see :mod:`ephystool.analysis._nmda_measure`
+and counted; the accepted sweeps are averaged and measured (see :mod:`ephystool.analysis.nmda._measure`
 for the definitions). Amplitudes are magnitudes (>= 0) with the direction (inward/outward) in its own
 column. Access resistance, input resistance and holding current come from each sweep's test pulse where
 the file (or, confirmed by its transients, the protocol) has one; a recording that fails the template's
-criteria carries an ``excluded_reason`` on every row (:mod:`ephystool.analysis._nmda_access`).
+criteria carries an ``excluded_reason`` on every row (:mod:`ephystool.analysis.nmda._access`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ import numpy as np
 import quantities as pq
 
 from ephystool.analysis import _signal as sig
-from ephystool.analysis._nmda_access import AccessResult, access
-from ephystool.analysis._nmda_measure import GroupMeasure, measure_group, sweep_amplitude
-from ephystool.analysis._nmda_params import NmdaParams
-from ephystool.analysis._nmda_stim import pulse_amplitude, stimulus_times
+from ephystool.analysis.nmda._access import AccessResult, access
+from ephystool.analysis.nmda._measure import GroupMeasure, measure_group, sweep_amplitude
+from ephystool.analysis.nmda._stim import pulse_amplitude, stimulus_times
+from ephystool.analysis.nmda.params import NmdaParams
 from ephystool.errors import AnalysisError
 
 __all__ = ["NAME", "NmdaParams", "NmdaResult", "analyze", "rectification_from_rows", "stimulus_times"]

@@ -228,7 +228,7 @@ def _windows(recording: Any, params: Any, traces: list[Any]) -> tuple[Windows, s
         return ([None if d is None else [d] for d in detected], "detected on the current channel",
                 [f"the epoch table's step window {bad} holds no current step on the recorded current channel; "
                  "the step window was detected on that channel"])
-    from ephystool.analysis._cc_notes import axograph_step
+    from ephystool.analysis.firing_cc._notes import axograph_step
 
     notes = axograph_step(recording)
     if notes is not None:
@@ -306,7 +306,7 @@ def infer_stimuli(recording: Any, params: Any) -> tuple[list[SweepStim], str, li
     AnalysisError
         ``step_window`` outside a sweep.
     """
-    from ephystool.analysis._cc_notes import axograph_step
+    from ephystool.analysis.firing_cc._notes import axograph_step
 
     n = recording.n_sweeps
     traces = [_current_trace(recording, k) for k in range(n)]

@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from ephystool.analysis._fepsp import detect_stimulus, robust_sd
-from ephystool.analysis._fepsp_units import FieldChannel, field_channel, field_trace_mv
-from ephystool.analysis._ltp_params import LtpParams
+from ephystool.analysis.ltp._fepsp import detect_stimulus, robust_sd
+from ephystool.analysis.ltp._fepsp_units import FieldChannel, field_channel, field_trace_mv
+from ephystool.analysis.ltp.params import LtpParams
 from ephystool.errors import AnalysisError
 
 __all__ = ["FepspTrainResult", "analyze_train", "measure_pulse", "train_stimuli"]
@@ -200,7 +200,7 @@ def analyze_train(recordings: Sequence[Any], params: LtpParams) -> FepspTrainRes
     Raises
     ------
     AnalysisError
-        A channel that is not a voltage (see :mod:`ephystool.analysis._fepsp_units`), sweeps of different
+        A channel that is not a voltage (see :mod:`ephystool.analysis.ltp._fepsp_units`), sweeps of different
         sampling rates, or no stimulus found.
     """
     rec = recordings[0]

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
-from ephystool.analysis import _events_detect as det
-from ephystool.analysis._events_measure import AverageEvent, Geometry, average_event, measure_events
-from ephystool.analysis._events_params import EventsParams
+from ephystool.analysis.events import _detect as det
+from ephystool.analysis.events._measure import AverageEvent, Geometry, average_event, measure_events
+from ephystool.analysis.events.params import EventsParams
 from ephystool.errors import AnalysisError
 
 __all__ = ["NAME", "EventsParams", "EventsResult", "analyze"]

@@ -9,7 +9,7 @@ from typing import Any
 import quantities as pq
 
 from ephystool.analysis import params as _p
-from ephystool.analysis._fepsp import ResponseWindows
+from ephystool.analysis.ltp._fepsp import ResponseWindows
 from ephystool.analysis.params import param
 from ephystool.errors import ProtocolError, UnitsError
 from ephystool.units import parse_quantity
@@ -70,7 +70,7 @@ class LtpParams:
     experiment : str
         'ltp' or 'ltd' (an induction; ``ltp_magnitude`` or ``ltd_magnitude``), 'baseline' (a stability
         run: time course and stability metrics, no induction), 'input_output' (an I/O curve over
-        ``intensities``) or 'train' (several stimuli per sweep; see :mod:`ephystool.analysis._fepsp_train`).
+        ``intensities``) or 'train' (several stimuli per sweep; see :mod:`ephystool.analysis.ltp._fepsp_train`).
     intensities : tuple of float
         Stimulus intensity per sweep, or per equal block of consecutive sweeps (``intensity_unit``).
     intensity_unit, intensity_source : str

@@ -1,7 +1,7 @@
 """Recording-level fEPSP measurement for the LTP analyzer: every sweep of a session's files, on one clock.
 
 Per sweep: the stimulus time (the file's stimulus times, else the protocol/manifest time snapped to the
-artifact within 1 ms, else the artifact), the fEPSP measures of :mod:`ephystool.analysis._fepsp` and,
+artifact within 1 ms, else the artifact), the fEPSP measures of :mod:`ephystool.analysis.ltp._fepsp` and,
 when a second stimulus follows after ``ppi`` with a response above 5x the baseline noise, the
 paired-pulse ratio (slope 2 / slope 1). Sweep times come from each file's recorded episode starts,
 continued across files by the files' recording dates when all have one, else one sweep interval after
@@ -16,14 +16,14 @@ from datetime import datetime
 
 import numpy as np
 
-from ephystool.analysis._fepsp import (
+from ephystool.analysis.ltp._fepsp import (
     FepspMeasure,
     ResponseWindows,
     detect_stimulus,
     measure_fepsp,
     slope_in_window,
 )
-from ephystool.analysis._fepsp_units import field_channel, field_trace_mv
+from ephystool.analysis.ltp._fepsp_units import field_channel, field_trace_mv
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Recording, Tag
 
@@ -251,7 +251,7 @@ def measure_recordings(recordings: Sequence[Recording], windows: ResponseWindows
 
     ``sign`` -1 measures the inverted sweeps (a positive-going response made negative-going); the
     sweeps kept for refits and averages are the inverted ones. ``signal_unit`` declares the unit of a
-    field channel the file labels wrongly (:mod:`ephystool.analysis._fepsp_units`).
+    field channel the file labels wrongly (:mod:`ephystool.analysis.ltp._fepsp_units`).
 
     Raises
     ------

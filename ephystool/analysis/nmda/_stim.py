@@ -103,7 +103,7 @@ def stimulus_times(recording: Any, sweep: int, params: Any, x: np.ndarray, rate:
     AnalysisError
         No stimulus in the manifest, the file or the trace (one line naming the file and the fix).
     """
-    from ephystool.analysis.nmda import _STIM_CHANNEL
+    from ephystool.analysis.nmda._analyzer import _STIM_CHANNEL
 
     arts = [a for a in find_artefacts(x, rate) if not _command_edge(a[0], recording, sweep, params)]
 

@@ -177,7 +177,7 @@ def measure_group(avg: np.ndarray, rate: float, i_pre: int, v: float, params: An
     ``skip_s``: the stimulus artefact lasts this long (s); the EPSC peak is a local extreme after it
     (0 when the window holds none: the average is a failure).
     """
-    from ephystool.analysis._nmda_stim import pulse_amplitude
+    from ephystool.analysis.nmda._stim import pulse_amplitude
 
     d = direction_of(avg, rate, i_pre, v, params)
     t0 = i_pre / rate

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ephystool.analysis._ltp_params import LtpParams
+from ephystool.analysis.ltp.params import LtpParams
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Tag
 

@@ -2,7 +2,7 @@
 
 A *session* is one file, or an ordered list of files of the same slice. The per-sweep measures
 (fEPSP initial slope, amplitude, fibre volley, paired-pulse ratio) come from
-:mod:`ephystool.analysis._fepsp`; this module holds the per-session logic, which only sees a
+:mod:`ephystool.analysis.ltp._fepsp`; this module holds the per-session logic, which only sees a
 :class:`SweepSeries` (per-sweep values and times) so that other readers (MEA evoked responses) can
 feed it too:
 
@@ -28,7 +28,7 @@ feed it too:
   ``induction_duration``: the induction time is its start, windows after it count from its end, and
   sweeps recorded during it are induction sweeps.
 * **No induction** (no source at all) or ``experiment: baseline`` / ``input_output``: see
-  :mod:`ephystool.analysis._fepsp_runs` (time course, stability, I/O curve; no magnitude invented).
+  :mod:`ephystool.analysis.ltp._fepsp_runs` (time course, stability, I/O curve; no magnitude invented).
 
 Windows are inclusive at both ends, in minutes relative to the induction. A window the session does
 not reach (its far end more than 1.5 sweep intervals beyond the recorded sweeps, or fewer than 3 usable
@@ -45,25 +45,25 @@ from typing import Any
 import numpy as np
 import quantities as pq
 
-from ephystool.analysis._fepsp import evoked_peaks
-from ephystool.analysis._fepsp_runs import FepspRunResult, analyze_run
-from ephystool.analysis._fepsp_train import FepspTrainResult, analyze_train
-from ephystool.analysis._ltp_measure import (
+from ephystool.analysis.ltp._fepsp import evoked_peaks
+from ephystool.analysis.ltp._fepsp_runs import FepspRunResult, analyze_run
+from ephystool.analysis.ltp._fepsp_train import FepspTrainResult, analyze_train
+from ephystool.analysis.ltp._measure import (
     FepspTraces,
     MeasuredSession,
     measure_recordings,
     running_outliers,
     session_clock,
 )
-from ephystool.analysis._ltp_params import LtpParams
-from ephystool.analysis._ltp_pathways import check_alternation
-from ephystool.analysis._ltp_series import (
+from ephystool.analysis.ltp._pathways import check_alternation
+from ephystool.analysis.ltp._series import (
     Induction,
     SweepSeries,
     find_induction,
     interval_s,
     no_induction_source,
 )
+from ephystool.analysis.ltp.params import LtpParams
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Recording
 

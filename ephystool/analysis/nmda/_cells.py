@@ -7,7 +7,7 @@ this forms
 
 * ``nmda_ampa_ratio``: ``nmda_late`` at +40 mV / ``ampa_peak`` at -70 mV (component ``mixed``);
 * ``nmda_rectification_index``: ``nmda_late`` at -70 mV (residual AMPA subtracted, see
-  :mod:`ephystool.analysis._nmda_measure`) / ``nmda_late`` at +40 mV (component ``late``; the isolated
+  :mod:`ephystool.analysis.nmda._measure`) / ``nmda_late`` at +40 mV (component ``late``; the isolated
   form is :func:`ephystool.analysis.nmda.rectification_from_rows`).
 
 Values of several files at one potential are averaged weighted by their sweep counts. Rows with a
