@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import os
 import traceback
@@ -119,17 +118,10 @@ def _label(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
-    if not out:
-        return []
-    # nmda_iv and nmda_tonic draw with fig_nmda (their family's module): the I-V with its Woodhull fit and
-    # the tonic time course are the figures the headline claims rest on
-    family = {"nmda_iv": "nmda", "nmda_tonic": "nmda"}.get(name, name)
-    try:
-        mod = importlib.import_module(f"ephystool.report.fig_{family}")
-    except ModuleNotFoundError:
-        return []
-    plot = getattr(mod, f"plot_{name}", None)
-    if plot is None:
+    from ephystool.analysis.registry import get_spec
+
+    plot = get_spec(name).figures  # nmda_iv and nmda_tonic draw the NMDA family's I-V and time-course figures
+    if not out or plot is None:
         return []
     d = Path(out)
     d.mkdir(parents=True, exist_ok=True)
@@ -211,16 +203,16 @@ def _hashes(rows: tuple[dict[str, Any], ...], recs: list[Any], threads: int) -> 
 
 
 def _analyse(task: Task, out: TaskOutput) -> None:
-    from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
+    from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_spec
     from ephystool.io.overrides import value_sources
     from ephystool.protocols import load_protocol
 
     proto = load_protocol(task.protocol)
-    module = get_analyzer(proto.analysis)
+    spec = get_spec(proto.analysis)
     overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order", "layout",
                                                                             "sweeps", "channel")}
     mapping = proto.params_mapping()
-    params = params_class(proto.analysis).from_protocol(mapping, overrides)
+    params = spec.params.from_protocol(mapping, overrides)
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **mapping, **overrides}
     label = {**_label(task.rows[0]), "protocol": proto.name}
     key = _plate_key(task, proto.to_dict())
@@ -235,13 +227,13 @@ def _analyse(task: Task, out: TaskOutput) -> None:
             file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
         try:
             if len(recs) > 1:
-                if not hasattr(module, "analyze_session"):
+                if spec.analyze_session is None:
                     raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
                                         f"{len(recs)} files in session '{task.rows[0]['overrides'].get('session')}' "
                                         "(remove the session column for these rows)", task.rows[0]["path"])
-                result = module.analyze_session(recs, params)
+                result = spec.analyze_session(recs, params)
             else:
-                result = module.analyze(recs[0], params)
+                result = spec.analyze(recs[0], params)
             files = _figures(proto.analysis, result, recs[0], task.figures_dir)
             files += _spikes(result, task.spikes_dir, label["recording"])
         finally:

@@ -139,7 +139,7 @@ def test_from_protocol_errors_and_defaults():
 
 
 def test_figures(tmp_path, simulated):
-    from ephystool.report.fig_firing_cc import plot_firing_cc
+    from ephystool.analysis.firing_cc.figures import plot_firing_cc
 
     rec, _ = simulated
     paths = plot_firing_cc(fc.analyze(rec), rec, tmp_path)

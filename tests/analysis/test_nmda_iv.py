@@ -73,7 +73,7 @@ def test_mg_is_required_and_few_points_rejected() -> None:
 
 
 def test_iv_figure(tmp_path: Path) -> None:
-    from ephystool.report.fig_nmda import plot_nmda_iv
+    from ephystool.analysis.nmda.figures import plot_nmda_iv
 
     rec, _ = simulate_iv_series(seed=6402, n_sweeps_per_step=2)
     res = nmda_iv.analyze(rec, nmda_iv.NmdaIvParams.from_protocol({"mg_mM": "1 mM"}))

@@ -10,5 +10,11 @@ from ephystool.analysis.events._analyzer import (
     EventsResult,
     analyze,
 )
+from ephystool.analysis.events.figures import plot_events
+from ephystool.analysis.events.metrics import METRICS
+from ephystool.analysis.spec import AnalysisSpec
 
-__all__ = ['NAME', 'EventsParams', 'EventsResult', 'analyze']
+__all__ = ["SPEC", 'NAME', 'EventsParams', 'EventsResult', 'analyze']
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, EventsParams, analyze, plot_events, METRICS)

@@ -14,5 +14,11 @@ from ephystool.analysis.firing_cc._analyzer import (
 from ephystool.analysis.firing_cc._analyzer import (
     _membrane_potential as _membrane_potential,  # a private helper the tests call
 )
+from ephystool.analysis.firing_cc.figures import plot_firing_cc
+from ephystool.analysis.firing_cc.metrics import METRICS
+from ephystool.analysis.spec import AnalysisSpec
 
-__all__ = ['NAME', 'FiringCCParams', 'SweepFiring', 'FiringCCResult', 'analyze']
+__all__ = ["SPEC", 'NAME', 'FiringCCParams', 'SweepFiring', 'FiringCCResult', 'analyze']
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, FiringCCParams, analyze, plot_firing_cc, METRICS)

@@ -13,5 +13,11 @@ from ephystool.analysis.firing_mea._analyzer import (
     FiringMEAResult,
     analyze,
 )
+from ephystool.analysis.firing_mea.figures import plot_firing_mea
+from ephystool.analysis.firing_mea.metrics import METRICS
+from ephystool.analysis.spec import AnalysisSpec
 
-__all__ = ['NAME', 'FiringMEAParams', 'FiringMEAResult', 'analyze', 'WELL_METRICS', 'WELL_UNITS', 'ELECTRODE_UNITS']
+__all__ = ["SPEC", 'NAME', 'FiringMEAParams', 'FiringMEAResult', 'analyze', 'WELL_METRICS', 'WELL_UNITS', 'ELECTRODE_UNITS']
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, FiringMEAParams, analyze, plot_firing_mea, METRICS)

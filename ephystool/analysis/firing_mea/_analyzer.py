@@ -34,6 +34,7 @@ import quantities as pq
 
 from ephystool.analysis import params as _p
 from ephystool.analysis.bursts import BurstSettings, ElectrodeStats, electrode_stats, well_stats
+from ephystool.analysis.firing_mea.metrics import METRICS
 from ephystool.analysis.params import Rule, param
 from ephystool.analysis.spikes import POLARITIES, DetectionSettings, detect_spikes
 from ephystool.errors import AnalysisError
@@ -41,25 +42,11 @@ from ephystool.errors import AnalysisError
 __all__ = ["NAME", "FiringMEAParams", "FiringMEAResult", "analyze", "WELL_METRICS", "WELL_UNITS", "ELECTRODE_UNITS"]
 
 NAME = "firing_mea"
-WELL_UNITS = {"mean_firing_rate": "Hz", "weighted_mean_firing_rate": "Hz", "active_electrodes": "1",
-              "burst_rate": "1/min", "network_burst_rate": "1/min", "sttc": "1"}
+#: Units of the well metrics (results.csv) and of the electrode metrics (electrodes.csv), from the catalogue
+WELL_UNITS = {m.name: m.unit for m in METRICS if "results" in m.tables}
+ELECTRODE_UNITS = {m.name: m.unit for m in METRICS if "electrodes" in m.tables}
 #: The metric catalogue of a well: what each metric means (the report and ``ephystool`` docs show it).
-WELL_METRICS = {
-    "mean_firing_rate": "mean spike rate over all electrodes of the well, silent electrodes counted as 0 Hz "
-                        "(Axion AxIS 'Mean Firing Rate'); electrodes a spike list omits count when "
-                        "electrodes_per_well gives the layout",
-    "weighted_mean_firing_rate": "mean spike rate over the well's active electrodes (>= active_min_spikes_per_min, "
-                                 "5/min by default) (Axion AxIS 'Weighted Mean Firing Rate'; EPA meaRtools "
-                                 "'meanfiringrate'); use it for activity per active electrode",
-    "active_electrodes": "electrodes with at least active_min_spikes_per_min spikes per minute",
-    "burst_rate": "bursts per minute (max-interval method), mean over active electrodes",
-    "network_burst_rate": "network bursts per minute (bursts on >= network_burst_fraction of active electrodes "
-                          "within network_burst_window)",
-    "sttc": "mean spike-time tiling coefficient over pairs of active electrodes (Cutts & Eglen 2014)",
-}
-ELECTRODE_UNITS = {"spike_count": "1", "firing_rate": "Hz", "active": "1", "isi_mean": "s", "isi_cv": "1",
-                   "burst_rate": "1/min", "burst_duration": "s", "spikes_per_burst": "1",
-                   "percent_spikes_in_bursts": "%", "channel_ok": "1"}
+WELL_METRICS = {m.name: m.description for m in METRICS if "results" in m.tables}
 
 
 def _ms(value: float, description: str, sign: str = "pos", required: bool = True) -> Any:

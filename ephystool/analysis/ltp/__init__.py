@@ -19,5 +19,11 @@ from ephystool.analysis.ltp._analyzer import (
     session_clock,
     session_time_course,
 )
+from ephystool.analysis.ltp.figures import plot_ltp
+from ephystool.analysis.ltp.metrics import METRICS
+from ephystool.analysis.spec import AnalysisSpec
 
-__all__ = ['NAME', 'LtpParams', 'LtpResult', 'FepspRunResult', 'FepspTrainResult', 'SweepSeries', 'Induction', 'analyze', 'analyze_session', 'find_induction', 'session_time_course', 'session_clock', 'evoked_peaks']
+__all__ = ["SPEC", 'NAME', 'LtpParams', 'LtpResult', 'FepspRunResult', 'FepspTrainResult', 'SweepSeries', 'Induction', 'analyze', 'analyze_session', 'find_induction', 'session_time_course', 'session_clock', 'evoked_peaks']
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, LtpParams, analyze, plot_ltp, METRICS, analyze_session=analyze_session)

@@ -12,5 +12,11 @@ from ephystool.analysis.nmda._analyzer import (
     rectification_from_rows,
     stimulus_times,
 )
+from ephystool.analysis.nmda.figures import plot_nmda
+from ephystool.analysis.nmda.metrics import METRICS
+from ephystool.analysis.spec import AnalysisSpec
 
-__all__ = ['NAME', 'NmdaParams', 'NmdaResult', 'analyze', 'rectification_from_rows', 'stimulus_times']
+__all__ = ["SPEC", 'NAME', 'NmdaParams', 'NmdaResult', 'analyze', 'rectification_from_rows', 'stimulus_times']
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, NmdaParams, analyze, plot_nmda, METRICS)

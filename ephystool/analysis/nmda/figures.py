@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ephystool.report.figures import legend, save_figure
-from ephystool.report.labels import axis_label
+from ephystool.plotting import axis_label, legend, save_figure
 
 __all__ = ["plot_nmda", "plot_nmda_iv", "plot_nmda_tonic"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ephystool.report.figures import save_figure
+from ephystool.plotting import save_figure
 
 __all__ = ["plot_firing_mea", "grid_positions"]
 

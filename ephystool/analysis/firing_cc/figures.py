@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ephystool.report.figures import legend, save_figure
+from ephystool.plotting import legend, save_figure
 
 __all__ = ["plot_firing_cc"]
 
