@@ -29,7 +29,8 @@ import quantities as pq
 from ephystool.errors import ProtocolError, UnitsError
 from ephystool.units import parse_quantity
 
-__all__ = ["ParamSpec", "Rule", "param", "from_protocol", "convert_value", "param_specs", "check_rules", "defaults", "DIMENSION"]
+__all__ = ["ParamSpec", "Rule", "param", "from_protocol", "convert_value", "param_specs", "check_rules", "defaults", "DIMENSION",
+           "param_quantity", "param_window"]
 
 #: canonical unit of a field -> the template dimension (:data:`ephystool.protocols._quantity.DIMENSIONS`)
 DIMENSION: dict[str, str] = {
@@ -236,6 +237,28 @@ def convert_value(spec: ParamSpec, key: str, raw: Any) -> Any:
             raise _fail(key, f"the lower fraction must be below the upper, got [{lo}, {hi}]")
         return lo, hi
     return tuple(str(v) for v in _list(raw, spec, key))  # texts
+
+
+def param_quantity(params: Mapping[str, Any], key: str, default: Any, unit: str) -> pq.Quantity | None:
+    """One quantity (``"50 ms"``) of a mapping, rescaled to ``unit``; ``None``, ``"auto"``, ``"none"``: None.
+
+    Raises
+    ------
+    ProtocolError
+        The value is not a quantity of ``unit``'s dimension (the message names ``key``).
+    """
+    return convert_value(ParamSpec("quantity", (unit,), nullable=True), key, params.get(key, default))
+
+
+def param_window(params: Mapping[str, Any], key: str, default: Any, unit: str = "s") -> tuple[float, float]:
+    """A ``[start, end]`` window (``["1 ms", "20 ms"]``) of a mapping as floats in ``unit``.
+
+    Raises
+    ------
+    ProtocolError
+        Not a list of two quantities of ``unit``'s dimension with start < end (the message names ``key``).
+    """
+    return convert_value(ParamSpec("window", (unit,), form="floats"), key, params.get(key, default))
 
 
 def _given(value: Any) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ephystool.errors import AnalysisError
 
-__all__ = ["AnalysisSpec", "Metric", "TABLES"]
+__all__ = ["AnalysisSpec", "Metric", "TABLES", "catalogue"]
 
 #: The tidy tables a metric can appear in.
 TABLES = ("results", "sweeps", "electrodes")
@@ -22,6 +22,8 @@ TABLES = ("results", "sweeps", "electrodes")
 @dataclass(frozen=True)
 class Metric:
     """One metric of the catalogue.
+
+    An analysis writes its catalogue as a text table (:func:`catalogue`), one metric a line.
 
     Attributes
     ----------
@@ -94,3 +96,32 @@ class AnalysisSpec:
     def units(self, table: str = "results") -> dict[str, str]:
         """Metric name -> unit of the metrics in ``table``, in catalogue order."""
         return {m.name: m.unit for m in self.metrics if table in m.tables}
+
+
+def catalogue(text: str) -> tuple[Metric, ...]:
+    """Metrics from a table, one per line: ``name | unit | tables | log or - | description``.
+
+    ``tables`` is a comma-separated subset of :data:`TABLES`; blank lines are skipped.
+
+    Raises
+    ------
+    ValueError
+        A line without five fields, or an unknown table (a programming error in a catalogue).
+
+    Examples
+    --------
+    >>> catalogue("rate | Hz | results | log | spikes per second")[0]
+    Metric(name='rate', unit='Hz', description='spikes per second', log_scale=True, tables=('results',))
+    """
+    out = []
+    for line in text.strip().splitlines():
+        if not line.strip():
+            continue
+        fields = [f.strip() for f in line.split("|", 4)]
+        if len(fields) != 5 or fields[3] not in ("log", "-"):
+            raise ValueError(f"catalogue line needs 'name | unit | tables | log or - | description': {line!r}")
+        tables = tuple(t.strip() for t in fields[2].split(","))
+        if not set(tables) <= set(TABLES):
+            raise ValueError(f"unknown table in {line!r}; known: {', '.join(TABLES)}")
+        out.append(Metric(fields[0], fields[1], fields[4], fields[3] == "log", tables))
+    return tuple(out)

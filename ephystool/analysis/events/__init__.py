@@ -1,20 +1,6 @@
-"""Spontaneous and miniature synaptic events (sEPSC/mEPSC/sIPSC, PSPs): detection, kinetics, frequency.
+"""Spontaneous and miniature synaptic events (sEPSC/mEPSC/sIPSC, PSPs): detection, kinetics, frequency (analysis ``events``; its registry entry: ``SPEC``)."""
 
-The analysis ``events``: its settings (:mod:`.params` or the analyzer module), the analyzer
-(:mod:`._analyzer`) and its private helpers; :data:`SPEC` is what :mod:`ephystool.analysis.registry` lists.
-"""
+from ephystool.analysis.events import _analyzer
+from ephystool.analysis.events._analyzer import *  # noqa: F403  (what the module exports, SPEC included)
 
-from ephystool.analysis.events._analyzer import (
-    NAME,
-    EventsParams,
-    EventsResult,
-    analyze,
-)
-from ephystool.analysis.events.figures import plot_events
-from ephystool.analysis.events.metrics import METRICS
-from ephystool.analysis.spec import AnalysisSpec
-
-__all__ = ["SPEC", 'NAME', 'EventsParams', 'EventsResult', 'analyze']
-
-#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
-SPEC = AnalysisSpec(NAME, EventsParams, analyze, plot_events, METRICS)
+__all__ = list(_analyzer.__all__)

@@ -30,10 +30,13 @@ import quantities as pq
 
 from ephystool.analysis.events import _detect as det
 from ephystool.analysis.events._measure import AverageEvent, Geometry, average_event, measure_events
+from ephystool.analysis.events.figures import plot_events
+from ephystool.analysis.events.metrics import METRICS
 from ephystool.analysis.events.params import EventsParams
+from ephystool.analysis.spec import AnalysisSpec
 from ephystool.errors import AnalysisError
 
-__all__ = ["NAME", "EventsParams", "EventsResult", "analyze"]
+__all__ = ["SPEC", "NAME", "EventsParams", "EventsResult", "analyze"]
 
 NAME = "events"
 
@@ -288,3 +291,7 @@ def _summarise(recording: Any, params: EventsParams, events: list[dict[str, Any]
            "threshold_sd": params.threshold, "n_sweeps": recording.n_sweeps,
            "n_average": 0 if avg is None else avg.n}
     return EventsResult(str(recording.path), values, units, sel, tuple(events), avg, tuple(notes), display)
+
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, EventsParams, analyze, plot_events, METRICS)

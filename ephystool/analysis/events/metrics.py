@@ -1,20 +1,19 @@
 """Metric catalogue of the synaptic-events analysis ``events``."""
 
-from ephystool.analysis.spec import Metric
+from ephystool.analysis.spec import Metric, catalogue
 
 __all__ = ["METRICS"]
 
-METRICS: tuple[Metric, ...] = (
-    Metric("event_frequency", "Hz", "events per second of analysed time", log_scale=True),
-    Metric("event_count", "1", "events counted"),
-    Metric("event_amplitude_median", "pA", "median event amplitude (magnitude; mV in current clamp)",
-           log_scale=True),
-    Metric("event_amplitude_mean", "pA", "mean event amplitude (magnitude; mV in current clamp)", log_scale=True),
-    Metric("event_rise_10_90", "ms", "10-90 % rise time (average event, or median of events)", log_scale=True),
-    Metric("event_decay_tau", "ms", "decay time constant (average event, or median of per-event fits)",
-           log_scale=True),
-    Metric("event_iei_cv", "1", "coefficient of variation of the inter-event intervals"),
-    Metric("event_charge_median", "fC", "median event charge", log_scale=True),
-    Metric("event_noise_sd", "pA", "noise SD of the trace on event-free stretches"),
-    Metric("analysed_time", "s", "time analysed after masking"),
-)
+#: name | unit | tables | log scale | description  (amplitudes are magnitudes; "1": dimensionless)
+METRICS: tuple[Metric, ...] = catalogue("""
+event_frequency        | Hz | results | log | events per second of analysed time
+event_count            | 1  | results | -   | events counted
+event_amplitude_median | pA | results | log | median event amplitude (magnitude; mV in current clamp)
+event_amplitude_mean   | pA | results | log | mean event amplitude (magnitude; mV in current clamp)
+event_rise_10_90       | ms | results | log | 10-90 % rise time (average event, or median of events)
+event_decay_tau        | ms | results | log | decay time constant (average event, or median of per-event fits)
+event_iei_cv           | 1  | results | -   | coefficient of variation of the inter-event intervals
+event_charge_median    | fC | results | log | median event charge
+event_noise_sd         | pA | results | -   | noise SD of the trace on event-free stretches
+analysed_time          | s  | results | -   | time analysed after masking
+""")

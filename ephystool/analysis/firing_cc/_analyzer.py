@@ -40,11 +40,14 @@ import quantities as pq
 from ephystool.analysis import params as _p
 from ephystool.analysis.firing_cc import _ap
 from ephystool.analysis.firing_cc._stim import SweepStim, infer_stimuli
+from ephystool.analysis.firing_cc.figures import plot_firing_cc
+from ephystool.analysis.firing_cc.metrics import METRICS
 from ephystool.analysis.params import param
+from ephystool.analysis.spec import AnalysisSpec
 from ephystool.errors import AnalysisError
 from ephystool.units import to_float
 
-__all__ = ["NAME", "FiringCCParams", "SweepFiring", "FiringCCResult", "analyze"]
+__all__ = ["SPEC", "NAME", "FiringCCParams", "SweepFiring", "FiringCCResult", "analyze"]
 
 NAME = "firing_cc"
 
@@ -342,3 +345,7 @@ def analyze(recording: Any, params: FiringCCParams | None = None) -> FiringCCRes
 
     sweeps = flag_contradicted(tuple(_analyze_sweep(recording, st, params) for st in stims))
     return summarise(sweeps, mode, tuple(warns))
+
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, FiringCCParams, analyze, plot_firing_cc, METRICS)

@@ -313,10 +313,8 @@ def ap_features(
 
     Parameters
     ----------
-    v_mv : numpy.ndarray
-        Membrane potential in mV.
-    fs_hz : float
-        Sampling rate in Hz.
+    v_mv, fs_hz : numpy.ndarray, float
+        Membrane potential (mV) and its sampling rate (Hz).
     onsets, peaks : numpy.ndarray of int
         From :func:`detect_aps`.
     smooth_hz : float, optional

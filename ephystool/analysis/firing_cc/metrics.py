@@ -1,31 +1,30 @@
 """Metric catalogue of the current-clamp firing analysis ``firing_cc``."""
 
-from ephystool.analysis.spec import Metric
+from ephystool.analysis.spec import Metric, catalogue
 
 __all__ = ["METRICS"]
 
-_S = ("sweeps",)
-
-METRICS: tuple[Metric, ...] = (
-    Metric("firing_rate_max", "Hz", "largest firing rate over the current steps", log_scale=True),
-    Metric("rheobase", "pA", "smallest step current (relative to holding) that evokes an action potential"),
-    Metric("rheobase_absolute", "pA", "rheobase including the holding current"),
-    Metric("fi_slope", "Hz/pA", "least-squares slope of the f-I curve from rheobase"),
-    Metric("ap_threshold", "mV", "membrane potential at the AP onset (dV/dt threshold fraction)"),
-    Metric("ap_amplitude", "mV", "threshold-to-peak AP amplitude"),
-    Metric("ap_half_width", "ms", "AP full width at half amplitude", log_scale=True),
-    Metric("ahp_depth", "mV", "after-hyperpolarisation depth below threshold"),
-    Metric("ap_count", "1", "action potentials in the step window", tables=_S),
-    Metric("firing_rate", "Hz", "action potentials per second of step", tables=_S),
-    Metric("command_pA", "pA", "step current of the sweep", tables=_S),
-    Metric("holding_pA", "pA", "holding current of the sweep", tables=_S),
-    Metric("step_start", "s", "start of the current step from the sweep start", tables=_S),
-    Metric("step_end", "s", "end of the current step from the sweep start", tables=_S),
-    Metric("first_spike_latency", "ms", "first AP onset from the step onset", tables=_S),
-    Metric("isi_mean", "ms", "mean inter-spike interval", tables=_S),
-    Metric("adaptation_index", "1", "spike-frequency adaptation index", tables=_S),
-    Metric("first_ap_threshold", "mV", "threshold of the sweep's first AP", tables=_S),
-    Metric("first_ap_amplitude", "mV", "amplitude of the sweep's first AP", tables=_S),
-    Metric("first_ap_half_width", "ms", "half width of the sweep's first AP", tables=_S),
-    Metric("first_ap_ahp_depth", "mV", "AHP depth after the sweep's first AP", tables=_S),
-)
+#: name | unit | tables | log scale | description  (amplitudes are magnitudes; "1": dimensionless)
+METRICS: tuple[Metric, ...] = catalogue("""
+firing_rate_max     | Hz    | results | log | largest firing rate over the current steps
+rheobase            | pA    | results | -   | smallest step current (relative to holding) that evokes an action potential
+rheobase_absolute   | pA    | results | -   | rheobase including the holding current
+fi_slope            | Hz/pA | results | -   | least-squares slope of the f-I curve from rheobase
+ap_threshold        | mV    | results | -   | membrane potential at the AP onset (dV/dt threshold fraction)
+ap_amplitude        | mV    | results | -   | threshold-to-peak AP amplitude
+ap_half_width       | ms    | results | log | AP full width at half amplitude
+ahp_depth           | mV    | results | -   | after-hyperpolarisation depth below threshold
+ap_count            | 1     | sweeps  | -   | action potentials in the step window
+firing_rate         | Hz    | sweeps  | -   | action potentials per second of step
+command_pA          | pA    | sweeps  | -   | step current of the sweep
+holding_pA          | pA    | sweeps  | -   | holding current of the sweep
+step_start          | s     | sweeps  | -   | start of the current step from the sweep start
+step_end            | s     | sweeps  | -   | end of the current step from the sweep start
+first_spike_latency | ms    | sweeps  | -   | first AP onset from the step onset
+isi_mean            | ms    | sweeps  | -   | mean inter-spike interval
+adaptation_index    | 1     | sweeps  | -   | spike-frequency adaptation index
+first_ap_threshold  | mV    | sweeps  | -   | threshold of the sweep's first AP
+first_ap_amplitude  | mV    | sweeps  | -   | amplitude of the sweep's first AP
+first_ap_half_width | ms    | sweeps  | -   | half width of the sweep's first AP
+first_ap_ahp_depth  | mV    | sweeps  | -   | AHP depth after the sweep's first AP
+""")

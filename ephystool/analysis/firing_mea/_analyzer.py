@@ -34,12 +34,14 @@ import quantities as pq
 
 from ephystool.analysis import params as _p
 from ephystool.analysis.bursts import BurstSettings, ElectrodeStats, electrode_stats, well_stats
+from ephystool.analysis.firing_mea.figures import plot_firing_mea
 from ephystool.analysis.firing_mea.metrics import METRICS
 from ephystool.analysis.params import Rule, param
+from ephystool.analysis.spec import AnalysisSpec
 from ephystool.analysis.spikes import POLARITIES, DetectionSettings, detect_spikes
 from ephystool.errors import AnalysisError
 
-__all__ = ["NAME", "FiringMEAParams", "FiringMEAResult", "analyze", "WELL_METRICS", "WELL_UNITS", "ELECTRODE_UNITS"]
+__all__ = ["SPEC", "NAME", "FiringMEAParams", "FiringMEAResult", "analyze", "WELL_METRICS", "WELL_UNITS", "ELECTRODE_UNITS"]
 
 NAME = "firing_mea"
 #: Units of the well metrics (results.csv) and of the electrode metrics (electrodes.csv), from the catalogue
@@ -284,3 +286,7 @@ def analyze(recording: Any, params: FiringMEAParams) -> FiringMEAResult:
                 f"{float(params.dosing_time.rescale(pq.s)):g} s): whole recording analysed (window 'all'), for "
                 "between-well comparisons; set dosing_time_s in the manifest if the recording was dosed")
     return FiringMEAResult(elec, wm, windows, tuple(trains), problems, noise, n_art, note)
+
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, FiringMEAParams, analyze, plot_firing_mea, METRICS)

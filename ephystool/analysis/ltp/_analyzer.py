@@ -63,11 +63,15 @@ from ephystool.analysis.ltp._series import (
     interval_s,
     no_induction_source,
 )
+from ephystool.analysis.ltp.figures import plot_ltp
+from ephystool.analysis.ltp.metrics import METRICS
 from ephystool.analysis.ltp.params import LtpParams
+from ephystool.analysis.spec import AnalysisSpec
 from ephystool.errors import AnalysisError
 from ephystool.io.recording import Recording
 
 __all__ = [
+    "SPEC",
     "NAME",
     "LtpParams",
     "LtpResult",
@@ -284,6 +288,7 @@ def analyze_session(recordings: Sequence[Recording], params: LtpParams) -> LtpRe
     Returns
     -------
     LtpResult
+        The session's magnitudes (% of baseline), per-sweep series and averaged traces.
 
     Raises
     ------
@@ -362,3 +367,7 @@ def _series(m: MeasuredSession, slope: np.ndarray, ppr: np.ndarray) -> SweepSeri
 def analyze(recording: Recording, params: LtpParams) -> LtpResult | FepspRunResult | FepspTrainResult:
     """Analyse one file as an LTP session; see :func:`analyze_session`."""
     return analyze_session([recording], params)
+
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, LtpParams, analyze, plot_ltp, METRICS, analyze_session=analyze_session)

@@ -29,10 +29,13 @@ from ephystool.analysis import _signal as sig
 from ephystool.analysis.nmda._access import AccessResult, access
 from ephystool.analysis.nmda._measure import GroupMeasure, measure_group, sweep_amplitude
 from ephystool.analysis.nmda._stim import pulse_amplitude, stimulus_times
+from ephystool.analysis.nmda.figures import plot_nmda
+from ephystool.analysis.nmda.metrics import METRICS
 from ephystool.analysis.nmda.params import NmdaParams
+from ephystool.analysis.spec import AnalysisSpec
 from ephystool.errors import AnalysisError
 
-__all__ = ["NAME", "NmdaParams", "NmdaResult", "analyze", "rectification_from_rows", "stimulus_times"]
+__all__ = ["SPEC", "NAME", "NmdaParams", "NmdaResult", "analyze", "rectification_from_rows", "stimulus_times"]
 
 NAME = "nmda"
 _STIM_CHANNEL = re.compile(r"light|stim|ttl|trig|led|laser|opto|^do\b|digital", re.IGNORECASE)
@@ -363,3 +366,7 @@ def rectification_from_rows(
     return {"analysis": NAME, "metric": "nmda_rectification_index", "value": i_neg / i_pos, "unit": "1",
             "holding_mV": None, "holding_pair_mV": f"{v_neg_mV:g}/{v_pos_mV:g}", "component": "isolated",
             "n_sweeps": sum(wn) + sum(wp), "note": "combined from separate recordings of the same cell"}
+
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, NmdaParams, analyze, plot_nmda, METRICS)

@@ -26,11 +26,14 @@ import quantities as pq
 
 from ephystool.analysis import nmda
 from ephystool.analysis import params as _p
+from ephystool.analysis.nmda.figures import plot_nmda_iv
 from ephystool.analysis.nmda_iv._points import IV_METHODS, iv_points
+from ephystool.analysis.nmda_iv.metrics import METRICS
 from ephystool.analysis.params import param
+from ephystool.analysis.spec import AnalysisSpec
 from ephystool.errors import AnalysisError, ProtocolError
 
-__all__ = ["NAME", "NmdaIvParams", "NmdaIvResult", "WoodhullFit", "analyze", "fit_woodhull", "iv_from_rows"]
+__all__ = ["SPEC", "NAME", "NmdaIvParams", "NmdaIvResult", "WoodhullFit", "analyze", "fit_woodhull", "iv_from_rows"]
 
 NAME = "nmda_iv"
 _R, _F = 8.314462618, 96485.33212
@@ -251,3 +254,7 @@ def iv_from_rows(rows: Sequence[Mapping[str, Any]], params: NmdaIvParams) -> Nmd
     i = np.array([np.average([a for a, _ in pts[x]], weights=[w for _, w in pts[x]]) for x in v])
     n = tuple(sum(w for _, w in pts[x]) for x in v)
     return NmdaIvResult("combined", v, i, n, float("nan"), _fit(v, i, params, None), None)
+
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, NmdaIvParams, analyze, plot_nmda_iv, METRICS, output_name='nmda')

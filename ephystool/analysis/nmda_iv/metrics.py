@@ -1,20 +1,18 @@
 """Metric catalogue of the NMDA I-V analysis ``nmda_iv`` (results.csv writes them as analysis ``nmda``)."""
 
 from ephystool.analysis.nmda.metrics import METRICS as _EPSC
-from ephystool.analysis.spec import Metric
+from ephystool.analysis.spec import Metric, catalogue
 
 __all__ = ["METRICS"]
 
-_SWEEP = tuple(m for m in _EPSC if m.name in ("baseline_current", "epsc_peak", "nmda_peak", "access_resistance",
-                                             "holding_current"))
-
-METRICS: tuple[Metric, ...] = (
-    Metric("mg_block_kd0", "mM", "Woodhull Kd of the Mg block at 0 mV", log_scale=True),
-    Metric("mg_block_delta", "1", "Woodhull electrical distance of the Mg site"),
-    Metric("reversal_potential", "mV", "reversal potential of the NMDA current"),
-    Metric("nmda_conductance", "nS", "unblocked NMDA conductance of the Woodhull fit", log_scale=True),
-    Metric("fraction_unblocked_m70", "1", "fraction of NMDA conductance unblocked at -70 mV (Woodhull B(-70 mV))"),
-    Metric("mg_block_fit_r2", "1", "R² of the Woodhull fit"),
-    Metric("nmda_iv_current", "pA", "isolated NMDA current at each holding level (the I-V points)"),
-    *_SWEEP,
-)
+#: name | unit | tables | log scale | description  (amplitudes are magnitudes; "1": dimensionless)
+METRICS: tuple[Metric, ...] = catalogue("""
+mg_block_kd0           | mM   | results        | log | Woodhull Kd of the Mg block at 0 mV
+mg_block_delta         | 1    | results        | -   | Woodhull electrical distance of the Mg site
+reversal_potential     | mV   | results        | -   | reversal potential of the NMDA current
+nmda_conductance       | nS   | results        | log | unblocked NMDA conductance of the Woodhull fit
+fraction_unblocked_m70 | 1    | results        | -   | fraction of NMDA conductance unblocked at -70 mV (Woodhull B(-70 mV))
+mg_block_fit_r2        | 1    | results        | -   | R² of the Woodhull fit
+nmda_iv_current        | pA   | results        | -   | isolated NMDA current at each holding level (the I-V points)
+""") + tuple(m for m in _EPSC if m.name in ("baseline_current", "epsc_peak", "nmda_peak", "access_resistance",
+                                            "holding_current"))  # its per-sweep EPSC rows

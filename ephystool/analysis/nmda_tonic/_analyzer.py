@@ -35,10 +35,13 @@ from ephystool.analysis import _signal as sig
 from ephystool.analysis import params as _p
 from ephystool.analysis.nmda._analyzer import _check_recording
 from ephystool.analysis.nmda._measure import _w
+from ephystool.analysis.nmda.figures import plot_nmda_tonic
+from ephystool.analysis.nmda_tonic.metrics import METRICS
 from ephystool.analysis.params import param
+from ephystool.analysis.spec import AnalysisSpec
 from ephystool.errors import AnalysisError
 
-__all__ = ["NAME", "NmdaTonicParams", "NmdaTonicResult", "analyze", "washin_time"]
+__all__ = ["SPEC", "NAME", "NmdaTonicParams", "NmdaTonicResult", "analyze", "washin_time"]
 
 NAME = "nmda_tonic"
 _TAG = re.compile(r"drug|wash|salt|agonist|aspart|nmda|mg|^\s*\+", re.IGNORECASE)
@@ -311,3 +314,7 @@ def analyze(recording: Any, params: NmdaTonicParams) -> NmdaTonicResult:
     _check_recording(recording)
     mode = _pick_mode(recording, params)
     return _analyze_washin(recording, params) if mode == "washin" else _analyze_application(recording, params)
+
+
+#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
+SPEC = AnalysisSpec(NAME, NmdaTonicParams, analyze, plot_nmda_tonic, METRICS, output_name='nmda')
