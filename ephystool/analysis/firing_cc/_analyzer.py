@@ -329,11 +329,21 @@ def analyze(recording: Any, params: FiringCCParams | None = None) -> FiringCCRes
     Returns
     -------
     FiringCCResult
+        Per sweep: AP count, firing rate (Hz), first-spike latency (ms), AP threshold and amplitude (mV),
+        half width (ms); per cell: rheobase (pA), f-I slope (Hz/pA), maximal rate (Hz).
 
     Raises
     ------
     AnalysisError
         Not a current-clamp recording, primary channel not a voltage, or a step window outside a sweep.
+
+    Examples
+    --------
+    >>> from ephystool.simulate.cclamp import simulate_fi_steps
+    >>> rec, truth = simulate_fi_steps(currents_pa=[0, 150, 250], seed=3, sweep_s=0.7)
+    >>> rheobase = next(r for r in analyze(rec).rows() if r["metric"] == "rheobase")
+    >>> abs(rheobase["value"] - truth["rheobase_pA"]) < 1.0, rheobase["unit"]
+    (True, 'pA')
     """
     params = params or FiringCCParams()
     if recording.kind != "current_clamp":

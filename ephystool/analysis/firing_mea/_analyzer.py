@@ -246,6 +246,31 @@ def _windows(params: FiringMEAParams, t0: float, t1: float, path: Any) -> dict[s
 def analyze(recording: Any, params: FiringMEAParams) -> FiringMEAResult:
     """Per-electrode and per-well firing metrics of an MEA recording (raw or spike list).
 
+    Parameters
+    ----------
+    recording : Recording
+        Raw voltage traces of an array (``recording.mea``, spikes detected chunk by chunk) or spike trains
+        annotated with ``electrode`` and ``well``.
+    params : FiringMEAParams
+        Detection band (Hz), threshold (robust SDs), dead time and burst intervals (ms), activity
+        criterion (spikes/min), dosing time and windows (s).
+
+    Returns
+    -------
+    FiringMEAResult
+        Per well (``rows()``, units in :data:`WELL_UNITS`: rates in Hz, burst rates in 1/min) and per
+        electrode (``electrode_rows()``, :data:`ELECTRODE_UNITS`).
+
+    Examples
+    --------
+    >>> from ephystool.simulate.mea import mea_recording, simulate_mea
+    >>> data, truth = simulate_mea(4.0, seed=19, snr=7.0)
+    >>> res = analyze(mea_recording(data, truth), FiringMEAParams())
+    >>> true_rate = sum(s.size for s in truth.spike_samples) / len(truth.spike_samples) / truth.duration_s
+    >>> mfr = next(r for r in res.rows() if r["metric"] == "mean_firing_rate")
+    >>> abs(mfr["value"] - true_rate) / true_rate < 0.05, mfr["unit"]
+    (True, 'Hz')
+
     Raises
     ------
     AnalysisError

@@ -365,7 +365,34 @@ def _series(m: MeasuredSession, slope: np.ndarray, ppr: np.ndarray) -> SweepSeri
 
 
 def analyze(recording: Recording, params: LtpParams) -> LtpResult | FepspRunResult | FepspTrainResult:
-    """Analyse one file as an LTP session; see :func:`analyze_session`."""
+    """Analyse one file as an LTP session; see :func:`analyze_session`.
+
+    Parameters
+    ----------
+    recording : Recording
+        A field recording (mV, or ``params.signal_unit``) with one or two stimuli per sweep.
+    params : LtpParams
+        Windows in min relative to the induction, search windows in ms after the stimulus, slope fractions.
+
+    Returns
+    -------
+    LtpResult or FepspRunResult or FepspTrainResult
+        LTP/LTD: ``ltp_magnitude`` and ``stp_magnitude`` (% of baseline), baseline slope (mV/ms), drift (%),
+        paired-pulse ratio; a baseline or input-output run, or a train, by ``params.experiment``.
+
+    Raises
+    ------
+    AnalysisError
+        As :func:`analyze_session`.
+
+    Examples
+    --------
+    >>> from ephystool.simulate.fepsp import simulate_fepsp_session
+    >>> rec, truth = simulate_fepsp_session(9001)
+    >>> res = analyze(rec, LtpParams())
+    >>> abs(float(res.ltp_magnitude.rescale("percent").magnitude) - truth["ltp_magnitude"]) < 3.0
+    True
+    """
     return analyze_session([recording], params)
 
 

@@ -176,10 +176,33 @@ def _extract(recording: Any, k: int, params: NmdaParams, span: tuple[float, floa
 def analyze(recording: Any, params: NmdaParams) -> NmdaResult:
     """Measure evoked EPSCs of one voltage-clamp recording.
 
+    Parameters
+    ----------
+    recording : Recording
+        Voltage clamp: membrane current (pA, any current unit) in the primary channel, holding levels from
+        the file, the manifest or ``params.holding_potentials`` (mV).
+    params : NmdaParams
+        Windows in ms relative to the stimulus, holding levels in mV, ``min_epsc`` in pA.
+
+    Returns
+    -------
+    NmdaResult
+        Per holding group: AMPA/NMDA peaks (pA, magnitudes), NMDA late current (pA), charge (pC), decay
+        time constants (ms), NMDA/AMPA ratio and rectification index (dimensionless); ``rows()`` and
+        ``sweep_rows()`` give the tidy tables.
+
     Raises
     ------
     AnalysisError
         Not voltage clamp, a window outside a sweep, no stimulus found, or no usable sweep.
+
+    Examples
+    --------
+    >>> from ephystool.simulate.vclamp import simulate_epsc_sweeps
+    >>> rec, truth = simulate_epsc_sweeps(seed=5108, n_sweeps_per_holding=3)
+    >>> rows = {r["metric"]: r for r in analyze(rec, NmdaParams()).rows() if r["metric"] == "nmda_ampa_ratio"}
+    >>> abs(rows["nmda_ampa_ratio"]["value"] - truth["nmda_ampa_ratio"]) < 0.02, rows["nmda_ampa_ratio"]["unit"]
+    (True, '1')
     """
     _check_recording(recording)
     holds, hold_notes = _holdings(recording, params)

@@ -219,10 +219,33 @@ class NmdaIvResult:
 def analyze(recording: Any, params: NmdaIvParams) -> NmdaIvResult:
     """I-V of the isolated NMDA EPSC of one recording and its Woodhull fit.
 
+    Parameters
+    ----------
+    recording : Recording
+        Voltage clamp, sweeps at three or more holding levels (mV) with the NMDA EPSC isolated.
+    params : NmdaIvParams
+        The EPSC windows (ms), the bath's free Mg2+ (mM) and the fit's starting values (Kd(0) mM, delta,
+        E_rev mV, temperature degC).
+
+    Returns
+    -------
+    NmdaIvResult
+        The I-V points (mV, pA) and the Woodhull fit: conductance (nS), reversal potential (mV), Kd(0) (mM),
+        delta and the unblocked fraction at -70 mV (dimensionless), with 95 % confidence intervals.
+
     Raises
     ------
     AnalysisError
         As :func:`ephystool.analysis.nmda.analyze`, or too few potentials for the fit.
+
+    Examples
+    --------
+    >>> from ephystool.simulate.vclamp import simulate_iv_series
+    >>> rec, truth = simulate_iv_series(seed=6402, n_sweeps_per_step=2)
+    >>> res = analyze(rec, NmdaIvParams.from_protocol({}, {"mg_mM": truth["mg_mM"]}))
+    >>> g = next(r for r in res.rows() if r["metric"] == "nmda_conductance")
+    >>> abs(g["value"] - truth["g_nS"]) < 1.0, g["unit"]
+    (True, 'nS')
     """
     res = nmda.analyze(recording, params.epsc)
     if not any(g.nmda_peak is not None and float(g.nmda_peak) > 0 for g in res.groups):

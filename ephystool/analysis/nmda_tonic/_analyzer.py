@@ -306,10 +306,32 @@ def _pick_mode(recording: Any, params: NmdaTonicParams) -> str:
 def analyze(recording: Any, params: NmdaTonicParams) -> NmdaTonicResult:
     """Tonic-current shift (washin) or agonist-application currents of one voltage-clamp recording.
 
+    Parameters
+    ----------
+    recording : Recording
+        Voltage clamp: holding current (pA) over one long sweep (washin) or agonist puffs per sweep.
+    params : NmdaTonicParams
+        Windows in s (baseline from the recording start, treatment from wash-in), wash-in time (s), noise
+        band (Hz), application-mode thresholds (pA, SNR).
+
+    Returns
+    -------
+    NmdaTonicResult
+        Washin: holding-current shift, baseline and treatment currents and noise RMS (pA); application:
+        agonist peak, steady state (pA), charge (pC), rise time (ms) and desensitisation.
+
     Raises
     ------
     AnalysisError
         Not voltage clamp, windows outside the recording, or no agonist response.
+
+    Examples
+    --------
+    >>> from ephystool.simulate.vclamp import simulate_tonic
+    >>> rec, truth = simulate_tonic(seed=7607, tag_text="+drug", rate_hz=1000.0)
+    >>> shift = next(r for r in analyze(rec, NmdaTonicParams()).rows() if r["metric"] == "holding_current_shift")
+    >>> abs(shift["value"] - truth["holding_current_shift_pA"]) < 2.0, shift["unit"]
+    (True, 'pA')
     """
     _check_recording(recording)
     mode = _pick_mode(recording, params)
