@@ -396,5 +396,4 @@ def analyze(recording: Recording, params: LtpParams) -> LtpResult | FepspRunResu
     return analyze_session([recording], params)
 
 
-#: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
 SPEC = AnalysisSpec(NAME, LtpParams, analyze, plot_ltp, METRICS, analyze_session=analyze_session)
