@@ -7,7 +7,8 @@ analysis: one package ``ephystool/analysis/<name>/`` exporting ``SPEC`` and one 
 
 from __future__ import annotations
 
-from types import MappingProxyType
+import importlib
+from types import MappingProxyType, ModuleType
 
 from ephystool.analysis import events, firing_cc, firing_mea, ltp, nmda, nmda_iv, nmda_tonic
 from ephystool.analysis.spec import AnalysisSpec, Metric
@@ -55,15 +56,16 @@ def get_spec(name: str) -> AnalysisSpec:
     return _BY_NAME[name]
 
 
-def get_analyzer(name: str) -> AnalysisSpec:
-    """The analyzer of an analysis name (its spec: ``analyze``, ``analyze_session``, ``params``, ``figures``).
+def get_analyzer(name: str) -> ModuleType:
+    """The package of an analysis (``ephystool.analysis.<name>``: ``analyze``, ``analyze_session`` where it
+    takes several files, ``SPEC``); the pipeline calls through it, so a test can patch ``<package>.analyze``.
 
     Raises
     ------
     ProtocolError
         Unknown analysis name.
     """
-    return get_spec(name)
+    return importlib.import_module(ANALYZERS[get_spec(name).name][0])
 
 
 def params_class(name: str) -> type:

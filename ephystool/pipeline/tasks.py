@@ -203,16 +203,16 @@ def _hashes(rows: tuple[dict[str, Any], ...], recs: list[Any], threads: int) -> 
 
 
 def _analyse(task: Task, out: TaskOutput) -> None:
-    from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_spec
+    from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
     from ephystool.io.overrides import value_sources
     from ephystool.protocols import load_protocol
 
     proto = load_protocol(task.protocol)
-    spec = get_spec(proto.analysis)
+    module = get_analyzer(proto.analysis)
     overrides = {k: v for k, v in task.rows[0]["overrides"].items() if k not in ("kind", "session", "notes", "stream", "order", "layout",
                                                                             "sweeps", "channel")}
     mapping = proto.params_mapping()
-    params = spec.params.from_protocol(mapping, overrides)
+    params = params_class(proto.analysis).from_protocol(mapping, overrides)
     out.params = {"protocol": task.protocol, "analysis": proto.analysis, **mapping, **overrides}
     label = {**_label(task.rows[0]), "protocol": proto.name}
     key = _plate_key(task, proto.to_dict())
@@ -227,13 +227,13 @@ def _analyse(task: Task, out: TaskOutput) -> None:
             file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
         try:
             if len(recs) > 1:
-                if spec.analyze_session is None:
+                if not hasattr(module, "analyze_session"):
                     raise AnalysisError(f"analysis '{proto.analysis}' takes one file per row; the manifest groups "
                                         f"{len(recs)} files in session '{task.rows[0]['overrides'].get('session')}' "
                                         "(remove the session column for these rows)", task.rows[0]["path"])
-                result = spec.analyze_session(recs, params)
+                result = module.analyze_session(recs, params)
             else:
-                result = spec.analyze(recs[0], params)
+                result = module.analyze(recs[0], params)
             files = _figures(proto.analysis, result, recs[0], task.figures_dir)
             files += _spikes(result, task.spikes_dir, label["recording"])
         finally:
