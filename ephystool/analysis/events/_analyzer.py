@@ -41,13 +41,17 @@ __all__ = ["SPEC", "NAME", "EventsParams", "EventsResult", "analyze"]
 NAME = "events"
 
 
+#: units of the catalogue (voltage clamp) -> units of the same metric in current clamp
+_CC_UNITS = {"pA": "mV", "fC": "mV*ms"}
+
+
 @dataclass(frozen=True)
 class EventsResult:
     """Events of one recording and their per-recording summary."""
 
     path: str
-    values: dict[str, float]
-    units: dict[str, str]
+    values: dict[str, float]  # metric -> value, in ``units``
+    units: dict[str, str]  # metric -> unit, from the catalogue (metrics.py)
     selectors: dict[str, Any]
     events: tuple[dict[str, Any], ...]
     average: AverageEvent | None = None
@@ -299,9 +303,8 @@ def _summarise(recording: Any, params: EventsParams, events: list[dict[str, Any]
               "event_rise_10_90": avg.rise_ms if avg is not None else float("nan"), "event_decay_tau": decay,
               "event_iei_cv": _iei_cv(stretches), "event_charge_median": med(np.array([e["charge"] for e in events])),
               "event_noise_sd": float(np.nanmedian(noises)), "analysed_time": analysed}
-    units = {"event_frequency": "Hz", "event_count": "1", "event_amplitude_median": unit, "event_amplitude_mean": unit,
-             "event_rise_10_90": "ms", "event_decay_tau": "ms", "event_iei_cv": "1",
-             "event_charge_median": "fC" if unit == "pA" else "mV*ms", "event_noise_sd": unit, "analysed_time": "s"}
+    catalogue = {m.name: m.unit for m in METRICS}  # voltage clamp; current clamp: amplitudes in mV, charge mV*ms
+    units = {k: catalogue[k] if unit == "pA" else _CC_UNITS.get(catalogue[k], catalogue[k]) for k in values}
     notes = []
     if n == 0:
         notes.append("no events detected: frequency 0 Hz; check polarity, threshold and template kinetics")

@@ -1,4 +1,5 @@
-"""Metric catalogue of the synaptic-events analysis ``events``."""
+"""Metric catalogue of the synaptic-events analysis ``events`` (units of voltage clamp; in current clamp the
+amplitudes are in mV and the charge in mV*ms)."""
 
 from ephystool.analysis.spec import Metric, catalogue
 

@@ -49,8 +49,8 @@ class APFeatures:
         AHP depth (threshold minus the trough after the AP, positive when the trough is below).
     """
 
-    onset: np.ndarray
-    peak: np.ndarray
+    onset: np.ndarray  # sample index
+    peak: np.ndarray  # sample index
     threshold_mv: np.ndarray
     peak_mv: np.ndarray
     amplitude_mv: np.ndarray
