@@ -59,8 +59,8 @@ class APFeatures:
 
     @property
     def count(self) -> int:
-        """Number of APs."""
-        return int(self.peak.size)
+        """Number of APs (one peak each)."""
+        return len(self.peak)
 
 
 def dvdt_mv_per_ms(v_mv: np.ndarray, fs_hz: float, smooth_hz: float | None = None) -> np.ndarray:
