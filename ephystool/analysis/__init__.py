@@ -1,8 +1,9 @@
 """Analyzers: pure functions over :class:`~ephystool.io.recording.Recording` returning typed results.
 
-Each module ``<name>.py`` exposes ``<Name>Params`` (frozen dataclass with quantities and a
-``from_protocol(analysis_params, overrides)`` constructor), ``<Name>Result`` (with ``rows()``,
-``sweep_rows()`` and, for MEA, ``electrode_rows()`` producing tidy dicts) and
-``analyze(recording, params) -> <Name>Result``. :mod:`ephystool.analysis.registry` maps the
-analysis names used in protocol templates to these modules.
+Each analysis is a package ``ephystool.analysis.<name>`` exporting ``SPEC``
+(:class:`~ephystool.analysis.spec.AnalysisSpec`): its one Params class (fields made with
+:func:`ephystool.analysis.params.param`, built by the one converter ``from_protocol(analysis_params,
+overrides)``), ``analyze(recording, params) -> Result`` (``rows()``, ``sweep_rows()`` and, for MEA,
+``electrode_rows()`` produce tidy dicts), its figures and its metric catalogue.
+:data:`ephystool.analysis.registry.ANALYSES` lists them; everything else derives from that tuple.
 """

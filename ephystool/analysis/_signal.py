@@ -13,21 +13,18 @@ Contents
   :func:`fit_exponential_decay` (one or two exponentials, amplitude-weighted tau)
 * filtering and noise: :func:`bandpass`, :func:`rms`
 * sweep rejection: :func:`mad_outliers`
-* parameter parsing: :func:`param_quantity`, :func:`param_window`
+* parameter parsing lives in :mod:`ephystool.analysis.params`
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import quantities as pq
 
-from ephystool.errors import AnalysisError, ProtocolError, UnitsError
-from ephystool.units import parse_quantity
+from ephystool.errors import AnalysisError
 
 __all__ = [
     "ExpFit",
@@ -38,8 +35,6 @@ __all__ = [
     "detect_pulses",
     "fit_exponential_decay",
     "mad_outliers",
-    "param_quantity",
-    "param_window",
     "peak_in_window",
     "rise_time",
     "rms",
@@ -47,57 +42,6 @@ __all__ = [
     "window_mean",
     "window_slice",
 ]
-
-
-# ----------------------------------------------------------------------------- parameters
-def param_quantity(params: Mapping[str, Any], key: str, default: Any, unit: str) -> pq.Quantity | None:
-    """Read one quantity (``"50 ms"``) from a template's ``analysis_params``.
-
-    Parameters
-    ----------
-    params : Mapping
-        The raw template values.
-    key : str
-        Key to read; ``default`` is used when it is missing. ``None``, ``"auto"`` or ``"none"``
-        give None.
-    default : str or Quantity or None
-        Fallback value.
-    unit : str
-        Unit the value must be compatible with; the result is rescaled to it.
-
-    Raises
-    ------
-    ProtocolError
-        If the value is not a quantity of the right dimension (the message names ``key``).
-    """
-    value = params.get(key, default)
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("auto", "none", "")):
-        return None
-    try:
-        return parse_quantity(value, unit, name=key)
-    except UnitsError as exc:
-        raise ProtocolError(f"{exc}; expected e.g. '{key}: \"10 {unit}\"'", field=f"analysis_params.{key}") from exc
-
-
-def param_window(params: Mapping[str, Any], key: str, default: Any, unit: str = "s") -> tuple[float, float]:
-    """Read a two-element window (``["1 ms", "20 ms"]``) and return it as floats in ``unit``.
-
-    Raises
-    ------
-    ProtocolError
-        If the value is not a list of two quantities with start < stop.
-    """
-    value = params.get(key, default)
-    field = f"analysis_params.{key}"
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        raise ProtocolError(f"expected a list of two quantities such as ['1 ms', '20 ms'], got {value!r}", field=field)
-    try:
-        lo, hi = (float(parse_quantity(v, unit, name=key).magnitude) for v in value)
-    except UnitsError as exc:
-        raise ProtocolError(str(exc), field=field) from exc
-    if not hi > lo:
-        raise ProtocolError(f"window start must be before its end, got {value!r}", field=field)
-    return lo, hi
 
 
 # ----------------------------------------------------------------------------- windows

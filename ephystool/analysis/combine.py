@@ -4,7 +4,7 @@
   one ``nmda_iv`` recording, or from isolated ``nmda_peak`` rows of one cell recorded in separate
   files (:func:`ephystool.analysis.nmda.rectification_from_rows`);
 * cell-level metrics of mixed EPSCs recorded in separate files of one (condition, animal, slice, cell)
-  (:func:`ephystool.analysis._nmda_cells.cell_rows`): ``nmda_ampa_ratio`` (NMDA late at +40 / AMPA peak
+  (:func:`ephystool.analysis.nmda._cells.cell_rows`): ``nmda_ampa_ratio`` (NMDA late at +40 / AMPA peak
   at -70) and ``nmda_rectification_index`` from the late components (``component`` ``late``);
 * ``nmda_peak`` at each holding potential of an I-V recording (magnitude of the isolated NMDA
   current), so that claims about the NMDA current at -70 or -40 mV can use I-V data;
@@ -44,8 +44,8 @@ def _from_iv(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _across_files(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    from ephystool.analysis._nmda_cells import included
     from ephystool.analysis.nmda import rectification_from_rows
+    from ephystool.analysis.nmda._cells import included
 
     cells: dict[tuple[str, ...], list[Mapping[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -90,6 +90,6 @@ def _recovery(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def combine_units(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Extra result rows computed from several rows (see the module docstring)."""
-    from ephystool.analysis._nmda_cells import cell_rows
+    from ephystool.analysis.nmda._cells import cell_rows
 
     return _from_iv(rows) + _across_files(rows) + cell_rows(rows, _KEEP) + _recovery(rows)

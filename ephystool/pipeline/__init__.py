@@ -195,7 +195,7 @@ def _run_batch(manifest_path: str | Path, out: Path, jobs: int | None, scheduler
     done.sort(key=lambda o: o.index)
     outputs = write_outputs(out, manifest, done, started)
     if figures and "events" in outputs:  # synaptic events: distributions per condition (display only)
-        from ephystool.report.fig_events import plot_event_conditions
+        from ephystool.analysis.events.figures import plot_event_conditions
 
         plot_event_conditions(outputs["events"], outputs["results_csv"], out / "figures")
     failures = [o.failure for o in done if o.failure]

@@ -50,9 +50,9 @@ def tidy(rows: list[dict[str, Any]], lead: list[str]) -> Any:
 
 def _combined(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows that need several rows of one recording or cell (see :mod:`ephystool.analysis.combine`), and the
-    control pathway's change beside each test pathway (marks the control rows; :mod:`~ephystool.analysis._ltp_pathways`)."""
-    from ephystool.analysis._ltp_pathways import pathway_rows
+    control pathway's change beside each test pathway (marks the control rows; :mod:`~ephystool.analysis.ltp._pathways`)."""
     from ephystool.analysis.combine import combine_units
+    from ephystool.analysis.ltp._pathways import pathway_rows
 
     return combine_units(results) + pathway_rows(results)
 

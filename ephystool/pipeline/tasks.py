@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import os
 import traceback
@@ -119,17 +118,10 @@ def _label(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _figures(name: str, result: Any, recording: Any, out: str) -> list[str]:
-    if not out:
-        return []
-    # nmda_iv and nmda_tonic draw with fig_nmda (their family's module): the I-V with its Woodhull fit and
-    # the tonic time course are the figures the headline claims rest on
-    family = {"nmda_iv": "nmda", "nmda_tonic": "nmda"}.get(name, name)
-    try:
-        mod = importlib.import_module(f"ephystool.report.fig_{family}")
-    except ModuleNotFoundError:
-        return []
-    plot = getattr(mod, f"plot_{name}", None)
-    if plot is None:
+    from ephystool.analysis.registry import get_spec
+
+    plot = get_spec(name).figures  # nmda_iv and nmda_tonic draw the NMDA family's I-V and time-course figures
+    if not out or plot is None:
         return []
     d = Path(out)
     d.mkdir(parents=True, exist_ok=True)

@@ -29,26 +29,8 @@ from ephystool.protocols._loading import (
     read_yaml,
     write_json_schema,
 )
-from ephystool.protocols._models import (
-    ANALYSES,
-    FiringCcProtocol,
-    FiringMeaProtocol,
-    LtpProtocol,
-    NmdaIvProtocol,
-    NmdaProtocol,
-    NmdaTonicProtocol,
-    Protocol,
-    validate_protocol,
-)
-from ephystool.protocols._params import (
-    PARAMS_BY_ANALYSIS,
-    FiringCcParams,
-    FiringMeaParams,
-    LtpParams,
-    NmdaIvParams,
-    NmdaParams,
-    NmdaTonicParams,
-)
+from ephystool.protocols._models import ANALYSES, PROTOCOLS, Protocol, validate_protocol
+from ephystool.protocols._params import PARAMS_BY_ANALYSIS
 from ephystool.protocols._sections import CORE_CONDITIONS, CRITERIA, DESIGNS, MODES
 
 __all__ = [
@@ -59,19 +41,8 @@ __all__ = [
     "ENV_VAR",
     "MODES",
     "PARAMS_BY_ANALYSIS",
+    "PROTOCOLS",
     "SCHEMA_PATH",
-    "FiringCcParams",
-    "FiringCcProtocol",
-    "FiringMeaParams",
-    "FiringMeaProtocol",
-    "LtpParams",
-    "LtpProtocol",
-    "NmdaIvParams",
-    "NmdaIvProtocol",
-    "NmdaParams",
-    "NmdaProtocol",
-    "NmdaTonicParams",
-    "NmdaTonicProtocol",
     "Protocol",
     "check_recording",
     "export_json_schema",

@@ -5,25 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 import quantities as pq
 import yaml
-from pydantic import AfterValidator, Field, PrivateAttr, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ephystool.errors import ProtocolError, UnitsError
-from ephystool.protocols._params import (
-    PARAMS_BY_ANALYSIS,
-    EventsParams,
-    FiringCcParams,
-    FiringMeaParams,
-    LtpParams,
-    NmdaIvParams,
-    NmdaParams,
-    NmdaTonicParams,
-)
+from ephystool.protocols._params import PARAMS_BY_ANALYSIS
 from ephystool.protocols._quantity import (
     StrictModel,
     field_error,
@@ -35,7 +34,7 @@ from ephystool.protocols._quantity import (
 from ephystool.protocols._sections import Criterion, Identifier, MetadataItem, Phase, RecordingSpec, Solutions
 from ephystool.units import require_units
 
-__all__ = ["Protocol", "ANALYSES", "PROTOCOL_ADAPTER", "validate_protocol"]
+__all__ = ["Protocol", "ANALYSES", "PROTOCOLS", "PROTOCOL_ADAPTER", "validate_protocol"]
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 _CLAIM = re.compile(r"^C\d+[a-z]?$")
@@ -215,62 +214,18 @@ def _normalise_override(key: str, value: Any, fields: Mapping[str, Any], proto: 
                         + suggest(key, fields), path=proto.source)
 
 
-class NmdaProtocol(Protocol):
-    """Evoked AMPA/NMDA EPSCs (``analysis: nmda``)."""
-
-    analysis: Literal["nmda"]
-    analysis_params: NmdaParams
-
-
-class NmdaIvProtocol(Protocol):
-    """Isolated NMDA EPSC I-V (``analysis: nmda_iv``)."""
-
-    analysis: Literal["nmda_iv"]
-    analysis_params: NmdaIvParams
+def _protocol_class(name: str, params: type[StrictModel]) -> type[Protocol]:
+    """The template model of one analysis: :class:`Protocol` with ``analysis: <name>`` and its parameters."""
+    title = "".join(part.capitalize() for part in name.split("_"))
+    return create_model(f"{title}Protocol", __base__=Protocol, __doc__=f"A template of ``analysis: {name}``.",
+                        analysis=(Literal[name], ...), analysis_params=(params, ...))
 
 
-class NmdaTonicProtocol(Protocol):
-    """Tonic NMDA current on bath application (``analysis: nmda_tonic``)."""
-
-    analysis: Literal["nmda_tonic"]
-    analysis_params: NmdaTonicParams
-
-
-class FiringMeaProtocol(Protocol):
-    """MEA firing, bursts, synchrony (``analysis: firing_mea``)."""
-
-    analysis: Literal["firing_mea"]
-    analysis_params: FiringMeaParams
-
-
-class FiringCcProtocol(Protocol):
-    """Current-clamp firing and f-I (``analysis: firing_cc``)."""
-
-    analysis: Literal["firing_cc"]
-    analysis_params: FiringCcParams
-
-
-class LtpProtocol(Protocol):
-    """fEPSP LTP (``analysis: ltp``)."""
-
-    analysis: Literal["ltp"]
-    analysis_params: LtpParams
-
-
-class EventsProtocol(Protocol):
-    """Spontaneous / miniature synaptic events (``analysis: events``)."""
-
-    analysis: Literal["events"]
-    analysis_params: EventsParams
-
-
+#: analysis name -> its template model, in the order of the analysis registry
+PROTOCOLS: dict[str, type[Protocol]] = {name: _protocol_class(name, m) for name, m in PARAMS_BY_ANALYSIS.items()}
 #: The analysis names a template may name.
 ANALYSES: tuple[str, ...] = tuple(PARAMS_BY_ANALYSIS)
-AnyProtocol = Annotated[
-    NmdaProtocol | NmdaIvProtocol | NmdaTonicProtocol | FiringMeaProtocol | FiringCcProtocol | LtpProtocol
-    | EventsProtocol,
-    Field(discriminator="analysis"),
-]
+AnyProtocol = Annotated[Union[tuple(PROTOCOLS.values())], Field(discriminator="analysis")]  # noqa: UP007
 PROTOCOL_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyProtocol)
 
 

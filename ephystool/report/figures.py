@@ -1,30 +1,12 @@
-"""Shared figure plumbing: one atomic PNG writer for every figure module."""
+"""Figure plumbing of the report: :func:`save_figure` and :func:`legend` live in :mod:`ephystool.plotting`
+(shared with the analyses' figure modules); this module keeps the cache version of the figure set."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from ephystool.atomic import atomic_write
+from ephystool.plotting import legend, save_figure
 
 __all__ = ["FIGURE_SET", "legend", "save_figure"]
 
 #: Version of the set of figures a task draws, part of the result cache's key: raise it when a task draws
 #: new figures (2: the I-V and tonic figures of nmda_iv / nmda_tonic), so cached results are redrawn.
 FIGURE_SET = 2
-
-
-def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
-    """Save ``fig`` as PNG at ``path`` atomically (:func:`ephystool.atomic.atomic_write`) and close it."""
-    import matplotlib.pyplot as plt
-
-    try:
-        return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"), suffix=".png")
-    finally:
-        plt.close(fig)
-
-
-def legend(ax: Any, **kwargs: Any) -> None:
-    """``ax.legend(**kwargs)`` where the axes have labelled artists (matplotlib warns on an empty legend)."""
-    if ax.get_legend_handles_labels()[1]:
-        ax.legend(**kwargs)

@@ -63,7 +63,7 @@ def test_bridge_jump_at_step_onset_not_counted():
 
 
 def test_onset_skip_excludes_a_step_transient():
-    from ephystool.analysis._ap import detect_aps
+    from ephystool.analysis.firing_cc._ap import detect_aps
 
     fs = 20000.0
     v = np.full(4000, -70.0)
@@ -139,7 +139,7 @@ def test_from_protocol_errors_and_defaults():
 
 
 def test_figures(tmp_path, simulated):
-    from ephystool.report.fig_firing_cc import plot_firing_cc
+    from ephystool.analysis.firing_cc.figures import plot_firing_cc
 
     rec, _ = simulated
     paths = plot_firing_cc(fc.analyze(rec), rec, tmp_path)

@@ -248,7 +248,7 @@ def test_sttc_equals_elephant() -> None:
 
 
 def test_figures_written(sim, tmp_path: Path) -> None:
-    from ephystool.report.fig_firing_mea import plot_firing_mea
+    from ephystool.analysis.firing_mea.figures import plot_firing_mea
 
     data, truth = sim
     rec = mea_recording(data, truth)

@@ -189,7 +189,7 @@ def test_positive_going_fepsp_with_polarity_positive() -> None:
 
 # ----------------------------------------------------------------------------- contract
 def test_rows_contract_and_figures(tmp_path: Path) -> None:
-    from ephystool.report.fig_ltp import plot_ltp
+    from ephystool.analysis.ltp.figures import plot_ltp
 
     rec, _ = _session(9001, ltp_percent=150.0)
     res = ltp.analyze(rec, DEFAULT)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ephystool.analysis import ltp
-from ephystool.analysis._ltp_pathways import CONTROL_REASON, is_control_pathway, pathway_rows
+from ephystool.analysis.ltp._pathways import CONTROL_REASON, is_control_pathway, pathway_rows
 from ephystool.errors import AnalysisError, ManifestError
 from ephystool.io.manifest import read_manifest
 from ephystool.io.selection import parse_channel, parse_sweeps, select_part

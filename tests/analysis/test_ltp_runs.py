@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ephystool.analysis import ltp
-from ephystool.analysis._ltp_params import LtpParams
+from ephystool.analysis.ltp.params import LtpParams
 from ephystool.errors import AnalysisError, ProtocolError
 from ephystool.pipeline import run_analysis
 from ephystool.simulate.abf_writer import write_abf1

@@ -152,7 +152,7 @@ def test_no_stimulus_found() -> None:
 
 
 def test_figure(tmp_path: Path) -> None:
-    from ephystool.report.fig_nmda import plot_nmda
+    from ephystool.analysis.nmda.figures import plot_nmda
 
     rec, _ = simulate_epsc_sweeps(seed=5108, n_sweeps_per_holding=3)
     paths = plot_nmda(nmda.analyze(rec, nmda.NmdaParams()), rec, tmp_path)

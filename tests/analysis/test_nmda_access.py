@@ -11,7 +11,7 @@ import pytest
 import quantities as pq
 
 from ephystool.analysis import nmda
-from ephystool.analysis._nmda_measure import measure_group
+from ephystool.analysis.nmda._measure import measure_group
 from ephystool.io.arrays import recording_from_arrays
 from ephystool.simulate.vclamp import (
     nmda_conductance,
@@ -99,7 +99,7 @@ def test_criteria_defaults_are_the_templates_inclusion_criteria() -> None:
 @pytest.mark.realdata
 def test_membrane_test_on_the_model_cell_file(realdata_dir) -> None:
     """2018_11_16_sh_0006.abf (PROVENANCE: Ra 14.98, Rm 509.8 MOhm, holding -119.7 pA before the tag)."""
-    from ephystool.analysis._nmda_access import membrane_test
+    from ephystool.analysis.nmda._access import membrane_test
     from ephystool.io import load
 
     rec = load(realdata_dir / "patchclamp" / "2018_11_16_sh_0006.abf")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ephystool.analysis import nmda_iv
-from ephystool.analysis._nmda_iv_points import iv_points
+from ephystool.analysis.nmda_iv._points import iv_points
 from ephystool.chemistry import mg_block_fraction, woodhull_delta
 from ephystool.errors import AnalysisError, ProtocolError
 from ephystool.simulate.vclamp import simulate_iv_series
@@ -73,7 +73,7 @@ def test_mg_is_required_and_few_points_rejected() -> None:
 
 
 def test_iv_figure(tmp_path: Path) -> None:
-    from ephystool.report.fig_nmda import plot_nmda_iv
+    from ephystool.analysis.nmda.figures import plot_nmda_iv
 
     rec, _ = simulate_iv_series(seed=6402, n_sweeps_per_step=2)
     res = nmda_iv.analyze(rec, nmda_iv.NmdaIvParams.from_protocol({"mg_mM": "1 mM"}))

@@ -78,7 +78,7 @@ def test_application_mode_no_response() -> None:
 
 
 def test_tonic_figure(tmp_path: Path) -> None:
-    from ephystool.report.fig_nmda import plot_nmda_tonic
+    from ephystool.analysis.nmda.figures import plot_nmda_tonic
 
     rec, _ = simulate_tonic(seed=7607, tag_text="+drug", rate_hz=1000.0)
     res = nmda_tonic.analyze(rec, nmda_tonic.NmdaTonicParams())

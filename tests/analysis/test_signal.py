@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ephystool.analysis import _signal as sig
+from ephystool.analysis import params
 from ephystool.errors import AnalysisError, ProtocolError
 
 RATE = 20000.0
@@ -107,9 +108,9 @@ def test_bandpass_centred_and_rms() -> None:
 
 
 def test_param_parsing_errors_name_the_key() -> None:
-    assert sig.param_window({}, "w", ["1 ms", "20 ms"], "ms") == (1.0, 20.0)
+    assert params.param_window({}, "w", ["1 ms", "20 ms"], "ms") == (1.0, 20.0)
     with pytest.raises(ProtocolError, match="ampa_window"):
-        sig.param_window({"ampa_window": ["20 ms", "1 ms"]}, "ampa_window", None, "ms")
+        params.param_window({"ampa_window": ["20 ms", "1 ms"]}, "ampa_window", None, "ms")
     with pytest.raises(ProtocolError, match="artifact_blank"):
-        sig.param_quantity({"artifact_blank": "1.5 mV"}, "artifact_blank", None, "ms")
-    assert sig.param_quantity({"stim_time": "auto"}, "stim_time", "100 ms", "ms") is None
+        params.param_quantity({"artifact_blank": "1.5 mV"}, "artifact_blank", None, "ms")
+    assert params.param_quantity({"stim_time": "auto"}, "stim_time", "100 ms", "ms") is None
