@@ -28,7 +28,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     # the package's facade (``ephystool.load``, ``ephystool.analyze``) and the orchestration
     frozenset({"ephystool", "pipeline", "workflow"}),
     frozenset({"io", "analysis", "compare", "report", "simulate", "protocols", "chemistry"}),
-    frozenset({"units", "errors", "atomic", "core", "parallel", "_version"}),
+    frozenset({"units", "errors", "atomic", "core", "parallel", "plotting", "_version"}),
 )
 
 def _part(module: str) -> str:
