@@ -17,8 +17,8 @@ import quantities as pq
 
 from ephystool.errors import CorruptFileError, LoadError
 
-__all__ = ["check_readable", "sha256_file", "file_identity", "head_bytes", "HDF5_MAGIC", "to_canonical", "is_current", "is_voltage",
-           "captured_logs"]
+__all__ = ["check_readable", "sha256_file", "file_identity", "head_bytes", "HDF5_MAGIC", "to_canonical", "is_current",
+           "is_voltage", "captured_logs"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,14 @@ FIGURE_SET = 2
 
 
 def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
-    """Save ``fig`` as PNG at ``path`` atomically (:func:`ephystool.atomic.atomic_write`) and close it."""
-    import matplotlib.pyplot as plt
-
+    """Save ``fig`` as PNG at ``path`` atomically (:func:`ephystool.atomic.atomic_write`) and close it (a figure
+    made without pyplot is not pyplot's to close: pyplot is not imported for it)."""
     try:
         return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"), suffix=".png")
     finally:
-        plt.close(fig)
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:
+            plt.close(fig)
 
 
 def legend(ax: Any, **kwargs: Any) -> None:
