@@ -108,6 +108,14 @@ class NWBH5ElectricalSource:
         out = raw * self._scale[None, :] + np.float32(self._offset)
         return out if channels is None else out[:, list(channels)]
 
+    def get_counts_time_major(self, start: int, stop: int) -> tuple[np.ndarray, Any]:
+        """Stored samples ``start:stop`` as read (shape (n, channels), the file's type) and the
+        :class:`~ephystool.analysis._spike_filter.InputScale` that turns them into the µV of :meth:`get_traces`
+        (the same float32 operations): the spike filter converts them block by block in its own copy."""
+        from ephystool.analysis._spike_filter import InputScale
+
+        return self._data[start:stop], InputScale(self._scale, np.float32(self._offset))
+
     def get_traces_channel_major(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start:stop`` as a C-contiguous (channels, n) float32 µV array, equal to
         ``get_traces(start, stop).T`` (same float32 operations) with one copy fewer."""
