@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import json
 import os
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
@@ -173,10 +174,17 @@ def _spikes(result: Any, out: str, recording: str) -> list[str]:
     return [str(csv), str(nwb)]
 
 
-#: This process's last multi-well analysis (key -> result, file hashes, figures and spike files written):
-#: a plate file listed once per well (one manifest row per well) is read, analysed and drawn once per
-#: worker rather than once per row; each row then takes its own well's metrics.
-_PLATE: dict[str, tuple[Any, dict[str, str], list[str]]] = {}
+class _LastPlate(threading.local):
+    """This thread's last multi-well analysis (key, (result, file hashes, figures and spike files written)):
+    a plate file listed once per well (one manifest row per well) is read, analysed and drawn once per
+    worker rather than once per row; each row then takes its own well's metrics. Per thread, so that tasks
+    run concurrently in one process (a Dask worker with several threads) never see each other's entry."""
+
+    key: str | None = None
+    value: tuple[Any, dict[str, str], list[str]] | None = None
+
+
+_PLATE = _LastPlate()
 
 
 def _plate_key(task: Task, protocol: dict[str, Any]) -> str | None:
@@ -248,8 +256,9 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     label = {**_label(task.rows[0]), "protocol": proto.name}
     key = _plate_key(task, proto.to_dict())
     file_sweeps: list[int] = []
-    if key is not None and key in _PLATE:
-        result, out.sha256, files = _PLATE[key]
+    last = _PLATE.value if key is not None and _PLATE.key == key else None
+    if last is not None:
+        result, out.sha256, files = last
     else:
         recs = [_load(r, proto.recording.mode) for r in task.rows]
         hashes = _hashes(task.rows, recs, task.threads)
@@ -271,8 +280,8 @@ def _analyse(task: Task, out: TaskOutput) -> None:
         finally:
             out.sha256 = hashes()
         if key is not None:
-            _PLATE.clear()  # one plate at a time: a worker takes a plate's rows in manifest order
-            _PLATE[key] = (result, out.sha256, files)
+            # one plate at a time: a worker takes a plate's rows in manifest order
+            _PLATE.key, _PLATE.value = key, (result, out.sha256, files)
     family = OUTPUT_ANALYSIS.get(proto.analysis)
     rows, elec = _select_well(result, label.get("well", ""), task.rows[0]["path"])
     # the manifest's identity and units win over the analyzer's; its free label columns never replace an
