@@ -379,8 +379,9 @@ def _range_chunks(source: MEASource, settings: DetectionSettings, start: int,
     for a in range(start, stop, step):
         b = min(stop, a + step)
         lo, hi = max(0, a - margin), min(n, b + margin)
-        if read_stored is not None:
-            counts, pre = read_stored(lo, hi)
+        if read_stored is not None:  # one buffer for the whole stream, as for counts below
+            counts, pre = read_stored(lo, hi, buffer)
+            buffer = np.empty((step + 2 * margin, counts.shape[1]), counts.dtype) if buffer is None else buffer
             yield Chunk(counts, a, a - lo, hi - b, fs), pre
             continue
         data, scale = _read_channel_major(source, lo, hi, buffer)
