@@ -46,17 +46,9 @@ print(",".join(m for m in ("pynwb", "hdmf", "matplotlib.pyplot", "scipy.signal",
 
 
 def test_whole_mea_analyze_writes_figures_and_nwb_without_pyplot_or_pynwb(tmp_path: Path, mea_nwb_writer) -> None:
-    import yaml
-
-    from ephystool.protocols import load_protocol
-
     mea_nwb_writer(tmp_path / "mea.nwb", 2.0, 4, seed=3, snr=8.0, rate_hz=8.0)
-    proto = load_protocol("mea_spontaneous").to_dict()
-    for key in ("dosing_time", "baseline_window", "treatment_window"):
-        proto["analysis_params"].pop(key)
-    proto.pop("inclusion", None)
-    (tmp_path / "p.yaml").write_text(yaml.safe_dump(proto, sort_keys=False))
-    (tmp_path / "m.csv").write_text("path,condition,well,protocol\nmea.nwb,control,,p.yaml\n")
+    # the packaged template: its dosing time lies beyond this short recording, so the whole recording is used
+    (tmp_path / "m.csv").write_text("path,condition,well,protocol\nmea.nwb,control,,mea_spontaneous\n")
     proc = subprocess.run([sys.executable, "-c", _WHOLE, str(tmp_path / "m.csv"), str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
