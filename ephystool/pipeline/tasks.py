@@ -218,12 +218,15 @@ def _hashes(rows: tuple[dict[str, Any], ...], recs: list[Any], threads: int) -> 
     return future.result
 
 
-def _warm_imports(task: Task) -> None:
+def _warm_imports(task: Task) -> Callable[[], None]:
     """With spare cores (``--jobs`` above the number of tasks), import the output libraries (pandas, pyarrow, the
     matplotlib figure and Agg canvas: ~1 s) in a thread while the analysis runs: the detection's FFTs release
-    the GIL, so the imports no longer wait for the analysis to finish. Nothing changes in the results."""
+    the GIL, so the imports no longer wait for the analysis to finish. Nothing changes in the results.
+
+    Returns a call that waits for the imports: the task makes it before writing outputs, so that no module is
+    ever imported from two threads at once in opposite orders (an import cycle across threads)."""
     if task.threads <= 1:
-        return
+        return lambda: None
     import importlib
     import threading
 
@@ -238,7 +241,9 @@ def _warm_imports(task: Task) -> None:
             except ImportError:  # pragma: no cover - reported where the module is really needed
                 return
 
-    threading.Thread(target=warm, name="ephystool-imports").start()  # not a daemon: never cut mid-import at exit
+    thread = threading.Thread(target=warm, name="ephystool-imports")  # not a daemon: never cut mid-import at exit
+    thread.start()
+    return thread.join
 
 
 def _analyse(task: Task, out: TaskOutput) -> None:
@@ -262,7 +267,7 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     else:
         recs = [_load(r, proto.recording.mode) for r in task.rows]
         hashes = _hashes(task.rows, recs, task.threads)
-        _warm_imports(task)
+        imported = _warm_imports(task)
         out.params["value_sources"] = {r["recording"]: value_sources(rec) for r, rec in zip(task.rows, recs, strict=True)}
         if len(recs) == 1:
             file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
@@ -275,6 +280,7 @@ def _analyse(task: Task, out: TaskOutput) -> None:
                 result = module.analyze_session(recs, params)
             else:
                 result = module.analyze(recs[0], params)
+            imported()
             files = _figures(proto.analysis, result, recs[0], task.figures_dir)
             files += _spikes(result, task.spikes_dir, label["recording"])
         finally:
