@@ -7,6 +7,7 @@ it imports neither, so neither layer imports the other for drawing. matplotlib i
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,14 @@ __all__ = ["METRIC_LABELS", "axis_label", "legend", "metric_label", "save_figure
 
 
 def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
-    """Save ``fig`` as PNG at ``path`` atomically (:func:`ephystool.atomic.atomic_write`) and close it."""
-    import matplotlib.pyplot as plt
-
+    """Save ``fig`` as PNG at ``path`` atomically (:func:`ephystool.atomic.atomic_write`) and close it (a figure
+    made without pyplot is not pyplot's to close: pyplot is not imported for it)."""
     try:
         return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"), suffix=".png")
     finally:
-        plt.close(fig)
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:
+            plt.close(fig)
 
 
 def legend(ax: Any, **kwargs: Any) -> None:

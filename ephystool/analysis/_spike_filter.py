@@ -11,6 +11,11 @@ block while it is hot in cache instead of assembling the whole chunk, which save
 chunk-sized array. A per-channel scale (µV per ADC count) is folded into the frequency response, so integer
 counts are converted to float32 in the copy the FFT needs anyway and never scaled in a separate pass.
 
+Integer samples stored time-major (NWB ``ElectricalSeries``) can come with an :class:`InputScale` instead:
+each block is converted to µV in the filter's own copy, with the very float32 operations the source's
+``get_traces`` uses (so the values are identical), straight from a transposed view of the counts: no
+chunk-sized transposed float32 copy and no separate offset pass.
+
 Causal: one forward ``sosfilt`` pass (steady-state initial conditions); the detector corrects its latency
 with :func:`causal_latency_s`.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import fft as sp_fft
@@ -26,11 +32,41 @@ from scipy import fft as sp_fft
 from ephystool.analysis._butter import butter_bandpass_sos, sos_poles, sos_response
 from ephystool.errors import AnalysisError
 
-__all__ = ["BLOCK", "design_bandpass", "causal_latency_s", "filtered_blocks", "filter_channels"]
+__all__ = ["BLOCK", "InputScale", "design_bandpass", "causal_latency_s", "filtered_blocks", "filter_channels"]
 
 #: Zero-phase filtering runs on blocks of this many samples plus a margin on each side (overlap-save):
 #: FFTs of ~25 000 points stay in cache and are ~30 % faster per sample than one FFT of a whole 10 s chunk.
 BLOCK = 24576
+#: Samples converted and transposed at a time by :class:`InputScale` (a few hundred kB: stays in cache).
+_PIECE = 2048
+
+
+@dataclass(frozen=True)
+class InputScale:
+    """µV of integer samples: ``float32(count) * scale[c] + offset`` per channel ``c`` (float32 operations in
+    this order, as an ``ElectricalSeries`` reader computes them), applied by the filter block by block.
+
+    Attributes
+    ----------
+    scale : numpy.ndarray
+        float32 µV per count, one per channel.
+    offset : numpy.float32
+        µV added after scaling.
+    """
+
+    scale: np.ndarray
+    offset: np.float32
+
+    def to_uv(self, x: np.ndarray, out: np.ndarray, work: np.ndarray) -> None:
+        """Write the µV of ``x`` (channels, n; a view whose transpose is C-contiguous) into ``out`` (channels, n)
+        through ``work`` (at least (:data:`_PIECE`, channels) float32)."""
+        t, scale = x.T, self.scale[None, :]
+        for k in range(0, t.shape[0], _PIECE):
+            piece = t[k : k + _PIECE]
+            tmp = work[: piece.shape[0]]
+            np.multiply(piece, scale, out=tmp, dtype=np.float32)  # int -> float32, then the product
+            tmp += self.offset
+            out[:, k : k + piece.shape[0]] = tmp.T
 
 
 def design_bandpass(band_hz: tuple[float, float], order: int, fs: float) -> np.ndarray:
@@ -99,9 +135,11 @@ class _ZeroPhase:
     Holds one padded float32 work buffer and the scaled responses per FFT length, reused for every block.
     """
 
-    def __init__(self, n_channels: int, sos32: np.ndarray, scale: np.ndarray | None) -> None:
+    def __init__(self, n_channels: int, sos32: np.ndarray, scale: np.ndarray | InputScale | None) -> None:
         self.sos32 = sos32
-        self.scale = None if scale is None else np.asarray(scale, dtype=np.float32)[:, None]
+        self.pre = scale if isinstance(scale, InputScale) else None
+        self.work = np.empty((_PIECE, n_channels), dtype=np.float32) if self.pre is not None else None
+        self.scale = None if scale is None or self.pre is not None else np.asarray(scale, dtype=np.float32)[:, None]
         self.buf = np.empty((n_channels, 0), dtype=np.float32)
         self.responses: dict[int, np.ndarray] = {}
 
@@ -131,6 +169,16 @@ class _ZeroPhase:
         buf = self.buf[:, :nf]
         buf[:, n:] = 0.0
         y = buf[:, :n]
+        if self.pre is not None:  # integer counts -> µV in this copy; then as for µV input
+            self.pre.to_uv(x, y, self.work)
+            first = y[:, :1].copy()
+            if detrend:
+                trend = np.multiply(np.linspace(0.0, 1.0, n, dtype=np.float32), y[:, -1:] - first)
+                trend += first
+                y -= trend
+            else:
+                y -= first
+            return self._filter(buf, n, nf)
         first = x[:, :1].astype(np.float32)
         if detrend:
             np.multiply(np.linspace(0.0, 1.0, n, dtype=np.float32), x[:, -1:].astype(np.float32) - first, out=y)
@@ -138,6 +186,9 @@ class _ZeroPhase:
             np.subtract(x, y, out=y, casting="unsafe")
         else:
             np.subtract(x, first, out=y, casting="unsafe")  # offset removed (float32 precision) in the needed copy
+        return self._filter(buf, n, nf)
+
+    def _filter(self, buf: np.ndarray, n: int, nf: int) -> np.ndarray:
         spec = sp_fft.rfft(buf, axis=-1)
         pairs = spec.view(np.float32)
         np.multiply(pairs, self.response(nf), out=pairs)
@@ -145,15 +196,20 @@ class _ZeroPhase:
 
 
 def filtered_blocks(x: np.ndarray, sos: np.ndarray, phase: str,
-                    scale: np.ndarray | None = None) -> Iterator[tuple[int, int, int, np.ndarray]]:
+                    scale: np.ndarray | InputScale | None = None) -> Iterator[tuple[int, int, int, np.ndarray]]:
     """Filter channels-by-samples data block by block: yields ``(a, b, lo, y)``.
 
     ``y`` holds the filtered samples ``lo : lo + y.shape[1]`` of ``x`` (channel ``c`` multiplied by
     ``scale[c]``), of which ``a : b`` is the block's core; the cores tile ``0 : n`` in order, and the
     samples around a core (the block's margins, where there are any) are as accurate as the core's,
-    so a search may look a little beyond the core. ``phase`` is ``'zero'`` or ``'causal'``.
+    so a search may look a little beyond the core. ``phase`` is ``'zero'`` or ``'causal'``. With an
+    :class:`InputScale`, ``x`` holds integer counts (any layout) converted to µV by it.
     """
     n = x.shape[1]
+    if isinstance(scale, InputScale) and phase == "causal":  # one pass over the whole array: convert it first
+        uv = np.empty(x.shape, dtype=np.float32)
+        scale.to_uv(x, uv, np.empty((_PIECE, x.shape[0]), dtype=np.float32))
+        x, scale = uv, None
     if phase == "causal":
         from scipy import signal
 

@@ -41,6 +41,7 @@ import numpy as np
 
 from ephystool.analysis._spike_events import artifact_mask, blank_mask, crossings, dead_time_mask
 from ephystool.analysis._spike_filter import (
+    InputScale,
     causal_latency_s,
     design_bandpass,
     filter_channels,
@@ -213,10 +214,12 @@ def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.n
     return sigma.astype(np.float64), problems
 
 
-def _detect_chunk(chunk: Chunk, scale: np.ndarray | None, sos: np.ndarray, thr: np.ndarray, st: _State) -> None:
+def _detect_chunk(chunk: Chunk, scale: np.ndarray | InputScale | None, sos: np.ndarray, thr: np.ndarray,
+                  st: _State) -> None:
     """Detect in one chunk; append the spikes whose peak lies in the chunk's core to ``st``."""
     found = []
-    for a, b, lo, y in filtered_blocks(np.ascontiguousarray(chunk.data.T), sos, st.settings.phase, scale):
+    x = chunk.data.T if isinstance(scale, InputScale) else np.ascontiguousarray(chunk.data.T)  # counts: a view
+    for a, b, lo, y in filtered_blocks(x, sos, st.settings.phase, scale):
         c, i, v = crossings(y, thr, st.settings.polarity, st.window, (a - lo, b - lo))
         found.append((c, i + lo, v))  # searched while the block is hot in cache: no chunk-sized copy
     ch, idx, amp = (np.concatenate(f) for f in zip(*found))
@@ -364,16 +367,23 @@ def _check(settings: DetectionSettings, fs: float) -> None:
 
 
 def _range_chunks(source: MEASource, settings: DetectionSettings, start: int,
-                  stop: int) -> Iterator[tuple[Chunk, np.ndarray | None]]:
+                  stop: int) -> Iterator[tuple[Chunk, np.ndarray | InputScale | None]]:
     """Chunks of ``chunk_s`` with margins covering samples [start, stop) (cf. ``recording.iter_chunks``),
-    each with the per-channel scale its samples still need (None when they are in µV already)."""
+    each with the per-channel scale its samples still need (None when they are in µV already; an
+    :class:`InputScale` for stored time-major counts, converted by the filter block by block)."""
     fs, n = float(source.sampling_rate_hz), int(source.n_samples)
     step = max(1, int(round(settings.chunk_s * fs)))
     margin = int(round(settings.margin_s * fs))
     buffer = None
+    read_stored = getattr(source, "get_counts_time_major", None)
     for a in range(start, stop, step):
         b = min(stop, a + step)
         lo, hi = max(0, a - margin), min(n, b + margin)
+        if read_stored is not None:  # one buffer for the whole stream, as for counts below
+            counts, pre = read_stored(lo, hi, buffer)
+            buffer = np.empty((step + 2 * margin, counts.shape[1]), counts.dtype) if buffer is None else buffer
+            yield Chunk(counts, a, a - lo, hi - b, fs), pre
+            continue
         data, scale = _read_channel_major(source, lo, hi, buffer)
         if buffer is None and scale is not None:  # integer counts: later chunks are read into one buffer
             buffer = np.empty(data.shape[0] * (step + 2 * margin), dtype=data.dtype)

@@ -141,8 +141,13 @@ class _FileHash:
     A data descriptor without a class-level default, so the dataclass field stays required.
     """
 
+    @staticmethod
+    def slot_of(name: str) -> str:
+        """Where the value of field ``name`` is kept in the instance ``__dict__``."""
+        return f"_{name}_value"
+
     def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = f"_{name}_value"
+        self.slot = self.slot_of(name)
 
     def __get__(self, obj: Any, owner: type | None = None) -> str:
         if obj is None:
@@ -319,7 +324,14 @@ class Recording:
         return [st for seg in self.block.segments for st in seg.spiketrains]
 
     def replace(self, **changes: Any) -> Recording:
-        """A copy with some fields changed (e.g. ``kind`` or ``holding`` from manifest overrides)."""
+        """A copy with some fields changed (e.g. ``kind`` or ``holding`` from manifest overrides).
+
+        A hash not computed yet stays lazy in the copy (``dataclasses.replace`` alone would read the field
+        and hash a whole file at load time); the deferred function is bound to this file's path, so a copy
+        that names another path keeps this file's hash.
+        """
+        if "sha256" not in changes:
+            changes["sha256"] = self.__dict__[_FileHash.slot_of("sha256")]
         return dataclasses.replace(self, **changes)
 
     def summary(self) -> dict[str, Any]:

@@ -109,6 +109,25 @@ class NWBH5ElectricalSource:
         out = raw * self._scale[None, :] + np.float32(self._offset)
         return out if channels is None else out[:, list(channels)]
 
+    def get_counts_time_major(self, start: int, stop: int,
+                              buffer: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
+        """Stored samples ``start:stop`` as read (shape (n, channels), the file's type) and the
+        :class:`~ephystool.analysis._spike_filter.InputScale` that turns them into the µV of :meth:`get_traces`
+        (the same float32 operations): the spike filter converts them block by block in its own copy.
+
+        With ``buffer`` (at least (n, channels) of the file's type, C-contiguous), the samples are read into it
+        and a view of it is returned: a stream of chunks reuses one allocation (no fresh pages per chunk).
+        """
+        from ephystool.analysis._spike_filter import InputScale
+
+        pre = InputScale(self._scale, np.float32(self._offset))
+        n = max(0, stop - start)
+        if buffer is None or buffer.dtype != self._data.dtype or buffer.shape[0] < n or n == 0:
+            return self._data[start:stop], pre
+        out = buffer[:n]
+        self._data.read_direct(out, np.s_[start:stop], np.s_[0:n])
+        return out, pre
+
     def get_traces_channel_major(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start:stop`` as a C-contiguous (channels, n) float32 µV array, equal to
         ``get_traces(start, stop).T`` (same float32 operations) with one copy fewer."""

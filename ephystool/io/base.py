@@ -17,8 +17,8 @@ import quantities as pq
 
 from ephystool.errors import CorruptFileError, LoadError
 
-__all__ = ["check_readable", "sha256_file", "head_bytes", "HDF5_MAGIC", "to_canonical", "is_current", "is_voltage",
-           "captured_logs"]
+__all__ = ["check_readable", "sha256_file", "file_identity", "head_bytes", "HDF5_MAGIC", "to_canonical", "is_current",
+           "is_voltage", "captured_logs"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -44,30 +44,52 @@ def check_readable(path: str | os.PathLike[str]) -> Path:
 
 
 def sha256_file(path: Path, block: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, read in blocks (read-only).
+    """SHA-256 of a file's bytes, read in blocks (read-only); of a folder, its files' names and hashes.
 
-    Remembered per process for an unchanged file (same path, inode, size and modification time), so the
-    batch cache's key and the recording's provenance hash read a large file once.
+    Not remembered between calls: a recording computes it once (``Recording.sha256``) and the result
+    cache keys on :func:`file_identity` instead, so that a large file is not read before its analysis.
     """
     if Path(path).is_dir():  # a recording folder (Open Ephys): its files' names and bytes, in name order
         h = hashlib.sha256()
         for f in sorted(q for q in Path(path).rglob("*") if q.is_file()):
             h.update(f.relative_to(path).as_posix().encode() + b"\0" + sha256_file(f, block).encode())
         return h.hexdigest()
-    st = os.stat(path)
-    key = (str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
-    if key not in _HASHES:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+#: Bytes hashed at each end of a file by :func:`file_identity`.
+IDENTITY_BYTES = 1 << 20
+
+
+def file_identity(path: Path) -> str:
+    """A cheap identity of a file's current content, for the result cache: its resolved path, inode, size,
+    modification and status-change times (ns) and the SHA-256 of its first and last MiB.
+
+    Any write to the file changes its status-change time (``st_ctime_ns``, which ``touch`` cannot set back),
+    and a change of size or of either end changes the digest even where a file system keeps coarse times;
+    a copied, moved or re-written file is recomputed rather than served a stale result. For a folder
+    (Open Ephys), the identities of its files by relative name. The provenance hash stays the full SHA-256
+    (:func:`sha256_file`).
+    """
+    p = Path(path)
+    if p.is_dir():
         h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while chunk := fh.read(block):
-                h.update(chunk)
-        if len(_HASHES) > 4096:
-            _HASHES.clear()
-        _HASHES[key] = h.hexdigest()
-    return _HASHES[key]
-
-
-_HASHES: dict[tuple[str, int, int, int], str] = {}
+        for f in sorted(q for q in p.rglob("*") if q.is_file()):
+            h.update(f.relative_to(p).as_posix().encode() + b"\0" + file_identity(f).encode())
+        return h.hexdigest()
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        h.update(f"{p.resolve()}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0".encode())
+        h.update(fh.read(IDENTITY_BYTES))
+        if st.st_size > IDENTITY_BYTES:
+            fh.seek(max(IDENTITY_BYTES, st.st_size - IDENTITY_BYTES))
+            h.update(fh.read(IDENTITY_BYTES))
+    return h.hexdigest()
 
 
 @contextlib.contextmanager

@@ -36,23 +36,28 @@ def write_spikes_nwb(path: str | Path, spiketrains: Sequence[Any], *, session_de
     -------
     Path
     """
-    from pynwb import NWBHDF5IO, NWBFile
-
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    nwb = NWBFile(session_description=session_description, identifier=identifier,
-                  session_start_time=start_time or _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC),
-                  source_script=source or None, source_script_file_name="ephystool" if source else None)
-    nwb.add_unit_column("electrode_label", "electrode label as the vendor names it")
-    nwb.add_unit_column("well", "well (multi-well plates) or empty")
-    for st in spiketrains:
-        t = np.asarray(st.times.rescale(pq.s).magnitude, dtype=float)
-        nwb.add_unit(spike_times=t, electrode_label=str(st.annotations.get("electrode", st.name or "")),
-                     well=str(st.annotations.get("well", "")))
+    start = start_time or _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
+    times = [np.asarray(st.times.rescale(pq.s).magnitude, dtype=float) for st in spiketrains]
+    labels = [str(st.annotations.get("electrode", st.name or "")) for st in spiketrains]
+    wells = [str(st.annotations.get("well", "")) for st in spiketrains]
+    if times:  # the table through h5py (pynwb's layout without its ~0.5 s of imports and object layer)
+        from ephystool.io._nwb_units import write_units_h5
 
-    def _write(tmp: Path) -> None:
-        with NWBHDF5IO(str(tmp), "w") as io:
-            io.write(nwb)
+        def _write(tmp: Path) -> None:
+            write_units_h5(tmp, times, labels, wells, session_description=session_description,
+                           identifier=identifier, source=source, start_time=start)
+    else:  # no unit at all: pynwb writes the empty file
+        def _write(tmp: Path) -> None:
+            from pynwb import NWBHDF5IO, NWBFile
+
+            nwb = NWBFile(session_description=session_description, identifier=identifier, session_start_time=start,
+                          source_script=source or None, source_script_file_name="ephystool" if source else None)
+            nwb.add_unit_column("electrode_label", "electrode label as the vendor names it")
+            nwb.add_unit_column("well", "well (multi-well plates) or empty")
+            with NWBHDF5IO(str(tmp), "w") as io:
+                io.write(nwb)
 
     atomic_write(out, _write, suffix=".nwb")  # pynwb wants the .nwb extension
     return out

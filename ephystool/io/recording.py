@@ -38,8 +38,9 @@ __all__ = ["KINDS", "ChannelInfo", "Tag", "EpochInfo", "Electrode", "Chunk", "ME
 def deferred_sha256(path: str | os.PathLike[str]) -> Callable[[], str]:
     """A function returning the SHA-256 of ``path`` (a file or a recording folder), for ``Recording.sha256``.
 
-    The file is read only when the hash is first asked for (provenance, the batch cache), through
-    :func:`ephystool.io.base.sha256_file`, which remembers it per process for an unchanged file.
+    The file is read only when the hash is first asked for (provenance; the batch cache keys on the cheap
+    :func:`ephystool.io.base.file_identity`), through :func:`ephystool.io.base.sha256_file`, once per
+    recording (the value is kept on the Recording, not in a module-level memo).
     """
     from ephystool.io.base import sha256_file
 

@@ -23,19 +23,22 @@ class ResultCache:
 
     @staticmethod
     def key(task: Task) -> str | None:
-        """Cache key of a task, computed from the files' hashes without reading them through neo.
+        """Cache key of a task, computed from the files' identities (:func:`~ephystool.io.base.file_identity`:
+        path, inode, size, times and the hashes of both ends) without reading them through neo or hashing
+        whole files: a long recording's analysis starts without waiting for a full SHA-256 (provenance still
+        gets one, from the task).
 
         The whole protocol (not only its ``analysis_params``) is hashed: its name and recording mode
         reach the results too. Whether figures are wanted is part of the key, so that a run with
         figures after a ``--no-figures`` run draws them.
         """
-        from ephystool.io.base import sha256_file
+        from ephystool.io.base import file_identity
         from ephystool.protocols import load_protocol
         from ephystool.report.figures import FIGURE_SET
 
         try:
-            hashes = {r["recording"]: sha256_file(Path(r["path"])) for r in task.rows}
-            hashes.update({f"layout:{r['overrides']['layout']}": sha256_file(Path(r["overrides"]["layout"]))
+            hashes = {r["recording"]: file_identity(Path(r["path"])) for r in task.rows}
+            hashes.update({f"layout:{r['overrides']['layout']}": file_identity(Path(r["overrides"]["layout"]))
                            for r in task.rows if r["overrides"].get("layout")})
             params = {"protocol": load_protocol(task.protocol).to_dict(),
                       "figures": FIGURE_SET if task.figures_dir else 0}

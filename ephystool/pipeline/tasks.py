@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
@@ -165,10 +166,17 @@ def _spikes(result: Any, out: str, recording: str) -> list[str]:
     return [str(csv), str(nwb)]
 
 
-#: This process's last multi-well analysis (key -> result, file hashes, figures and spike files written):
-#: a plate file listed once per well (one manifest row per well) is read, analysed and drawn once per
-#: worker rather than once per row; each row then takes its own well's metrics.
-_PLATE: dict[str, tuple[Any, dict[str, str], list[str]]] = {}
+class _LastPlate(threading.local):
+    """This thread's last multi-well analysis (key, (result, file hashes, figures and spike files written)):
+    a plate file listed once per well (one manifest row per well) is read, analysed and drawn once per
+    worker rather than once per row; each row then takes its own well's metrics. Per thread, so that tasks
+    run concurrently in one process (a Dask worker with several threads) never see each other's entry."""
+
+    key: str | None = None
+    value: tuple[Any, dict[str, str], list[str]] | None = None
+
+
+_PLATE = _LastPlate()
 
 
 def _plate_key(task: Task, protocol: dict[str, Any]) -> str | None:
@@ -202,6 +210,34 @@ def _hashes(rows: tuple[dict[str, Any], ...], recs: list[Any], threads: int) -> 
     return future.result
 
 
+def _warm_imports(task: Task) -> Callable[[], None]:
+    """With spare cores (``--jobs`` above the number of tasks), import the output libraries (pandas, pyarrow, the
+    matplotlib figure and Agg canvas: ~1 s) in a thread while the analysis runs: the detection's FFTs release
+    the GIL, so the imports no longer wait for the analysis to finish. Nothing changes in the results.
+
+    Returns a call that waits for the imports: the task makes it before writing outputs, so that no module is
+    ever imported from two threads at once in opposite orders (an import cycle across threads)."""
+    if task.threads <= 1:
+        return lambda: None
+    import importlib
+    import threading
+
+    names = ["pandas", "pyarrow.parquet"]
+    if task.figures_dir:
+        names += ["matplotlib.figure", "matplotlib.backends.backend_agg"]
+
+    def warm() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # pragma: no cover - reported where the module is really needed
+                return
+
+    thread = threading.Thread(target=warm, name="ephystool-imports")  # not a daemon: never cut mid-import at exit
+    thread.start()
+    return thread.join
+
+
 def _analyse(task: Task, out: TaskOutput) -> None:
     from ephystool.analysis.registry import OUTPUT_ANALYSIS, get_analyzer, params_class
     from ephystool.io.overrides import value_sources
@@ -217,11 +253,13 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     label = {**_label(task.rows[0]), "protocol": proto.name}
     key = _plate_key(task, proto.to_dict())
     file_sweeps: list[int] = []
-    if key is not None and key in _PLATE:
-        result, out.sha256, files = _PLATE[key]
+    last = _PLATE.value if key is not None and _PLATE.key == key else None
+    if last is not None:
+        result, out.sha256, files = last
     else:
         recs = [_load(r, proto.recording.mode) for r in task.rows]
         hashes = _hashes(task.rows, recs, task.threads)
+        imported = _warm_imports(task)
         out.params["value_sources"] = {r["recording"]: value_sources(rec) for r, rec in zip(task.rows, recs, strict=True)}
         if len(recs) == 1:
             file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
@@ -234,13 +272,14 @@ def _analyse(task: Task, out: TaskOutput) -> None:
                 result = module.analyze_session(recs, params)
             else:
                 result = module.analyze(recs[0], params)
+            imported()
             files = _figures(proto.analysis, result, recs[0], task.figures_dir)
             files += _spikes(result, task.spikes_dir, label["recording"])
         finally:
             out.sha256 = hashes()
         if key is not None:
-            _PLATE.clear()  # one plate at a time: a worker takes a plate's rows in manifest order
-            _PLATE[key] = (result, out.sha256, files)
+            # one plate at a time: a worker takes a plate's rows in manifest order
+            _PLATE.key, _PLATE.value = key, (result, out.sha256, files)
     family = OUTPUT_ANALYSIS.get(proto.analysis)
     rows, elec = _select_well(result, label.get("well", ""), task.rows[0]["path"])
     # the manifest's identity and units win over the analyzer's; its free label columns never replace an

@@ -32,3 +32,24 @@ def test_mea_analysis_imports_no_heavy_library(tmp_path: Path, mea_nwb_writer) -
                           cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "", f"imported: {proc.stdout.strip()}"
+
+
+_WHOLE = """
+import sys
+from pathlib import Path
+from ephystool.pipeline import run_analysis
+res = run_analysis(Path(sys.argv[1]), Path(sys.argv[2]), jobs=1, progress=False)
+assert res.exit_code == 0, res.failures
+assert list(Path(sys.argv[2]).glob("figures/*/*.png")) and list(Path(sys.argv[2]).glob("spikes/*.nwb"))
+print(",".join(m for m in ("pynwb", "hdmf", "matplotlib.pyplot", "scipy.signal", "statsmodels") if m in sys.modules))
+"""
+
+
+def test_whole_mea_analyze_writes_figures_and_nwb_without_pyplot_or_pynwb(tmp_path: Path, mea_nwb_writer) -> None:
+    mea_nwb_writer(tmp_path / "mea.nwb", 2.0, 4, seed=3, snr=8.0, rate_hz=8.0)
+    # the packaged template: its dosing time lies beyond this short recording, so the whole recording is used
+    (tmp_path / "m.csv").write_text("path,condition,well,protocol\nmea.nwb,control,,mea_spontaneous\n")
+    proc = subprocess.run([sys.executable, "-c", _WHOLE, str(tmp_path / "m.csv"), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "", f"imported: {proc.stdout.strip()}"

@@ -35,3 +35,29 @@ def test_plate_rows_per_well(mea_dir: Path, tmp_path: Path, monkeypatch) -> None
     assert set(mfr.loc[mfr.well == "B2", "condition"]) == {"mg_citrate"}
     elec = pd.read_csv(tmp_path / "out" / "electrodes.csv", keep_default_na=False)
     assert set(elec["well"]) <= {"C3", "B2"}
+
+
+@pytest.mark.realdata
+def test_plate_memo_is_per_thread(mea_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """Tasks run in threads of one process (a Dask worker with several threads) never share the plate
+    memo: each thread analyses the plate itself, and every row still gets its own well."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ephystool.analysis import firing_mea
+    from ephystool.io.manifest import read_manifest
+    from ephystool.pipeline import build_tasks
+    from ephystool.pipeline.tasks import run_task
+
+    src = mea_dir / AXION.split("/", 1)[1]
+    man = tmp_path / "manifest.csv"
+    man.write_text("path,condition,well,batch,protocol\n"
+                   f"{src},control,C3,b1,mea_excitotoxicity\n{src},mg_citrate,B2,b1,mea_excitotoxicity\n")
+    calls: list[str] = []
+    real = firing_mea.analyze
+    monkeypatch.setattr(firing_mea, "analyze", lambda rec, params: calls.append(rec.path.name) or real(rec, params))
+    tasks = build_tasks(read_manifest(man), None, False, None)
+    first = run_task(tasks[0])  # this thread's memo now holds the plate
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(run_task, tasks[1]).result()
+    assert len(calls) == 2 and first.failure is None and second.failure is None
+    assert {r["well"] for r in first.results} == {"C3"} and {r["well"] for r in second.results} == {"B2"}
