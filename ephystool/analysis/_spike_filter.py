@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import fft as sp_fft
 
 from ephystool.analysis._butter import butter_bandpass_sos, sos_poles, sos_response
+from ephystool.core.scale import PIECE, InputScale
 from ephystool.errors import AnalysisError
 
 __all__ = ["BLOCK", "InputScale", "design_bandpass", "causal_latency_s", "filtered_blocks", "filter_channels"]
@@ -37,38 +37,6 @@ __all__ = ["BLOCK", "InputScale", "design_bandpass", "causal_latency_s", "filter
 #: Zero-phase filtering runs on blocks of this many samples plus a margin on each side (overlap-save):
 #: FFTs of ~25 000 points stay in cache and are ~30 % faster per sample than one FFT of a whole 10 s chunk.
 BLOCK = 24576
-#: Samples converted and transposed at a time by :class:`InputScale` (a few hundred kB: stays in cache).
-_PIECE = 2048
-
-
-@dataclass(frozen=True)
-class InputScale:
-    """µV of integer samples: ``float32(count) * scale[c] + offset`` per channel ``c`` (float32 operations in
-    this order, as an ``ElectricalSeries`` reader computes them), applied by the filter block by block.
-
-    Attributes
-    ----------
-    scale : numpy.ndarray
-        float32 µV per count, one per channel.
-    offset : numpy.float32
-        µV added after scaling.
-    """
-
-    scale: np.ndarray
-    offset: np.float32
-
-    def to_uv(self, x: np.ndarray, out: np.ndarray, work: np.ndarray) -> None:
-        """Write the µV of ``x`` (channels, n; a view whose transpose is C-contiguous) into ``out`` (channels, n)
-        through ``work`` (at least (:data:`_PIECE`, channels) float32)."""
-        t, scale = x.T, self.scale[None, :]
-        for k in range(0, t.shape[0], _PIECE):
-            piece = t[k : k + _PIECE]
-            tmp = work[: piece.shape[0]]
-            np.multiply(piece, scale, out=tmp, dtype=np.float32)  # int -> float32, then the product
-            tmp += self.offset
-            out[:, k : k + piece.shape[0]] = tmp.T
-
-
 def design_bandpass(band_hz: tuple[float, float], order: int, fs: float) -> np.ndarray:
     """Butterworth band-pass as float32 second-order sections.
 
@@ -138,7 +106,7 @@ class _ZeroPhase:
     def __init__(self, n_channels: int, sos32: np.ndarray, scale: np.ndarray | InputScale | None) -> None:
         self.sos32 = sos32
         self.pre = scale if isinstance(scale, InputScale) else None
-        self.work = np.empty((_PIECE, n_channels), dtype=np.float32) if self.pre is not None else None
+        self.work = np.empty((PIECE, n_channels), dtype=np.float32) if self.pre is not None else None
         self.scale = None if scale is None or self.pre is not None else np.asarray(scale, dtype=np.float32)[:, None]
         self.buf = np.empty((n_channels, 0), dtype=np.float32)
         self.responses: dict[int, np.ndarray] = {}
@@ -208,7 +176,7 @@ def filtered_blocks(x: np.ndarray, sos: np.ndarray, phase: str,
     n = x.shape[1]
     if isinstance(scale, InputScale) and phase == "causal":  # one pass over the whole array: convert it first
         uv = np.empty(x.shape, dtype=np.float32)
-        scale.to_uv(x, uv, np.empty((_PIECE, x.shape[0]), dtype=np.float32))
+        scale.to_uv(x, uv, np.empty((PIECE, x.shape[0]), dtype=np.float32))
         x, scale = uv, None
     if phase == "causal":
         from scipy import signal

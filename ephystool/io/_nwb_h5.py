@@ -24,6 +24,7 @@ import numpy as np
 import quantities as pq
 
 from ephystool.core.recording import ChannelInfo, Electrode, Recording
+from ephystool.core.scale import InputScale
 from ephystool.io.base import _norm_unit
 from ephystool.io.recording import deferred_sha256
 
@@ -112,14 +113,12 @@ class NWBH5ElectricalSource:
     def get_counts_time_major(self, start: int, stop: int,
                               buffer: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
         """Stored samples ``start:stop`` as read (shape (n, channels), the file's type) and the
-        :class:`~ephystool.analysis._spike_filter.InputScale` that turns them into the µV of :meth:`get_traces`
+        :class:`~ephystool.core.scale.InputScale` that turns them into the µV of :meth:`get_traces`
         (the same float32 operations): the spike filter converts them block by block in its own copy.
 
         With ``buffer`` (at least (n, channels) of the file's type, C-contiguous), the samples are read into it
         and a view of it is returned: a stream of chunks reuses one allocation (no fresh pages per chunk).
         """
-        from ephystool.analysis._spike_filter import InputScale
-
         pre = InputScale(self._scale, np.float32(self._offset))
         n = max(0, stop - start)
         if buffer is None or buffer.dtype != self._data.dtype or buffer.shape[0] < n or n == 0:

@@ -58,20 +58,25 @@ def _q(default: float | None, unit: str, description: str, sign: str = "nonneg",
                  template="required" if required else "optional", **spec)
 
 
+#: The AP detector states its defaults (:class:`~ephystool.analysis.firing_cc._ap.DetectorRules`, in the same
+#: units as these template keys), so each is written once.
+_RULES = _ap.DetectorRules()
+
+
 @dataclass(frozen=True)
 class FiringCCParams:
     """Parameters of the current-clamp firing analysis (see the module docstring)."""
 
-    dvdt_threshold: pq.Quantity = _q(20.0, "mV/ms", "dV/dt that marks an action potential onset", sign="pos",
+    dvdt_threshold: pq.Quantity = _q(_RULES.dvdt_threshold, "mV/ms", "dV/dt that marks an action potential onset", sign="pos",
                                      required=True)
-    dvdt_sustain: pq.Quantity = _q(0.1, "ms", "dV/dt above threshold at least this long (and 3 samples)")
+    dvdt_sustain: pq.Quantity = _q(_RULES.sustain_ms, "ms", "dV/dt above threshold at least this long (and 3 samples)")
     min_peak: pq.Quantity | None = _q(None, "mV", "optional absolute peak level (off: low-overshoot APs count)",
                                       sign="any")
-    min_ap_amplitude: pq.Quantity = _q(20.0, "mV", "min threshold-to-peak amplitude", required=True)
-    min_ap_width: pq.Quantity = _q(0.15, "ms", "min full width at half height (glitches are narrower)")
-    max_repolarisation: pq.Quantity = _q(150.0, "ms", "the AP falls back below half height within this "
+    min_ap_amplitude: pq.Quantity = _q(_RULES.min_amplitude, "mV", "min threshold-to-peak amplitude", required=True)
+    min_ap_width: pq.Quantity = _q(_RULES.min_width_ms, "ms", "min full width at half height (glitches are narrower)")
+    max_repolarisation: pq.Quantity = _q(_RULES.max_repolarisation_ms, "ms", "the AP falls back below half height within this "
                                                       "(RC charging does not)")
-    refractory: pq.Quantity = _q(2.0, "ms", "min interval between action potentials", required=True)
+    refractory: pq.Quantity = _q(_RULES.refractory_ms, "ms", "min interval between action potentials", required=True)
     onset_skip: pq.Quantity = _q(1.0, "ms", "ignored after the step onset (capacitive transient)", required=True)
     smooth: pq.Quantity | None = _q(None, "Hz", "low-pass before dV/dt (default none)", sign="pos")
     feature_lowpass: pq.Quantity | None = _q(

@@ -51,6 +51,13 @@ ELECTRODE_UNITS = {m.name: m.unit for m in METRICS if "electrodes" in m.tables}
 WELL_METRICS = {m.name: m.description for m in METRICS if "results" in m.tables}
 
 
+#: The detection and burst engines state the defaults (plain SI numbers); the template keys below take them
+#: in their own units, so each default is written once.
+_DET = DetectionSettings()
+_BUR = BurstSettings()
+_MS = 1e3  # s -> ms
+
+
 def _ms(value: float, description: str, sign: str = "pos", required: bool = True) -> Any:
     return param(lambda: value * pq.ms, kind="quantity", unit="ms", sign=sign, factory=True, description=description,
                  template="required" if required else "optional")
@@ -69,31 +76,31 @@ class FiringMEAParams:
              "burst_max_isi_end", "must not be shorter than burst_max_isi_start"),
     )
 
-    band: pq.Quantity = param(lambda: np.array([300.0, 3000.0]) * pq.Hz, kind="window", unit="Hz", sign="pos",
+    band: pq.Quantity = param(lambda: np.array(_DET.band_hz) * pq.Hz, kind="window", unit="Hz", sign="pos",
                               factory=True, template="required", description="band-pass for spike detection")
-    filter_order: int = param(2, kind="integer", ge=1, le=8, template="required",
+    filter_order: int = param(_DET.order, kind="integer", ge=1, le=8, template="required",
                               description="Butterworth order (zero-phase)")
-    threshold_sd: float = param(5.0, kind="number", gt=0.0, template="required",
+    threshold_sd: float = param(_DET.threshold_sd, kind="number", gt=0.0, template="required",
                                 description="threshold in robust SDs (MAD/0.6745) of the noise")
-    polarity: str = param("negative", kind="choice", choices=POLARITIES, template="required",
+    polarity: str = param(_DET.polarity, kind="choice", choices=POLARITIES, template="required",
                           description="spike polarity")
-    dead_time: pq.Quantity = _ms(1.0, "refractory period between detected spikes", sign="nonneg")
-    chunk: pq.Quantity = param(lambda: 10.0 * pq.s, kind="quantity", unit="s", sign="pos", factory=True,
+    dead_time: pq.Quantity = _ms(_DET.dead_time_s * _MS, "refractory period between detected spikes", sign="nonneg")
+    chunk: pq.Quantity = param(lambda: _DET.chunk_s * pq.s, kind="quantity", unit="s", sign="pos", factory=True,
                                template="required", description="length of the chunks read from the file")
-    margin: pq.Quantity = _ms(50.0, "filter margin on each side of a chunk", sign="nonneg")
-    artifact_fraction: float = param(0.5, kind="number", ge=0.0, le=1.0, template="required",
+    margin: pq.Quantity = _ms(_DET.margin_s * _MS, "filter margin on each side of a chunk", sign="nonneg")
+    artifact_fraction: float = param(_DET.artifact_fraction, kind="number", ge=0.0, le=1.0, template="required",
                                      description="events on more than this fraction of electrodes ...")
-    artifact_window: pq.Quantity = _ms(0.2, "... within this window are removed as artifacts", sign="nonneg")
-    phase: str = param("zero", kind="choice", choices=("zero", "causal"), description="filter phase")
-    stim_blanking: pq.Quantity = _ms(2.0, "blanked after each stimulus", sign="nonneg", required=False)
+    artifact_window: pq.Quantity = _ms(_DET.artifact_window_s * _MS, "... within this window are removed as artifacts", sign="nonneg")
+    phase: str = param(_DET.phase, kind="choice", choices=("zero", "causal"), description="filter phase")
+    stim_blanking: pq.Quantity = _ms(_DET.stim_blanking_s * _MS, "blanked after each stimulus", sign="nonneg", required=False)
     active_min_spikes_per_min: float = param(
         5.0, kind="number", ge=0.0, template="required",
         description="an electrode is active with at least this many spikes per minute")
-    burst_max_isi_start: pq.Quantity = _ms(100.0, "max ISI to start a burst")
-    burst_max_isi_end: pq.Quantity = _ms(250.0, "max ISI to continue a burst")
-    burst_min_ibi: pq.Quantity = _ms(800.0, "bursts closer than this are merged", sign="nonneg")
-    burst_min_spikes: int = param(5, kind="integer", ge=2, template="required", description="min spikes per burst")
-    burst_min_duration: pq.Quantity = _ms(50.0, "min burst duration", sign="nonneg")
+    burst_max_isi_start: pq.Quantity = _ms(_BUR.max_isi_start * _MS, "max ISI to start a burst")
+    burst_max_isi_end: pq.Quantity = _ms(_BUR.max_isi_end * _MS, "max ISI to continue a burst")
+    burst_min_ibi: pq.Quantity = _ms(_BUR.min_ibi * _MS, "bursts closer than this are merged", sign="nonneg")
+    burst_min_spikes: int = param(_BUR.min_spikes, kind="integer", ge=2, template="required", description="min spikes per burst")
+    burst_min_duration: pq.Quantity = _ms(_BUR.min_duration * _MS, "min burst duration", sign="nonneg")
     network_burst_fraction: float = param(0.25, kind="number", ge=0.0, le=1.0, template="required",
                                           description="fraction of active electrodes bursting together")
     network_burst_window: pq.Quantity = _ms(100.0, "coincidence window of a network burst")
