@@ -409,6 +409,11 @@ def test_cli_list_and_show() -> None:
     result = runner.invoke(command, ["list"])
     assert result.exit_code == 0, result.output
     assert all(name in result.output for name in ANALYSIS)
+    from ephystool.analysis.registry import ANALYSES
+
+    block = result.output.split("analyses (")[1].splitlines()[1:]  # one line per registered analysis, in order
+    assert [line.split()[0] for line in block] == [spec.name for spec in ANALYSES]
+    assert any(line.startswith("ltp ") and "ltd_fepsp, ltp_fepsp" in line for line in block)
     result = runner.invoke(command, ["show", "ltp_fepsp"])
     assert result.exit_code == 0 and "# Protocol template" in result.output
     result = runner.invoke(command, ["show", "--resolved", "ltp_fepsp"])

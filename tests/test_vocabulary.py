@@ -16,15 +16,11 @@ PKG = Path(__file__).resolve().parents[1] / "ephystool"
 VOCABULARY = "core/vocabulary.py"
 NAMES = frozenset(voc.ALL_CONDITIONS) | frozenset(voc.DESIGNS)
 
-_OTHER_BRANCH = "owned by another engineer this session (import lines only here): derive it from the vocabulary there"
 #: (file relative to ephystool/, literal) -> why the literal stays
 ALLOWED: dict[tuple[str, str], str] = {
     # the word, not the condition
     ("simulate/fepsp.py", voc.CONTROL): "the control pathway of a two-pathway LTP session (truth key), not a bath",
     ("compare/_synth.py", voc.CONTROL): "label of a synthetic two-group table for the calibration, not the bath",
-    # the pydantic/typing schemas need literal types
-    **{("protocols/_sections.py", n): _OTHER_BRANCH + " (Literal types of the protocol schema)"
-       for n in (*voc.CONDITIONS, *voc.DESIGNS, voc.MG_MATCHED_CONTROL)},
 }
 
 

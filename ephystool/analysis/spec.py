@@ -66,6 +66,10 @@ class AnalysisSpec:
         The ``analysis`` value written to results.csv (the NMDA family shares ``nmda``).
     analyze_session : callable or None
         ``analyze_session(recordings, params)`` for analyses that take several files per manifest row.
+    batch_figures : callable or None
+        ``batch_figures(outputs, out_dir) -> list[Path]``: figures across the batch's recordings (e.g. per
+        condition), from the written tables (``outputs``: table name -> path, as the pipeline writes them);
+        display only, drawn after the tables.
     """
 
     name: str
@@ -75,6 +79,7 @@ class AnalysisSpec:
     metrics: tuple[Metric, ...]
     output_name: str = ""
     analyze_session: Callable[..., Any] | None = None
+    batch_figures: Callable[..., list[Any]] | None = None
 
     def __post_init__(self) -> None:
         if not self.output_name:

@@ -40,10 +40,18 @@ def command() -> None:
 
 @command.command("list")
 def list_cmd() -> None:
-    """List the templates found by name (name, analysis, version, title)."""
+    """List the templates found by name (name, analysis, version, title), then the analyses they can name."""
+    from ephystool.analysis.registry import ANALYSES
+
+    by_analysis: dict[str, list[str]] = {}
     for name in list_protocols():
         proto = load_protocol(name)
+        by_analysis.setdefault(proto.analysis, []).append(name)
         click.echo(f"{name:<20} {proto.analysis:<11} {proto.version:<8} {proto.title}")
+    click.echo("\nanalyses (a template's 'analysis:' value; metrics in the catalogue of each):")
+    for spec in ANALYSES:
+        templates = ", ".join(by_analysis.get(spec.name, [])) or "no template yet"
+        click.echo(f"{spec.name:<11} {len(spec.metrics):>3} metrics   templates: {templates}")
 
 
 @command.command("show")

@@ -194,10 +194,12 @@ def _run_batch(manifest_path: str | Path, out: Path, jobs: int | None, scheduler
         done += execute(todo, jobs=jobs, scheduler=scheduler, on_done=_finish)
     done.sort(key=lambda o: o.index)
     outputs = write_outputs(out, manifest, done, started)
-    if figures and "events" in outputs:  # synaptic events: distributions per condition (display only)
-        from ephystool.analysis.events.figures import plot_event_conditions
+    if figures:  # figures across recordings (e.g. event distributions per condition; display only)
+        from ephystool.analysis.registry import ANALYSES
 
-        plot_event_conditions(outputs["events"], outputs["results_csv"], out / "figures")
+        for spec in ANALYSES:
+            if spec.batch_figures is not None:
+                spec.batch_figures(outputs, out / "figures")
     failures = [o.failure for o in done if o.failure]
     return BatchResult(out, len(tasks), len(tasks) - len(failures), len(failures),
                        sum(o.cached for o in done), failures, outputs)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from ephystool.core import vocabulary as voc
 from ephystool.errors import UnitsError
 from ephystool.protocols._quantity import (
     DIMENSIONS,
@@ -46,8 +47,8 @@ __all__ = [
 MODES = ("voltage_clamp", "current_clamp", "field", "mea")
 #: What the primary channel of each recording mode measures.
 MODE_DIMENSION = {"voltage_clamp": "current", "current_clamp": "voltage", "field": "voltage", "mea": "voltage"}
-DESIGNS = ("acute_equal_total", "acute_added", "chronic_oral")
-CORE_CONDITIONS = ("control", "mg_aspartate", "mg_citrate")
+DESIGNS = voc.DESIGNS
+CORE_CONDITIONS = voc.CONDITIONS
 #: Inclusion criteria the pipeline knows how to compute -> dimension of their limits.
 CRITERIA: dict[str, str] = {
     "access_resistance": "resistance",
@@ -222,8 +223,8 @@ class Solutions(StrictModel):
 
     acsf: dict[str, Concentration] = Field(min_length=1, description="compound -> concentration")
     acsf_notes: str | None = None
-    design: Literal["acute_equal_total", "acute_added", "chronic_oral"]
-    designs: dict[Literal["acute_equal_total", "acute_added", "chronic_oral"], str]
+    design: Literal[voc.DESIGNS]  # type: ignore[valid-type]
+    designs: dict[Literal[voc.DESIGNS], str]  # type: ignore[valid-type]
     conditions: dict[Identifier, Condition]
     zn_chelator: ZnChelator | None = None
     pharmacology: list[Drug] = Field(default_factory=list)
@@ -236,7 +237,7 @@ class Solutions(StrictModel):
         missing = [c for c in CORE_CONDITIONS if c not in self.conditions]
         if missing:
             raise field_error("conditions", f"missing condition(s): {', '.join(missing)}")
-        if self.design == "acute_added" and "mg_matched_control" not in self.conditions:
+        if self.design == voc.ACUTE_ADDED and voc.MG_MATCHED_CONTROL not in self.conditions:
             raise field_error("conditions", "design acute_added needs a 'mg_matched_control' condition")
         return self
 

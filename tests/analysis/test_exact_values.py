@@ -79,3 +79,17 @@ def test_active_electrode_boundary_at_default_5_per_min(n_per_min: int, active: 
     st = electrode_stats(_train(n_per_min), 0.0, 60.0, p.bursts(), p.active_min_spikes_per_min, {})
     assert st.active is active
     assert st.metrics()["firing_rate"] == pytest.approx(n_per_min / 60.0)
+
+
+@pytest.mark.parametrize(("gap_s", "n_bursts"), [(0.8, 2), (0.75, 1)])
+def test_bursts_exactly_min_ibi_apart_stay_apart(gap_s: float, n_bursts: int) -> None:
+    """Bursts merge when less than ``min_ibi`` (0.8 s) separates the last spike of one from the first of the next;
+    at exactly 0.8 s they stay two (the boundary the max-interval method states as 'less than')."""
+    first = np.array([1.00, 1.05, 1.10, 1.15, 1.20])
+    train = np.concatenate((first, np.round(first + 0.20 + gap_s, 10)))
+    assert train[5] - train[4] == pytest.approx(gap_s, abs=1e-12)
+    if gap_s == 0.8:
+        assert train[5] - train[4] >= BurstSettings().min_ibi  # the float gap really is at the boundary
+    b = max_interval_bursts(train, BurstSettings())
+    assert len(b.start_s) == n_bursts
+    assert b.start_s[0] == 1.00 and b.end_s[-1] == train[-1]

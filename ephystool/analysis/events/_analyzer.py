@@ -30,7 +30,7 @@ import quantities as pq
 
 from ephystool.analysis.events import _detect as det
 from ephystool.analysis.events._measure import AverageEvent, Geometry, average_event, measure_events
-from ephystool.analysis.events.figures import plot_events
+from ephystool.analysis.events.figures import batch_figures, plot_events
 from ephystool.analysis.events.metrics import METRICS
 from ephystool.analysis.events.params import EventsParams
 from ephystool.analysis.spec import AnalysisSpec
@@ -319,4 +319,4 @@ def _summarise(recording: Any, params: EventsParams, events: list[dict[str, Any]
 
 
 #: this analysis, for :data:`ephystool.analysis.registry.ANALYSES`
-SPEC = AnalysisSpec(NAME, EventsParams, analyze, plot_events, METRICS)
+SPEC = AnalysisSpec(NAME, EventsParams, analyze, plot_events, METRICS, batch_figures=batch_figures)

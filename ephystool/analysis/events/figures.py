@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from ephystool.plotting import legend, save_figure
 
-__all__ = ["plot_event_conditions", "plot_events"]
+__all__ = ["batch_figures", "plot_event_conditions", "plot_events"]
 
 def _stem(recording: Any, result: Any) -> str:
     return Path(str(getattr(recording, "path", None) or result.path)).stem or "recording"
@@ -128,3 +129,10 @@ def plot_event_conditions(events_csv: str | Path, results_csv: str | Path, out_d
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return [save_figure(fig, out / "events_by_condition.png")]
+
+
+def batch_figures(outputs: Mapping[str, Any], out_dir: str | Path) -> list[Path]:
+    """The batch's per-condition event figures (:func:`plot_event_conditions`), where it wrote ``events.csv``."""
+    if "events" not in outputs:
+        return []
+    return plot_event_conditions(outputs["events"], outputs["results_csv"], out_dir)
