@@ -45,7 +45,7 @@ DIRECTIONAL = ("increase", "decrease", "differs")
 
 
 def _analyse(out: Path, size: str, seed: int, jobs: int) -> pd.DataFrame:
-    from ephystool.commands.compare import read_results
+    from ephystool.pipeline.validation import read_results
     from ephystool.pipeline import run_analysis
     from ephystool.simulate.experiment import build_experiment
 
