@@ -45,8 +45,8 @@ DIRECTIONAL = ("increase", "decrease", "differs")
 
 
 def _analyse(out: Path, size: str, seed: int, jobs: int) -> pd.DataFrame:
-    from ephystool.pipeline.validation import read_results
     from ephystool.pipeline import run_analysis
+    from ephystool.pipeline.validation import read_results
     from ephystool.simulate.experiment import build_experiment
 
     manifest = build_experiment(out / "data", seed=seed, size=size, design="acute_equal_total")
