@@ -163,7 +163,26 @@ def _pair(data: pd.DataFrame, condition: str, reference: str, levels: tuple[str,
     return data
 
 
-def _signed_by_driving_force(rows: pd.DataFrame, e_rev: float, sel: Selection) -> pd.DataFrame:
+def _one_holding(rows: pd.DataFrame, v: pd.Series, test_at: float | None,
+                 sel: Selection) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows of one holding potential (see :class:`~ephystool.compare.claims.DrivingForce`): magnitudes at
+    different potentials are not pooled; the others are named in ``sel.notes``."""
+    counts = v.value_counts()
+    if len(counts) < 2:
+        return rows, v
+    if test_at is not None and float(test_at) in set(counts.index.astype(float)):
+        chosen = float(test_at)
+    else:  # the most rows; ties: the lowest potential
+        chosen = float(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0])
+    other = ", ".join(f"{x:g} mV: {n}" for x, n in counts.sort_index().items() if float(x) != chosen)
+    sel.notes.append(f"tested at {chosen:g} mV only: current magnitudes at different holding potentials are not "
+                     f"pooled (driving force, Mg block); rows also at {other} (not in this estimate)")
+    keep = v == chosen
+    return rows[keep], v[keep]
+
+
+def _signed_by_driving_force(rows: pd.DataFrame, e_rev: float, sel: Selection,
+                             test_at: float | None = None) -> pd.DataFrame:
     """Values above the reversal potential multiplied by -1 (see :class:`~ephystool.compare.claims.DrivingForce`);
     none when ``sel.missing`` says why."""
     v = pd.to_numeric(rows["holding_mV"], errors="coerce") if "holding_mV" in rows.columns else \
@@ -172,8 +191,8 @@ def _signed_by_driving_force(rows: pd.DataFrame, e_rev: float, sel: Selection) -
     if not ok.any():
         sel.missing = "no data: no row has a holding potential (holding_mV) away from the reversal potential"
         return rows.iloc[0:0]
-    rows = rows[ok].copy()
-    v = v[ok]
+    rows, v = _one_holding(rows[ok], v[ok], test_at, sel)
+    rows = rows.copy()
     above = v > e_rev
     rows["value"] = pd.to_numeric(rows["value"], errors="coerce") * np.where(above, -1.0, 1.0)
     held = ", ".join(f"{x:g} mV: {n}" for x, n in v.value_counts().sort_index().items())
@@ -194,7 +213,7 @@ def select_claim_data(results: pd.DataFrame, claim: Claim, condition: str, refer
         return sel
     sel.unit = first_unit(rows)
     if claim.driving_force is not None:
-        rows = _signed_by_driving_force(rows, claim.driving_force.reversal_mV, sel)
+        rows = _signed_by_driving_force(rows, claim.driving_force.reversal_mV, sel, claim.driving_force.test_at_mV)
         if sel.missing:
             return sel
     agg = _aggregate(rows, levels, sel)

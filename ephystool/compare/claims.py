@@ -132,9 +132,17 @@ class DrivingForce(_Strict):
     is inward there: ``decrease``); values recorded above it (outward current, e.g. +40 mV for NMDA
     receptors, E_rev about 0 mV) are multiplied by -1 before the comparison, so that cells held at any
     potential test the same claim. Rows at the reversal potential or without ``holding_mV`` are left out.
+
+    Current magnitudes at different holding potentials are not one quantity (the driving force differs, and
+    for NMDA receptors the Mg block is relieved at depolarised potentials: the same agonist current is
+    ~ -150 pA at -70 mV and ~ +2000 pA at +40 mV), so they are never pooled into one estimate: where the data
+    hold several potentials the claim is tested at ``test_at_mV`` (the potential its prediction is stated
+    at) when rows there exist, else at the potential with the most rows (ties: the lowest); the rows at the
+    other potentials are named in the verdict's notes.
     """
 
     reversal_mV: float = 0.0
+    test_at_mV: float | None = None
 
 
 class TrendSpec(_Strict):

@@ -39,3 +39,26 @@ def test_outward_current_at_plus_40_is_not_read_as_a_contradiction() -> None:
     assert v.verdict != "contradicted"
     null = {x.id: x for x in compare(_tonic((40.0,), effect_pa=0.0, seed=3), n_boot=200).verdicts}["ASP-MECH-2"]
     assert null.verdict == "inconclusive"
+
+
+def test_several_holding_potentials_are_never_pooled_into_one_estimate() -> None:
+    """The agonist current is -120 pA at -70 mV but +69 pA at +40 mV here (and ~+2000 pA with the Mg block
+    relieved in real cells): a mean over both, after the sign flip, is no quantity. The claim's prediction is
+    stated at -70 mV (test_at_mV), so the estimate is the -70 mV effect and the +40 mV rows are named."""
+    both = {x.id: x for x in compare(_tonic((-70.0, 40.0)), n_boot=200).verdicts}["ASP-MECH-2"]
+    only = {x.id: x for x in compare(_tonic((-70.0, 40.0)).query("holding_mV == -70"), n_boot=200).verdicts}
+    assert both.effect["estimate"] == pytest.approx(only["ASP-MECH-2"].effect["estimate"])
+    assert both.effect["estimate"] == pytest.approx(-120.0, abs=20.0)
+    assert "tested at -70 mV only" in both.reason and "rows also at 40 mV: 12" in both.reason
+
+
+def test_without_a_stated_potential_the_most_recorded_one_is_tested() -> None:
+    from ephystool.compare._select import Selection, _one_holding
+
+    rows = pd.DataFrame({"value": [1.0, 2.0, 3.0, 4.0, 5.0], "holding_mV": [-70.0, 40.0, 40.0, -70.0, 40.0]})
+    sel = Selection()
+    kept, v = _one_holding(rows, rows["holding_mV"], None, sel)
+    assert list(kept["value"]) == [2.0, 3.0, 5.0] and set(v) == {40.0}
+    assert "rows also at -70 mV: 2" in sel.notes[0]
+    kept, _ = _one_holding(rows, rows["holding_mV"], -70.0, Selection())
+    assert list(kept["value"]) == [1.0, 4.0]
