@@ -168,3 +168,22 @@ def test_info_bug_is_one_line_and_debug_shows_it(tmp_path: Path, capsys, monkeyp
     assert "rerun with --debug" in err
     with pytest.raises(KeyError):
         main(["--debug", "info", path])
+
+
+@pytest.mark.parametrize("given", ["folder", "recording", "binary_csv", "binary_yaml"])
+def test_analyze_given_something_else_than_a_manifest_says_so_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
+    """A new user's first mistakes: the data folder, a recording, or a binary file where the manifest goes.
+    One line naming the file and the fix, exit 2 (a recording used to raise UnicodeDecodeError: exit 3)."""
+    target = {"folder": tmp_path, "recording": _abf(tmp_path), "binary_csv": tmp_path / "m.csv",
+              "binary_yaml": tmp_path / "m.yaml"}[given]
+    if given.startswith("binary"):
+        target.write_bytes(b"\xff\xfe\x00\xa9" + bytes(range(256)))
+    with pytest.raises(SystemExit) as ex:
+        main(["analyze", str(target), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert ex.value.code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert str(target) in err
+    expected = {"folder": "is a folder, not a manifest", "recording": "is a recording, not a manifest",
+                "binary_csv": "is not a text table", "binary_yaml": "is not a text table"}[given]
+    assert expected in err and ("manifest init" in err or given == "binary_yaml")

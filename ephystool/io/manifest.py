@@ -154,6 +154,23 @@ class Manifest:
                 if not r.path.exists() or ("layout" in r.overrides and not Path(r.overrides["layout"]).is_file())]
 
 
+_MAKE_ONE = "make one with 'ephystool manifest init FOLDER -o manifest.csv' and fill in condition and units"
+
+
+def _check_is_manifest(path: Path) -> None:
+    """One line for the usual mistakes: a folder or a recording given where the manifest goes."""
+    if path.is_dir():
+        raise ManifestError(f"is a folder, not a manifest: {_MAKE_ONE}", path)
+    if not path.is_file():
+        raise ManifestError("manifest file does not exist", path)
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt", ".yaml", ".yml"):
+        from ephystool.io.registry import KNOWN_EXTENSIONS
+
+        if path.suffix.lower() in KNOWN_EXTENSIONS:
+            raise ManifestError(f"is a recording, not a manifest (a CSV or YAML table of recordings): {_MAKE_ONE}; "
+                                "'ephystool info FILE' shows what the file holds", path)
+
+
 def _read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
@@ -162,6 +179,9 @@ def _read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise ManifestError(f"not valid YAML: {str(exc).splitlines()[0]}", path) from exc
+        except UnicodeDecodeError:
+            raise ManifestError("is not a text table (binary content): save the manifest as UTF-8 YAML or CSV",
+                                path) from None
         if isinstance(doc, dict):
             rows = doc.get("recordings")
             if not isinstance(rows, list):
@@ -170,8 +190,12 @@ def _read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         if isinstance(doc, list):
             return doc, {}
         raise ManifestError("a YAML manifest must be a list of rows or a mapping with 'recordings:'", path)
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        lines = [ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            lines = [ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
+    except UnicodeDecodeError:
+        raise ManifestError(f"is not a text table (binary content): save the manifest as UTF-8 CSV, or {_MAKE_ONE}",
+                            path) from None
     return list(csv.DictReader(lines)), {}
 
 
@@ -258,8 +282,7 @@ def read_manifest(
         the manifest, the row and the column.
     """
     mpath = Path(path)
-    if not mpath.is_file():
-        raise ManifestError("manifest file does not exist", mpath)
+    _check_is_manifest(mpath)
     rows, meta = _read_table(mpath)
     if not rows:
         raise ManifestError("manifest has no rows", mpath)
