@@ -213,6 +213,32 @@ def _holding(value: Any, path: Path, row: int, col: str = "holding_mV") -> tuple
     return tuple(_float(p, path, row, col) for p in parts if str(p).strip() != "")
 
 
+def _spans(rows: list[int]) -> str:
+    """``[1, 2, 3, 7]`` -> ``'1-3, 7'``."""
+    out, start = [], rows[0]
+    for a, b in zip(rows, [*rows[1:], None], strict=True):
+        if b != a + 1:
+            out.append(f"{start}-{a}" if a > start else f"{a}")
+            start = b
+    return ", ".join(out)
+
+
+def _check_empty_required(rows: list[Any], path: Path) -> None:
+    """Empty required values in several rows: one message naming them all (a new manifest from ``manifest init``
+    has every condition empty: one run lists them instead of one rerun a row). One row: the per-row message."""
+    empty: dict[str, list[int]] = {}
+    for i, raw in enumerate(rows, start=1):
+        if isinstance(raw, dict):
+            data = {str(k).strip(): v for k, v in raw.items() if k is not None}
+            for col in REQUIRED:
+                if str("" if data.get(col) is None else data.get(col)).strip() == "":
+                    empty.setdefault(col, []).append(i)
+    if len({i for r in empty.values() for i in r}) > 1:
+        where = "; ".join(f"'{c}' in row(s) {_spans(r)}" for c, r in empty.items())
+        raise ManifestError(f"required values are empty: {where} (fill them in; rows count from 1 below the header)",
+                            path)
+
+
 def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> ManifestRow:
     data = {str(k).strip(): ("" if v is None else v) for k, v in raw.items() if k is not None}
     for col in REQUIRED:
@@ -290,6 +316,7 @@ def read_manifest(
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ManifestError(f"missing required column(s) {', '.join(missing)}; columns found: {', '.join(sorted(map(str, header)))}", mpath)
+    _check_empty_required(rows, mpath)
     vocab = tuple(conditions or meta.get("conditions") or DEFAULT_CONDITIONS)
     parsed, seen = [], {}
     for i, raw in enumerate(rows, start=1):

@@ -48,3 +48,20 @@ def test_rows_and_overrides_are_frozen(tmp_path: Path) -> None:
 def test_every_numeric_column_is_a_float_field() -> None:
     types = {f.name: f.type for f in dataclasses.fields(RowOverrides)}
     assert all(types[c] == "float | None" for c in NUMERIC)
+
+
+def test_empty_required_values_in_several_rows_are_listed_in_one_message(tmp_path: Path) -> None:
+    """A manifest fresh from 'manifest init' has every condition empty: one message lists all rows (not one rerun a row)."""
+    from ephystool.errors import ManifestError
+    from ephystool.io.manifest import read_manifest
+
+    m = tmp_path / "m.csv"
+    m.write_text("path,condition,animal,slice,cell,protocol\n" + "".join(
+        f"f{i}.abf,{'control' if i == 4 else ''},a{i},s1,c1,{'' if i in (2, 3) else 'nmda_epsc'}\n" for i in range(1, 6)))
+    with pytest.raises(ManifestError) as ex:
+        read_manifest(m)
+    msg = str(ex.value)
+    assert "'condition' in row(s) 1-3, 5" in msg and "'protocol' in row(s) 2-3" in msg and len(msg.splitlines()) == 1
+    m.write_text("path,condition,animal,slice,cell,protocol\nf1.abf,control,a1,s1,c1,nmda_epsc\nf2.abf,,a2,s1,c1,nmda_epsc\n")
+    with pytest.raises(ManifestError, match="row 2, column 'condition': required value 'condition' is empty"):
+        read_manifest(m)  # one row: the per-row message, as before
