@@ -116,6 +116,8 @@ def filter_rows(results: pd.DataFrame, claim: Claim, sel: Selection) -> pd.DataF
             sel.missing = f"no data: all {sel.n_excluded} row(s) of {where} were excluded ({sel.excluded_text})"
             return rows.iloc[0:0]
     for key in _AMBIGUOUS:
+        if key == "holding_mV" and claim.driving_force is not None:
+            continue  # one holding potential is chosen (and the others named) by _one_holding
         if key not in claim.selectors and key in rows.columns:
             vals = sorted(set(rows.loc[~is_blank(rows[key]), key].astype(str)))
             if len(vals) > 1:

@@ -50,6 +50,7 @@ def test_several_holding_potentials_are_never_pooled_into_one_estimate() -> None
     assert both.effect["estimate"] == pytest.approx(only["ASP-MECH-2"].effect["estimate"])
     assert both.effect["estimate"] == pytest.approx(-120.0, abs=20.0)
     assert "tested at -70 mV only" in both.reason and "rows also at 40 mV: 12" in both.reason
+    assert "averaged within units" not in both.reason  # nothing is averaged across potentials: no such note
 
 
 def test_without_a_stated_potential_the_most_recorded_one_is_tested() -> None:
