@@ -229,21 +229,29 @@ def _check_empty_required(rows: list[Any], path: Path) -> None:
     empty: dict[str, list[int]] = {}
     for i, raw in enumerate(rows, start=1):
         if isinstance(raw, dict):
-            data = {str(k).strip(): v for k, v in raw.items() if k is not None}
-            for col in REQUIRED:
-                if str("" if data.get(col) is None else data.get(col)).strip() == "":
-                    empty.setdefault(col, []).append(i)
+            for col in _empty_required(_cells(raw)):
+                empty.setdefault(col, []).append(i)
     if len({i for r in empty.values() for i in r}) > 1:
         where = "; ".join(f"'{c}' in row(s) {_spans(r)}" for c, r in empty.items())
         raise ManifestError(f"required values are empty: {where} (fill them in; rows count from 1 below the header)",
                             path)
 
 
+def _cells(raw: dict[str, Any]) -> dict[str, Any]:
+    """A row's values by stripped column name (a missing value as ``""``)."""
+    return {str(k).strip(): ("" if v is None else v) for k, v in raw.items() if k is not None}
+
+
+def _empty_required(data: dict[str, Any]) -> list[str]:
+    """The required columns a row leaves empty, in :data:`REQUIRED` order."""
+    return [col for col in REQUIRED if str(data.get(col, "")).strip() == ""]
+
+
 def _row(raw: dict[str, Any], i: int, path: Path, vocab: Sequence[str]) -> ManifestRow:
-    data = {str(k).strip(): ("" if v is None else v) for k, v in raw.items() if k is not None}
-    for col in REQUIRED:
-        if str(data.get(col, "")).strip() == "":
-            raise ManifestError(f"required value '{col}' is empty", path, i, col)
+    data = _cells(raw)
+    empty = _empty_required(data)
+    if empty:
+        raise ManifestError(f"required value '{empty[0]}' is empty", path, i, empty[0])
     cond = normalise_condition(str(data["condition"]), vocab)
     if cond is None:
         raise ManifestError(

@@ -220,7 +220,6 @@ def _warm_imports(task: Task) -> Callable[[], None]:
     if task.threads <= 1:
         return lambda: None
     import importlib
-    import threading
 
     names = ["pandas", "pyarrow.parquet"]
     if task.figures_dir:
