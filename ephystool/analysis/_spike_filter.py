@@ -12,9 +12,10 @@ chunk-sized array. A per-channel scale (µV per ADC count) is folded into the fr
 counts are converted to float32 in the copy the FFT needs anyway and never scaled in a separate pass.
 
 Integer samples stored time-major (NWB ``ElectricalSeries``) can come with an :class:`InputScale` instead:
-each block is converted to µV in the filter's own copy, with the very float32 operations the source's
-``get_traces`` uses (so the values are identical), straight from a transposed view of the counts: no
-chunk-sized transposed float32 copy and no separate offset pass.
+each block's counts are cast to float32 in the filter's own copy straight from a transposed view (no
+chunk-sized transposed copy), the per-channel scale is folded into the frequency response as above and the
+offset cancels with the block's first sample. The result equals filtering the µV of ``get_traces`` to
+float32 rounding (~1e-7 of the signal; ``tests/analysis/test_spikes_nwb_counts.py``).
 
 Causal: one forward ``sosfilt`` pass (steady-state initial conditions); the detector corrects its latency
 with :func:`causal_latency_s`.
@@ -106,8 +107,8 @@ class _ZeroPhase:
     def __init__(self, n_channels: int, sos32: np.ndarray, scale: np.ndarray | InputScale | None) -> None:
         self.sos32 = sos32
         self.pre = scale if isinstance(scale, InputScale) else None
-        self.work = np.empty((PIECE, n_channels), dtype=np.float32) if self.pre is not None else None
-        self.scale = None if scale is None or self.pre is not None else np.asarray(scale, dtype=np.float32)[:, None]
+        per_channel = scale.scale if isinstance(scale, InputScale) else scale
+        self.scale = None if per_channel is None else np.asarray(per_channel, dtype=np.float32)[:, None]
         self.buf = np.empty((n_channels, 0), dtype=np.float32)
         self.responses: dict[int, np.ndarray] = {}
 
@@ -137,8 +138,8 @@ class _ZeroPhase:
         buf = self.buf[:, :nf]
         buf[:, n:] = 0.0
         y = buf[:, :n]
-        if self.pre is not None:  # integer counts -> µV in this copy; then as for µV input
-            self.pre.to_uv(x, y, self.work)
+        if self.pre is not None:  # time-major counts -> float32 in this copy; scale in the response, offset cancels
+            self.pre.to_float(x, y)
             first = y[:, :1].copy()
             if detrend:
                 trend = np.multiply(np.linspace(0.0, 1.0, n, dtype=np.float32), y[:, -1:] - first)
