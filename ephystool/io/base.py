@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,21 +44,29 @@ def check_readable(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def sha256_file(path: Path, block: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, read in blocks (read-only); of a folder, its files' names and hashes.
+def sha256_file(path: Path, block: int = 1 << 20, stop: threading.Event | None = None) -> str | None:
+    """SHA-256 of a file's bytes, read in blocks into one buffer (read-only); of a folder, its files' names and
+    hashes. None if ``stop`` is set before the end (a background hash nobody needs any more).
 
-    Not remembered between calls: a recording computes it once (``Recording.sha256``) and the result
-    cache keys on :func:`file_identity` instead, so that a large file is not read before its analysis.
+    Not remembered between calls: a recording computes it once (``Recording.sha256``), a batch may start it
+    early (:mod:`ephystool.io.prehash`), and the result cache keys on :func:`file_identity` instead, so that a
+    large file is not read before its analysis.
     """
     if Path(path).is_dir():  # a recording folder (Open Ephys): its files' names and bytes, in name order
         h = hashlib.sha256()
         for f in sorted(q for q in Path(path).rglob("*") if q.is_file()):
-            h.update(f.relative_to(path).as_posix().encode() + b"\0" + sha256_file(f, block).encode())
+            part = sha256_file(f, block, stop)
+            if part is None:
+                return None
+            h.update(f.relative_to(path).as_posix().encode() + b"\0" + part.encode())
         return h.hexdigest()
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            h.update(chunk)
+    buf = memoryview(bytearray(block))
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(buf[:n])
+            if stop is not None and stop.is_set():
+                return None
     return h.hexdigest()
 
 

@@ -40,11 +40,12 @@ def deferred_sha256(path: str | os.PathLike[str]) -> Callable[[], str]:
 
     The file is read only when the hash is first asked for (provenance; the batch cache keys on the cheap
     :func:`ephystool.io.base.file_identity`), through :func:`ephystool.io.base.sha256_file`, once per
-    recording (the value is kept on the Recording, not in a module-level memo).
+    recording (the value is kept on the Recording, not in a module-level memo), or taken from a hash the batch
+    started early on the same, unchanged file (:mod:`ephystool.io.prehash`).
     """
-    from ephystool.io.base import sha256_file
+    from ephystool.io.prehash import sha256_prehashed
 
-    return functools.partial(sha256_file, Path(path))
+    return functools.partial(sha256_prehashed, Path(path))
 
 
 def analog(data: np.ndarray, units: str, rate_hz: float, t_start_s: float = 0.0, name: str = "") -> Any:

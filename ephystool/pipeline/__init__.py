@@ -163,10 +163,7 @@ def _run_batch(manifest_path: str | Path, out: Path, jobs: int | None, scheduler
     """:func:`run_analysis`'s work: manifest -> tasks -> cache or executor -> tables, figures, provenance."""
     from ephystool.atomic import remove_stale_temporaries
     from ephystool.io.manifest import read_manifest
-    from ephystool.pipeline.cache import ResultCache
-    from ephystool.pipeline.execute import execute
-    from ephystool.pipeline.outputs import write_outputs
-    from ephystool.pipeline.progress import progress_bar
+    from ephystool.pipeline.execute import default_jobs
 
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest = read_manifest(manifest_path, conditions=conditions)
@@ -174,18 +171,40 @@ def _run_batch(manifest_path: str | Path, out: Path, jobs: int | None, scheduler
     for d in (out, out / ".cache", out / "spikes"):  # a run killed while writing (SIGKILL) leaves its temporary files
         remove_stale_temporaries(d)
     tasks = build_tasks(manifest, out / "figures" if figures else None, debug, out / "spikes")
+    from ephystool.io.prehash import start_hashes, stop_hashes
+
+    if scheduler is None and len(tasks) == 1 and (jobs or default_jobs()) >= 2:
+        # one task runs in this process with a spare core: its provenance hash starts now, beside the cache
+        # lookup and the imports, not after them (stopped below if the cache answers)
+        start_hashes([Path(r["path"]) for r in tasks[0].rows])
+    try:
+        return _run_tasks(manifest, tasks, out, jobs, scheduler, use_cache, figures, progress, started)
+    finally:
+        stop_hashes()
+
+
+def _run_tasks(manifest: Any, tasks: list[Task], out: Path, jobs: int | None, scheduler: str | None,
+               use_cache: bool, figures: bool, progress: bool, started: str) -> BatchResult:
+    """The tasks through the cache and the executor, then tables, figures across recordings, provenance."""
+    from ephystool.pipeline.cache import ResultCache
+    from ephystool.pipeline.execute import default_jobs, execute
+    from ephystool.pipeline.outputs import write_outputs
+    from ephystool.pipeline.progress import progress_bar
+
     cache = ResultCache(out, use_cache)
     done: list[TaskOutput] = []
     todo: list[Task] = []
     # the cache keys hash every file: in threads (hashlib releases the GIL), so a plate is hashed on every core
     from concurrent.futures import ThreadPoolExecutor
 
-    from ephystool.pipeline.execute import default_jobs
-
     with ThreadPoolExecutor(max(1, min(jobs or default_jobs(), len(tasks) or 1))) as pool:
         hits = list(pool.map(cache.get, tasks))
     for t, hit in zip(tasks, hits, strict=True):
         (done.append(hit) if hit is not None else todo.append(t))
+    if not todo:  # all from the cache: a provenance hash started early is not needed
+        from ephystool.io.prehash import stop_hashes
+
+        stop_hashes()
     by_index = {t.index: t for t in tasks}
     with progress_bar(len(tasks), enabled=progress, reused=len(done)) as advance:
         def _finish(o: TaskOutput) -> None:
