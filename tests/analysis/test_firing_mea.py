@@ -312,3 +312,19 @@ def test_tetrode_raw_gives_spikes_on_three_channels() -> None:
     det = detect_spikes(ArrayMEASource(raw.astype(np.float32), 15000.0), DetectionSettings())
     counts = sorted(s.size for s in det.samples)
     assert counts[0] < 60 and all(250 <= c <= 700 for c in counts[1:]), counts
+
+
+def test_sttc_pairs_equal_pairwise_sttc() -> None:
+    """The all-pairs STTC equals the pairwise function (itself equal to Elephant's) value for value, with
+    empty, identical, unsorted and single-spike trains among them."""
+    from ephystool.analysis.bursts import sttc, sttc_pairs
+
+    rng = np.random.default_rng(11)
+    base = np.sort(rng.uniform(0, 30, 400))
+    trains = [np.sort(rng.uniform(0, 30, n)) for n in (0, 1, 57, 300)]
+    trains += [base, base.copy(), rng.permutation(base + rng.normal(0, 0.002, base.size)), np.array([0.0, 30.0])]
+    got = sttc_pairs(trains, 0.0, 30.0, 0.005)
+    want = [sttc(a, b, 0.0, 30.0, 0.005) for i, a in enumerate(trains) for b in trains[i + 1:]]
+    assert got.shape == (len(trains) * (len(trains) - 1) // 2,)
+    np.testing.assert_array_equal(got, want)  # NaN where a train is empty, 1 for identical trains
+    assert np.isnan(got[:len(trains) - 1]).all() and 1.0 in got
