@@ -25,6 +25,7 @@ import quantities as pq
 
 from ephystool.core.recording import ChannelInfo, Electrode, Recording
 from ephystool.core.scale import InputScale
+from ephystool.io._h5_direct import DirectRows
 from ephystool.io.base import _norm_unit
 from ephystool.io.recording import deferred_sha256
 
@@ -103,6 +104,7 @@ class NWBH5ElectricalSource:
                        np.full(self.n_channels, scale)).astype(np.float32)
         self._offset = float(attrs.get("offset", 0.0) or 0.0) * float(pq.Quantity(1.0, unit).rescale(pq.uV))
         self.electrodes = electrodes
+        self._direct: DirectRows | bool | None = None  # :meth:`get_counts_time_major`'s reader, once known
 
     def get_traces(self, start: int, stop: int, channels: Sequence[int] | None = None) -> np.ndarray:
         """Samples ``start:stop`` as float32 µV, shape (n, channels)."""
@@ -116,10 +118,16 @@ class NWBH5ElectricalSource:
         :class:`~ephystool.core.scale.InputScale` that turns them into the µV of :meth:`get_traces`
         (the same float32 operations): the spike filter converts them block by block in its own copy.
 
-        With ``buffer`` (at least (n, channels) of the file's type, C-contiguous), the samples are read into it
-        and a view of it is returned: a stream of chunks reuses one allocation (no fresh pages per chunk).
+        Uncompressed data are read straight from the mapped file (:class:`~ephystool.io._h5_direct.DirectRows`):
+        a read-only view where the range lies in chunks stored back to back. Otherwise, with ``buffer`` (at
+        least (n, channels) of the file's type, C-contiguous), the samples are read into it and a view of it is
+        returned: a stream of chunks reuses one allocation (no fresh pages per chunk).
         """
         pre = InputScale(self._scale, np.float32(self._offset))
+        if self._direct is None:  # looked up once, at the first stream read (not at load)
+            self._direct = DirectRows.from_dataset(self._data, self._h5.filename) or False
+        if self._direct:  # uncompressed: straight from the file's pages, no copy through HDF5
+            return self._direct.rows(start, stop, buffer), pre
         n = max(0, stop - start)
         if buffer is None or buffer.dtype != self._data.dtype or buffer.shape[0] < n or n == 0:
             return self._data[start:stop], pre

@@ -210,10 +210,13 @@ def _hashes(rows: tuple[dict[str, Any], ...], recs: list[Any], threads: int) -> 
     return future.result
 
 
-def _warm_imports(task: Task) -> Callable[[], None]:
+def _warm_imports(task: Task, after: Callable[[], object]) -> Callable[[], None]:
     """With spare cores (``--jobs`` above the number of tasks), import the output libraries (pandas, pyarrow, the
     matplotlib figure and Agg canvas: ~1 s) in a thread while the analysis runs: the detection's FFTs release
     the GIL, so the imports no longer wait for the analysis to finish. Nothing changes in the results.
+
+    The imports start once ``after`` returns (the provenance hash, which holds no GIL): imports hold the GIL, and
+    started at once they slow the analysis's own Python (the noise estimate's loop) more than they save.
 
     Returns a call that waits for the imports: the task makes it before writing outputs, so that no module is
     ever imported from two threads at once in opposite orders (an import cycle across threads)."""
@@ -226,6 +229,10 @@ def _warm_imports(task: Task) -> Callable[[], None]:
         names += ["matplotlib.figure", "matplotlib.backends.backend_agg"]
 
     def warm() -> None:
+        try:
+            after()
+        except Exception:  # noqa: BLE001 - the task asks for the hashes itself and reports their failure
+            pass
         for name in names:
             try:
                 importlib.import_module(name)
@@ -258,7 +265,7 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     else:
         recs = [_load(r, proto.recording.mode) for r in task.rows]
         hashes = _hashes(task.rows, recs, task.threads)
-        imported = _warm_imports(task)
+        imported = _warm_imports(task, after=hashes)
         out.params["value_sources"] = {r["recording"]: value_sources(rec) for r, rec in zip(task.rows, recs, strict=True)}
         if len(recs) == 1:
             file_sweeps = list(recs[0].metadata.get("selection", {}).get("file_sweeps", []))
