@@ -2,7 +2,9 @@
 stream of time-major counts: a range inside a run of chunks stored back to back is a read-only view of the
 mapped file (no copy at all), any other range is copied piece by piece from the mapped chunks.
 
-h5py's ``read_direct`` copies every sample once more through the HDF5 library (~0.4 s per GB here). This path
+h5py's ``read_direct`` copies every sample once more through the HDF5 library (~0.4 s per GB here). Pages a
+reading thread is done with (its previous range) are unmapped again, so the resident memory stays about one
+chunk whatever the file's length. This path
 is taken only where the bytes of a row range are where this module computes them: no filters (compression,
 shuffle, checksums), a native-endian numeric type, contiguous storage, or chunks that span every column with
 every chunk written (an unwritten chunk reads as the fill value, which is not in the file). Anything else
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import mmap
 import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -39,6 +42,7 @@ class DirectRows:
         self._row_bytes = self.n_cols * dtype.itemsize
         # consecutive[i]: chunk i + 1 starts where chunk i ends (a run of chunks is one stretch of the file)
         self._next = offsets[1:] == offsets[:-1] + self._k * self._row_bytes
+        self._held = threading.local()  # per reading thread: the byte spans of its last view, released next time
 
     @classmethod
     def from_dataset(cls, ds: Any, path: str) -> DirectRows | None:
@@ -85,6 +89,21 @@ class DirectRows:
             return None  # a truncated file: h5py reports it
         return cls(mapped, dtype.newbyteorder("="), (int(ds.shape[0]), int(ds.shape[1])), k, offsets)
 
+    def _release(self, spans: list[tuple[int, int]]) -> None:
+        """Unmap ``spans`` from this process (``MADV_DONTNEED``): pages a stream has read leave the resident set
+        (they stay in the page cache, and a view still looking at them reads them again from there), so the
+        peak memory stays one chunk whatever the recording's length, as with reads into a buffer."""
+        advise = getattr(self._map, "madvise", None)
+        flag = getattr(mmap, "MADV_DONTNEED", None)
+        if advise is None or flag is None:  # pragma: no cover - Windows
+            return
+        page = mmap.PAGESIZE
+        for a, b in spans:
+            a = a // page * page
+            b = min(len(self._map), -(-b // page) * page)
+            if b > a:
+                advise(flag, a, b - a)
+
     def _view(self, chunk: int, a: int, b: int) -> np.ndarray:
         """Rows ``a:b`` counted from chunk ``chunk``'s first row (``b`` may pass its end where the next chunks
         follow it in the file): a read-only view of the mapped file."""
@@ -96,10 +115,14 @@ class DirectRows:
         """Rows ``start:stop`` (clipped to the dataset) as a (n, columns) array: a read-only view where they lie
         in one run of chunks stored back to back, else a copy (into ``buffer``'s first rows if it fits)."""
         start, stop = max(0, start), min(self.n_rows, stop)
+        self._release(getattr(self._held, "spans", []))  # the thread's previous range: read by now
+        self._held.spans = []
         if stop <= start:
             return np.zeros((0, self.n_cols), dtype=self.dtype)
         c0, c1 = start // self._k, (stop - 1) // self._k
         if c1 == c0 or bool(self._next[c0:c1].all()):
+            first = int(self._offsets[c0]) + (start - c0 * self._k) * self._row_bytes
+            self._held.spans = [(first, first + (stop - start) * self._row_bytes)]
             return self._view(c0, start - c0 * self._k, stop - c0 * self._k)
         n = stop - start
         fits = buffer is not None and buffer.dtype == self.dtype and buffer.ndim == 2 and \
@@ -108,4 +131,6 @@ class DirectRows:
         for c in range(c0, c1 + 1):
             a, b = max(start, c * self._k), min(stop, (c + 1) * self._k)
             out[a - start : b - start] = self._view(c, a - c * self._k, b - c * self._k)
+            first = int(self._offsets[c]) + (a - c * self._k) * self._row_bytes
+            self._held.spans.append((first, first + (b - a) * self._row_bytes))
         return out

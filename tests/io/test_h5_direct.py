@@ -83,3 +83,31 @@ def test_nwb_stream_uses_the_file_pages(tmp_path: Path, mea_nwb_writer) -> None:
     counts, _ = src.get_counts_time_major(1000, 9000)
     assert isinstance(src._direct, DirectRows)
     np.testing.assert_array_equal(counts, src._data[1000:9000])
+
+
+def _mapped_rss_kb(path: Path) -> int:
+    """Resident kB of this process's mappings of ``path`` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if "-" in line.split(" ", 1)[0] and len(line.split()) >= 5:  # a mapping's header line
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux /proc needed to see resident pages")
+def test_a_stream_keeps_about_one_range_resident(tmp_path: Path) -> None:
+    """Read in order, the pages of ranges already read leave the resident set: memory stays flat in file length."""
+    path = tmp_path / "big.h5"
+    data = np.arange(20_000 * 500, dtype=np.int16).reshape(20_000, 500)  # 20 MB, chunks of 1 MB
+    with h5py.File(path, "w") as f:
+        f.create_dataset("d", data=data, chunks=(1000, 500))
+    f = h5py.File(path, "r")
+    direct = DirectRows.from_dataset(f["d"], str(path))
+    peak = 0
+    for a in range(0, 20_000, 2000):  # 2 MB per range
+        rows = direct.rows(a, a + 2000)
+        assert int(rows[:, 0].sum()) == int(data[a : a + 2000, 0].sum())  # touch every page of the range
+        peak = max(peak, _mapped_rss_kb(path))
+    assert 0 < peak < 6_000  # ~2 MB resident at a time, not the 20 MB read
