@@ -68,8 +68,9 @@ def raster_image(trains: list[np.ndarray], lo: float, hi: float, n_cols: int, ro
         Columns: equal time bins ``[lo + j·w, lo + (j+1)·w)``, ``w = (hi - lo) / n_cols``; a spike at ``hi`` is in
         the last column.
     rows_per_train, gap_rows : int
-        Each electrode takes ``rows_per_train`` rows, of which ``gap_rows`` at the bottom and at the top stay
-        blank, so neighbouring electrodes are told apart as the gaps between eventplot's ticks do.
+        Each electrode takes ``rows_per_train`` rows, of which ``gap_rows`` stay blank (half at the bottom, the
+        other half and any odd one at the top), so neighbouring electrodes are told apart as the gaps between
+        eventplot's ticks do.
 
     Returns
     -------
@@ -83,9 +84,9 @@ def raster_image(trains: list[np.ndarray], lo: float, hi: float, n_cols: int, ro
         t = t[(t >= lo) & (t <= hi)]
         img[i, np.minimum(((t - lo) / width).astype(np.intp), n_cols - 1)] = 1
     img = np.repeat(img, rows_per_train, axis=0).reshape(len(trains), rows_per_train, n_cols)
-    if 0 < gap_rows and 2 * gap_rows < rows_per_train:
-        img[:, :gap_rows] = 0
-        img[:, rows_per_train - gap_rows:] = 0
+    if 0 < gap_rows < rows_per_train:
+        img[:, :gap_rows // 2] = 0
+        img[:, rows_per_train - (gap_rows - gap_rows // 2):] = 0
     return img.reshape(len(trains) * rows_per_train, n_cols)
 
 
@@ -123,7 +124,8 @@ def _draw_raster_image(fig: Any, ax: Any, trains: list[np.ndarray]) -> None:
     width, height = _axes_pixels(fig, ax)
     n_cols = max(int(width * (hi - lo) / (x1 - x0)), 1)
     per_row = min(max(int(height / abs(y1 - y0)), 1), 10)  # pixels per electrode, at most 10 sub-rows
-    im.set_data(raster_image(trains, lo, hi, n_cols, per_row, 1 if per_row >= 3 else 0))
+    # eventplot's ticks are 0.8 of a row long: the other 0.2 blank
+    im.set_data(raster_image(trains, lo, hi, n_cols, per_row, int(round(0.2 * per_row))))
 
 
 def _blank_raster_image(ax: Any, trains: list[np.ndarray], t0: float, t1: float) -> None:
