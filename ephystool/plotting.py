@@ -13,10 +13,14 @@ from typing import Any
 
 from ephystool.atomic import atomic_write
 
-__all__ = ["METRIC_LABELS", "axis_label", "legend", "metric_label", "save_figure", "unit_text"]
+__all__ = ["FIGURE_DPI", "METRIC_LABELS", "axis_label", "legend", "metric_label", "save_figure", "unit_text"]
 
 
-def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
+#: Resolution of the saved PNG files (dots per inch); figures that draw at the pixel grid read it.
+FIGURE_DPI = 110
+
+
+def save_figure(fig: Any, path: str | Path, dpi: int = FIGURE_DPI) -> Path:
     """Save ``fig`` as PNG at ``path`` atomically (:func:`ephystool.atomic.atomic_write`) and close it (a figure
     made without pyplot is not pyplot's to close: pyplot is not imported for it)."""
     try:

@@ -2,7 +2,8 @@
 
 Grid positions come from the electrodes' ``x_um``/``y_um`` (file layout); where those are missing, from
 labels of the ``<col><row>`` form (MCS ``"12"``, Axion ``"A1_34"``), else electrodes are placed in a
-square grid in file order. One heat map panel per well.
+square grid in file order. One heat map panel per well. A raster with more spikes than its pixel grid has
+cells is drawn as one image at the output resolution instead of one tick path per spike (:func:`raster_image`).
 """
 
 from __future__ import annotations
@@ -47,12 +48,108 @@ def _figure(**kwargs: Any) -> Any:
     return fig
 
 
-def _raster(result: Any, stem: str, out_dir: Path) -> Path:
+#: The raster is drawn as an image once its spikes are at least this many per cell of the raster's pixel grid
+#: (electrodes × pixel columns): then the ticks outnumber the places the figure has to show them.
+TICKS_PER_CELL = 1.0
+
+
+def raster_image(trains: list[np.ndarray], lo: float, hi: float, n_cols: int, rows_per_train: int = 1,
+                 gap_rows: int = 0) -> np.ndarray:
+    """Spike trains binned on a pixel grid: 1 where a train has a spike in a column, else 0.
+
+    Parameters
+    ----------
+    trains : list of ndarray
+        Spike times (s), one array per electrode.
+    lo, hi : float
+        Time (s) at the left edge of column 0 and the right edge of the last column; spikes outside are dropped
+        (the caller spans every spike).
+    n_cols : int
+        Columns: equal time bins ``[lo + j·w, lo + (j+1)·w)``, ``w = (hi - lo) / n_cols``; a spike at ``hi`` is in
+        the last column.
+    rows_per_train, gap_rows : int
+        Each electrode takes ``rows_per_train`` rows, of which ``gap_rows`` stay blank (half at the bottom, the
+        other half and any odd one at the top), so neighbouring electrodes are told apart as the gaps between
+        eventplot's ticks do.
+
+    Returns
+    -------
+    ndarray of uint8, shape ``(len(trains) * rows_per_train, n_cols)``
+        Row 0 is the bottom of electrode 0 (draw with ``origin="lower"``).
+    """
+    img = np.zeros((len(trains), n_cols), np.uint8)
+    width = (hi - lo) / n_cols
+    for i, t in enumerate(trains):
+        t = np.asarray(t, float)
+        t = t[(t >= lo) & (t <= hi)]
+        img[i, np.minimum(((t - lo) / width).astype(np.intp), n_cols - 1)] = 1
+    img = np.repeat(img, rows_per_train, axis=0).reshape(len(trains), rows_per_train, n_cols)
+    if 0 < gap_rows < rows_per_train:
+        img[:, :gap_rows // 2] = 0
+        img[:, rows_per_train - (gap_rows - gap_rows // 2):] = 0
+    return img.reshape(len(trains) * rows_per_train, n_cols)
+
+
+def _axes_pixels(fig: Any, ax: Any) -> tuple[float, float]:
+    """Width and height (pixels of the saved PNG) of ``ax`` at its present position."""
+    from ephystool.plotting import FIGURE_DPI
+
+    pos = ax.get_position()
+    return pos.width * fig.get_figwidth() * FIGURE_DPI, pos.height * fig.get_figheight() * FIGURE_DPI
+
+
+def _draws_as_image(fig: Any, ax: Any, trains: list[np.ndarray]) -> bool:
+    """Whether the spikes are at least :data:`TICKS_PER_CELL` per cell of electrodes × pixel columns.
+
+    Pixel columns: those of the time span inside the axes' autoscale margins, at the axes' position before
+    the layout (the default subplot margins, a little narrower than after ``tight_layout``). Ticks are
+    0.5 pt wide (< 1 pixel at :data:`ephystool.plotting.FIGURE_DPI`), so one column per pixel shows what
+    the ticks show; above the threshold most cells hold a tick and eventplot's one path per spike (~5 µs
+    each to build and draw) buys nothing.
+    """
+    n_spikes = sum(t.size for t in trains)
+    cols = _axes_pixels(fig, ax)[0] / (1.0 + 2.0 * ax.margins()[0])
+    return bool(trains) and n_spikes > 0 and n_spikes >= TICKS_PER_CELL * len(trains) * cols
+
+
+def _draw_raster_image(fig: Any, ax: Any, trains: list[np.ndarray]) -> None:
+    """The raster as one image, one column per pixel of the final layout (call after ``tight_layout``).
+
+    Nearest-neighbour drawing that never shrinks the image (columns and rows ≤ the pixels they span), so no
+    spike's column is dropped; electrode ``i`` spans y ``i ± 0.5`` (electrode 0 at the bottom, as eventplot).
+    """
+    im = ax.images[0]
+    lo, hi = im.get_extent()[:2]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    width, height = _axes_pixels(fig, ax)
+    n_cols = max(int(width * (hi - lo) / (x1 - x0)), 1)
+    per_row = min(max(int(height / abs(y1 - y0)), 1), 10)  # pixels per electrode, at most 10 sub-rows
+    # eventplot's ticks are 0.8 of a row long: the other 0.2 blank
+    im.set_data(raster_image(trains, lo, hi, n_cols, per_row, int(round(0.2 * per_row))))
+
+
+def _blank_raster_image(ax: Any, trains: list[np.ndarray], t0: float, t1: float) -> None:
+    """A blank image over every spike's time and every electrode, filled once the layout is known."""
+    allt = np.concatenate(trains)
+    lo, hi = min(t0, float(allt.min())), max(t1, float(allt.max()))
+    im = ax.imshow(np.zeros((len(trains), 1), np.uint8), cmap="gray_r", vmin=0, vmax=1, origin="lower",
+                   aspect="auto", interpolation="nearest", extent=(lo, hi, -0.5, len(trains) - 0.5))
+    im.sticky_edges.x.clear()  # the axes keep their margins, as around eventplot's ticks
+    im.sticky_edges.y.clear()
+    ax.autoscale_view()
+
+
+def _raster_figure(result: Any, stem: str) -> Any:
+    """Raster (eventplot, or an image where :func:`_draws_as_image`) above the population rate."""
     t0, t1 = result.windows["all"]
     trains = [np.asarray(st.times.rescale("s").magnitude) for st in result.spiketrains]
     fig = _figure(figsize=(10, 6))
     ax, axr = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    ax.eventplot(trains, linelengths=0.8, linewidths=0.5, colors="k")
+    as_image = _draws_as_image(fig, ax, trains)
+    if as_image:
+        _blank_raster_image(ax, trains, t0, t1)
+    else:
+        ax.eventplot(trains, linelengths=0.8, linewidths=0.5, colors="k")
     ax.set_ylabel("electrode")
     ax.set_title(f"{stem}: spikes per electrode")
     bins = np.arange(t0, t1 + 0.1, 0.1)
@@ -66,6 +163,13 @@ def _raster(result: Any, stem: str, out_dir: Path) -> Path:
     axr.set_ylabel("rate (Hz)")  # short: a long label is clipped on the low panel
     axr.legend(fontsize=7, loc="upper right", frameon=False)
     fig.tight_layout()
+    if as_image:
+        _draw_raster_image(fig, ax, trains)
+    return fig
+
+
+def _raster(result: Any, stem: str, out_dir: Path) -> Path:
+    fig = _raster_figure(result, stem)
     return save_figure(fig, out_dir / f"{stem}_firing_mea_raster.png")  # save_figure closes it
 
 
