@@ -21,7 +21,9 @@ mapping = {k: v for k, v in load_protocol("mea_spontaneous").params_mapping().it
 res = get_analyzer("firing_mea").analyze(rec, params_class("firing_mea").from_protocol(mapping, {}))
 assert sum(e.times_s.size for e in res.electrodes) > 0
 heavy = ("pynwb", "hdmf", "matplotlib", "statsmodels", "scipy.signal", "scipy.stats", "elephant", "pandas",
-         "pyarrow", "dask")
+         "pyarrow", "dask", "scipy.ndimage",
+         # the protocol schema needs every analysis' Params, never the analyzers a run does not use
+         "ephystool.analysis.ltp._analyzer", "ephystool.analysis.events._analyzer")
 print(",".join(m for m in heavy if m in sys.modules))
 """
 
