@@ -3,13 +3,15 @@
 An analysis package's ``__init__`` exports what its ``_analyzer`` module exports (``SPEC``, ``analyze``, its
 Params and Result classes); with :func:`lazy_exports` the package itself imports nothing, so that importing
 a light submodule (``ephystool.analysis.ltp.params``, what the protocol schema needs) does not import the
-analyzer and its libraries (scipy.ndimage, the detection's FFTs). The first attribute read from the package
-imports ``_analyzer`` and keeps the value in the package (a later ``setattr``, e.g. a test's patch, wins).
+analyzer and its libraries (scipy.ndimage, the detection's FFTs). The first read of an attribute that is not
+a submodule imports ``_analyzer`` and keeps the value in the package (a later ``setattr``, e.g. a test's patch,
+wins); a submodule (``from <package> import _ap``) is imported alone.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -35,12 +37,14 @@ def lazy_exports(package: str) -> tuple[Callable[[str], Any], Callable[[], list[
         return importlib.import_module(f"{package}._analyzer")
 
     def __getattr__(name: str) -> Any:
+        here = vars(sys.modules[package])
+        if name in here:
+            return here[name]
         if name.startswith("__") and name != "__all__":
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        if importlib.util.find_spec(f"{package}.{name}") is not None:  # a submodule: itself, not the analyzer
+            return importlib.import_module(f"{package}.{name}")
         module = _analyzer()
-        here = vars(sys.modules[package])
-        if name in here:  # a submodule the analyzer imported (``figures``, ``_analyzer``)
-            return here[name]
         if name == "__all__":
             value: Any = list(module.__all__)
         elif hasattr(module, name):

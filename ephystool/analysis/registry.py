@@ -23,14 +23,14 @@ __all__ = ["ANALYSES", "ANALYZERS", "PARAMS", "OUTPUT_ANALYSIS", "get_spec", "ge
            "metric_catalogue"]
 
 #: Every analysis, in the order the schema and ``protocol list`` show them: (name, module of its one Params
-#: class, class name). The class is its ``SPEC.params`` (tests/analysis/test_metric_catalogue.py checks it);
-#: it lives outside the analyzer where the analyzer imports heavy libraries.
+#: class, class name). The class is its ``SPEC.params`` (tests/analysis/test_metric_catalogue.py checks it),
+#: in a module of its own: the protocol schema imports no analyzer (nor the detector's FFTs, scipy.ndimage).
 _PARAMS_AT: tuple[tuple[str, str, str], ...] = (
     ("nmda", "ephystool.analysis.nmda.params", "NmdaParams"),
-    ("nmda_iv", "ephystool.analysis.nmda_iv._analyzer", "NmdaIvParams"),
-    ("nmda_tonic", "ephystool.analysis.nmda_tonic._analyzer", "NmdaTonicParams"),
-    ("firing_mea", "ephystool.analysis.firing_mea._analyzer", "FiringMEAParams"),
-    ("firing_cc", "ephystool.analysis.firing_cc._analyzer", "FiringCCParams"),
+    ("nmda_iv", "ephystool.analysis.nmda_iv.params", "NmdaIvParams"),
+    ("nmda_tonic", "ephystool.analysis.nmda_tonic.params", "NmdaTonicParams"),
+    ("firing_mea", "ephystool.analysis.firing_mea.params", "FiringMEAParams"),
+    ("firing_cc", "ephystool.analysis.firing_cc.params", "FiringCCParams"),
     ("ltp", "ephystool.analysis.ltp.params", "LtpParams"),
     ("events", "ephystool.analysis.events.params", "EventsParams"),
 )

@@ -55,3 +55,22 @@ def test_whole_mea_analyze_writes_figures_and_nwb_without_pyplot_or_pynwb(tmp_pa
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "", f"imported: {proc.stdout.strip()}"
+
+
+_PROTOCOL = """
+import sys
+from ephystool.protocols import PARAMS_BY_ANALYSIS, load_protocol
+for name in ("nmda_epsc", "mea_spontaneous", "ltp_fepsp", "cc_fi_steps"):
+    load_protocol(name).params_mapping()
+assert len(PARAMS_BY_ANALYSIS) == 7
+print(",".join(sorted(m for m in sys.modules if m.endswith("._analyzer") or m == "scipy" or m.startswith("scipy.")
+                      or m in ("neo", "h5py", "matplotlib", "pandas"))))
+"""
+
+
+def test_protocol_schema_imports_the_params_only() -> None:
+    # the schema needs every analysis' Params class, never an analyzer (ltp's scipy.ndimage, the MEA detector's
+    # scipy.fft): a patch-clamp run imports no MEA detector, an MEA run no fEPSP measures
+    proc = subprocess.run([sys.executable, "-c", _PROTOCOL], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "", f"imported: {proc.stdout.strip()}"
