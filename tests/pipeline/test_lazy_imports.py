@@ -74,3 +74,24 @@ def test_protocol_schema_imports_the_params_only() -> None:
     proc = subprocess.run([sys.executable, "-c", _PROTOCOL], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "", f"imported: {proc.stdout.strip()}"
+
+
+_READ = """
+import sys
+from ephystool.io import load
+from ephystool.io.overrides import apply_overrides
+rec = apply_overrides(load(sys.argv[1]), {})
+assert rec.mea.get_traces_channel_major(0, 100).shape[1] == 100
+before = "neo" in sys.modules
+assert type(rec.block).__name__ == "Block" and rec.block.name == "mea.nwb" and not rec.block.segments
+print(before, "neo" in sys.modules)
+"""
+
+
+def test_mea_samples_are_read_before_neo_is_imported(tmp_path: Path, mea_nwb_writer) -> None:
+    # an NWB MEA file read through h5py builds its (empty) neo Block when first asked for (the spike trains)
+    path, _ = mea_nwb_writer(tmp_path / "mea.nwb", 1.0, 4, seed=3, snr=8.0, rate_hz=8.0)
+    proc = subprocess.run([sys.executable, "-c", _READ, str(path)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["False", "True"]

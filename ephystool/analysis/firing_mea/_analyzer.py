@@ -112,11 +112,11 @@ class FiringMEAResult:
 
 
 def _trains_from_detection(recording: Any, params: FiringMEAParams) -> tuple[list[Any], dict, dict, int, float]:
-    import neo
-
     src = recording.mea
     stim = tuple(recording.stim_times_s[0]) if recording.stim_times_s else ()
     det = detect_spikes(src, params.detection(stim))
+    import neo  # for the trains: the samples are read and detected without it
+
     elecs = recording.electrodes or tuple(src.electrodes)
     duration = det.n_samples / det.sampling_rate_hz
     trains = []
