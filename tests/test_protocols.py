@@ -464,3 +464,17 @@ def test_cli_check_uses_the_loader(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(io, "load", lambda path: SimpleNamespace(**_facts(n_sweeps=2)))
     result = CliRunner().invoke(command, ["check", "nmda_epsc", str(rec)])
     assert isinstance(result.exception, ProtocolError) and "sweeps:" in str(result.exception)
+
+
+def test_a_template_is_validated_once_per_content(tmp_path) -> None:
+    # the result cache's key and the analysis load the same template: one validation; an edit is read at once
+    # (same size, same second: the bytes, not the file times, say whether it changed)
+    path = tmp_path / "t.yaml"
+    text = find_protocol("mea_spontaneous").read_text(encoding="utf-8")
+    assert "threshold_sd: 5 " in text
+    path.write_text(text.replace("threshold_sd: 5 ", "threshold_sd: 6 "), encoding="utf-8")
+    first = load_protocol(path)
+    assert load_protocol(path) is first
+    path.write_text(text.replace("threshold_sd: 5 ", "threshold_sd: 7 "), encoding="utf-8")
+    assert load_protocol(path).params_mapping()["threshold_sd"] == 7.0
+    assert first.params_mapping()["threshold_sd"] == 6.0
