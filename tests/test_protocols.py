@@ -478,3 +478,25 @@ def test_a_template_is_validated_once_per_content(tmp_path) -> None:
     path.write_text(text.replace("threshold_sd: 5 ", "threshold_sd: 7 "), encoding="utf-8")
     assert load_protocol(path).params_mapping()["threshold_sd"] == 7.0
     assert first.params_mapping()["threshold_sd"] == 6.0
+
+
+_FIRST_USE = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from ephystool.protocols import PROTOCOLS, load_protocol
+from ephystool.protocols._models import _adapter
+with ThreadPoolExecutor(8) as pool:  # the result cache loads the templates in threads
+    protos = list(pool.map(load_protocol, ["mea_spontaneous"] * 16))
+assert len({type(p) for p in protos}) == 1 and type(protos[0]) is PROTOCOLS["firing_mea"]
+assert _adapter.cache_info().currsize == 0  # a template that names its analysis needs no union
+print(sorted(PROTOCOLS._built))
+"""
+
+
+def test_a_run_builds_the_template_model_of_its_own_analysis_once() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _FIRST_USE], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "['firing_mea']"

@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 from ephystool.errors import ProtocolError
-from ephystool.protocols._models import PROTOCOL_ADAPTER, Protocol, validate_protocol
+from ephystool.protocols import _models
+from ephystool.protocols._models import Protocol, validate_protocol
 from ephystool.protocols._quantity import suggest
 
 __all__ = [
@@ -153,7 +154,7 @@ def _bytes(path: Path) -> bytes | None:
 
 def export_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a protocol template file."""
-    schema = PROTOCOL_ADAPTER.json_schema(mode="validation")
+    schema = _models.PROTOCOL_ADAPTER.json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://ephystool.invalid/schemas/protocol.schema.json",
