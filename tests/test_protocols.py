@@ -157,8 +157,7 @@ def test_analyzer_accepts_the_template_params(name: str) -> None:
         module = importlib.import_module(ANALYZERS[proto.analysis][0])
     except ImportError as exc:
         pytest.skip(f"analyzer for {proto.analysis} not importable yet: {exc}")
-    wanted = ANALYZERS[proto.analysis][1].lower()
-    cls = next((v for k, v in vars(module).items() if k.lower() == wanted), None)
+    cls = getattr(module, ANALYZERS[proto.analysis][1], None)  # a lazy package (PEP 562): not in vars() yet
     if cls is None or not hasattr(cls, "from_protocol"):
         pytest.skip(f"{module.__name__} has no {ANALYZERS[proto.analysis][1]}.from_protocol yet")
     overrides = {"mg_mM": 1.1} if proto.analysis == "nmda_iv" else {}  # free Mg comes from the bath
@@ -465,3 +464,39 @@ def test_cli_check_uses_the_loader(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(io, "load", lambda path: SimpleNamespace(**_facts(n_sweeps=2)))
     result = CliRunner().invoke(command, ["check", "nmda_epsc", str(rec)])
     assert isinstance(result.exception, ProtocolError) and "sweeps:" in str(result.exception)
+
+
+def test_a_template_is_validated_once_per_content(tmp_path) -> None:
+    # the result cache's key and the analysis load the same template: one validation; an edit is read at once
+    # (same size, same second: the bytes, not the file times, say whether it changed)
+    path = tmp_path / "t.yaml"
+    text = find_protocol("mea_spontaneous").read_text(encoding="utf-8")
+    assert "threshold_sd: 5 " in text
+    path.write_text(text.replace("threshold_sd: 5 ", "threshold_sd: 6 "), encoding="utf-8")
+    first = load_protocol(path)
+    assert load_protocol(path) is first
+    path.write_text(text.replace("threshold_sd: 5 ", "threshold_sd: 7 "), encoding="utf-8")
+    assert load_protocol(path).params_mapping()["threshold_sd"] == 7.0
+    assert first.params_mapping()["threshold_sd"] == 6.0
+
+
+_FIRST_USE = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from ephystool.protocols import PROTOCOLS, load_protocol
+from ephystool.protocols._models import _adapter
+with ThreadPoolExecutor(8) as pool:  # the result cache loads the templates in threads
+    protos = list(pool.map(load_protocol, ["mea_spontaneous"] * 16))
+assert len({type(p) for p in protos}) == 1 and type(protos[0]) is PROTOCOLS["firing_mea"]
+assert _adapter.cache_info().currsize == 0  # a template that names its analysis needs no union
+print(sorted(PROTOCOLS._built))
+"""
+
+
+def test_a_run_builds_the_template_model_of_its_own_analysis_once() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _FIRST_USE], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "['firing_mea']"

@@ -165,6 +165,22 @@ class _FileHash:
         obj.__dict__[self.slot] = value
 
 
+class _LazyBlock(_FileHash):
+    """``Recording.block``: the ``neo.Block``, or a function building it on first access.
+
+    An MEA file read through h5py holds no sweeps: its Block (empty, for spike trains) is made when first asked
+    for, so that reading samples starts without importing neo (~60 ms). Same storage as :class:`_FileHash`.
+    """
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            raise AttributeError("block is an instance attribute")
+        return super().__get__(obj, owner)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Recording:
     """One recording file, read and converted to physical units.
@@ -183,7 +199,7 @@ class Recording:
         One of :data:`KINDS`.
     block : neo.Block
         Sweeps as segments (patch clamp). For MEA the block holds spike trains only (if any);
-        raw samples come from :attr:`mea`.
+        raw samples come from :attr:`mea`. A loader may pass a function building it (made on first access).
     channels : tuple of ChannelInfo
         Channels in the order of each segment's ``analogsignals``.
     primary : int
@@ -215,7 +231,7 @@ class Recording:
     sha256: str = _FileHash()  # type: ignore[assignment]  # lazy: see _FileHash
     format: str
     kind: str
-    block: Any
+    block: Any = _LazyBlock()  # lazy where the loader passes a function: see _LazyBlock
     channels: tuple[ChannelInfo, ...]
     primary: int = 0
     sweep_start_times_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -326,12 +342,13 @@ class Recording:
     def replace(self, **changes: Any) -> Recording:
         """A copy with some fields changed (e.g. ``kind`` or ``holding`` from manifest overrides).
 
-        A hash not computed yet stays lazy in the copy (``dataclasses.replace`` alone would read the field
-        and hash a whole file at load time); the deferred function is bound to this file's path, so a copy
+        A hash not computed yet (and a Block not built yet) stays lazy in the copy (``dataclasses.replace`` alone
+        would read the field and hash a whole file at load time); the deferred function is bound to this file's path, so a copy
         that names another path keeps this file's hash.
         """
-        if "sha256" not in changes:
-            changes["sha256"] = self.__dict__[_FileHash.slot_of("sha256")]
+        for lazy in ("sha256", "block"):  # a Block not built yet stays lazy too (see _LazyBlock)
+            if lazy not in changes:
+                changes[lazy] = self.__dict__[_FileHash.slot_of(lazy)]
         return dataclasses.replace(self, **changes)
 
     def summary(self) -> dict[str, Any]:

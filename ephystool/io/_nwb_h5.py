@@ -16,6 +16,7 @@ Anything else returns ``None`` and :func:`ephystool.io.nwb.read` goes through py
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -161,10 +162,16 @@ def _metadata(f: Any) -> dict[str, str]:
     return {"session_start_time": start, "description": desc}
 
 
+def _empty_block(name: str) -> Any:
+    """The recording's (empty) ``neo.Block``, made when first asked for: samples are read without neo."""
+    import neo
+
+    return neo.Block(name=name)
+
+
 def read_electrical_series(path: Path) -> Recording | None:
     """The file's ElectricalSeries as an MEA :class:`Recording`, or None where pynwb must read the file."""
     import h5py
-    import neo
 
     f = h5py.File(path, "r")
     try:
@@ -179,7 +186,7 @@ def read_electrical_series(path: Path) -> Recording | None:
         f.close()
         raise
     return Recording(
-        path=path, sha256=deferred_sha256(path), format="nwb", kind="mea", block=neo.Block(name=path.name),
+        path=path, sha256=deferred_sha256(path), format="nwb", kind="mea", block=functools.partial(_empty_block, path.name),
         channels=tuple(ChannelInfo(i, e.label, "uV", src.sampling_rate_hz) for i, e in enumerate(elecs)),
         electrodes=elecs, mea=src, metadata=meta,
     )

@@ -214,9 +214,10 @@ def _run_tasks(manifest: Any, tasks: list[Task], out: Path, jobs: int | None, sc
     done.sort(key=lambda o: o.index)
     outputs = write_outputs(out, manifest, done, started)
     if figures:  # figures across recordings (e.g. event distributions per condition; display only)
-        from ephystool.analysis.registry import ANALYSES
+        from ephystool.analysis.registry import PARAMS, get_spec
 
-        for spec in ANALYSES:
+        ran = {o.params.get("analysis") for o in done}  # only these wrote rows: no other analyzer is imported
+        for spec in (get_spec(name) for name in PARAMS if name in ran):
             if spec.batch_figures is not None:
                 spec.batch_figures(outputs, out / "figures")
     failures = [o.failure for o in done if o.failure]

@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 from ephystool.errors import ProtocolError
-from ephystool.protocols._models import PROTOCOL_ADAPTER, Protocol, validate_protocol
+from ephystool.protocols import _models
+from ephystool.protocols._models import Protocol, validate_protocol
 from ephystool.protocols._quantity import suggest
 
 __all__ = [
@@ -127,12 +128,33 @@ def load_protocol(name_or_path: str | os.PathLike[str]) -> Protocol:
     array([50., 60.]) * ms
     """
     path = find_protocol(name_or_path)
-    return validate_protocol(read_yaml(path), source=path)
+    before = _bytes(path)
+    key = (str(path), before)
+    if before is not None and key in _LOADED:
+        return _LOADED[key]
+    proto = validate_protocol(read_yaml(path), source=path)
+    if before is not None and _bytes(path) == before:  # unchanged while it was read: these bytes give this Protocol
+        if len(_LOADED) >= 64:
+            _LOADED.clear()
+        _LOADED[key] = proto
+    return proto
+
+
+#: (file, its bytes) -> the Protocol validated from them. A run loads a template more than once per task (the
+#: result cache's key, the analysis); a Protocol is immutable, so the same bytes are parsed and validated once.
+_LOADED: dict[tuple[str, bytes | None], Protocol] = {}
+
+
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # read_yaml names the problem
 
 
 def export_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a protocol template file."""
-    schema = PROTOCOL_ADAPTER.json_schema(mode="validation")
+    schema = _models.PROTOCOL_ADAPTER.json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://ephystool.invalid/schemas/protocol.schema.json",

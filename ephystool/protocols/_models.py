@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ephystool.errors import ProtocolError, UnitsError
-from ephystool.protocols._params import PARAMS_BY_ANALYSIS
+from ephystool.protocols._params import PARAMS_BY_ANALYSIS, ByAnalysis
 from ephystool.protocols._quantity import (
     StrictModel,
     field_error,
@@ -221,12 +222,24 @@ def _protocol_class(name: str, params: type[StrictModel]) -> type[Protocol]:
                         analysis=(Literal[name], ...), analysis_params=(params, ...))
 
 
-#: analysis name -> its template model, in the order of the analysis registry
-PROTOCOLS: dict[str, type[Protocol]] = {name: _protocol_class(name, m) for name, m in PARAMS_BY_ANALYSIS.items()}
+#: analysis name -> its template model, in the order of the analysis registry (each built on first use)
+PROTOCOLS: Mapping[str, type[Protocol]] = ByAnalysis(lambda name: _protocol_class(name, PARAMS_BY_ANALYSIS[name]))
 #: The analysis names a template may name.
 ANALYSES: tuple[str, ...] = tuple(PARAMS_BY_ANALYSIS)
-AnyProtocol = Annotated[Union[tuple(PROTOCOLS.values())], Field(discriminator="analysis")]  # noqa: UP007
-PROTOCOL_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyProtocol)
+#: Any template: the union of :data:`PROTOCOLS` on ``analysis`` (``PROTOCOL_ADAPTER``: built on first use, for the
+#: JSON schema and the messages of a template whose ``analysis`` is missing or unknown)
+PROTOCOL_ADAPTER: TypeAdapter[Any]
+
+
+@functools.lru_cache(maxsize=1)
+def _adapter() -> TypeAdapter[Any]:
+    return TypeAdapter(Annotated[Union[tuple(PROTOCOLS.values())], Field(discriminator="analysis")])  # noqa: UP007
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PROTOCOL_ADAPTER":
+        return _adapter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _path(loc: list[Any]) -> str:
@@ -288,7 +301,11 @@ def validate_protocol(data: Any, source: str | Path | None = None) -> Protocol:
         raise ProtocolError(f"expected a mapping (name, version, analysis, ...) at the top level, "
                             f"got {type(data).__name__}", path=src)
     try:
-        proto = PROTOCOL_ADAPTER.validate_python(data)
+        tag = data.get("analysis")
+        if isinstance(tag, str) and tag in ANALYSES:  # its own model: the union's member (the error paths lack
+            proto = PROTOCOLS[tag].model_validate(data)  # the tag the union puts first, which _describe drops)
+        else:
+            proto = _adapter().validate_python(data)
     except ValidationError as exc:
         raise _to_protocol_error(exc, src) from None
     proto._source = src

@@ -62,3 +62,25 @@ def test_unknown_analysis_names_the_known_ones() -> None:
 
     with pytest.raises(ProtocolError, match="known: nmda, nmda_iv"):
         registry.get_spec("nmdaa")
+
+
+def test_registry_params_table_names_each_specs_params_class() -> None:
+    # the protocol schema reads PARAMS without importing the analyzers: its table must be the SPECs' classes
+    assert tuple(registry.PARAMS) == tuple(spec.name for spec in registry.ANALYSES)
+    for spec in registry.ANALYSES:
+        assert registry.PARAMS[spec.name] is spec.params, spec.name
+        assert registry.ANALYZERS[spec.name] == (f"ephystool.analysis.{spec.name}", spec.params.__name__)
+        assert registry.get_analyzer(spec.name).SPEC is spec
+
+
+def test_a_lazy_analysis_package_exports_its_analyzer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ephystool.analysis.firing_cc as pkg
+    from ephystool.analysis.firing_cc import _analyzer
+
+    assert set(pkg.__all__) == set(_analyzer.__all__) and set(pkg.__all__) <= set(dir(pkg))
+    assert pkg.analyze is _analyzer.analyze and pkg._membrane_potential is _analyzer._membrane_potential
+    assert registry.get_analyzer("nmda_iv").nmda is registry.get_analyzer("nmda")
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        pkg.nothing  # noqa: B018
+    monkeypatch.setattr(pkg, "analyze", len)  # the pipeline calls through the package: a patch wins
+    assert registry.get_analyzer("firing_cc").analyze is len

@@ -1,7 +1,7 @@
 """Current-clamp firing: action potentials per sweep, f-I curve, rheobase, spontaneous rate (analysis ``firing_cc``; its registry entry: ``SPEC``)."""
 
-from ephystool.analysis.firing_cc import _analyzer
-from ephystool.analysis.firing_cc._analyzer import *  # noqa: F403  (what the module exports, SPEC included)
-from ephystool.analysis.firing_cc._analyzer import _membrane_potential as _membrane_potential  # tests call it
+# lazy (PEP 562): importing a submodule (its Params for the protocol schema) does not import the analyzer;
+# the first attribute read (``SPEC``, ``analyze``, a class) imports ``_analyzer`` and re-exports its ``__all__``
+from ephystool.analysis._lazy import lazy_exports
 
-__all__ = list(_analyzer.__all__)
+__getattr__, __dir__ = lazy_exports(__name__)

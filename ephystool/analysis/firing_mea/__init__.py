@@ -1,6 +1,7 @@
 """Firing on multi-electrode arrays: per-electrode and per-well spiking, bursting and synchrony (analysis ``firing_mea``; its registry entry: ``SPEC``)."""
 
-from ephystool.analysis.firing_mea import _analyzer
-from ephystool.analysis.firing_mea._analyzer import *  # noqa: F403  (what the module exports, SPEC included)
+# lazy (PEP 562): importing a submodule (its Params for the protocol schema) does not import the analyzer;
+# the first attribute read (``SPEC``, ``analyze``, a class) imports ``_analyzer`` and re-exports its ``__all__``
+from ephystool.analysis._lazy import lazy_exports
 
-__all__ = list(_analyzer.__all__)
+__getattr__, __dir__ = lazy_exports(__name__)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import quantities as pq
 
 from ephystool.analysis import params as _p
-from ephystool.analysis.ltp._fepsp import ResponseWindows
 from ephystool.analysis.params import param
 from ephystool.errors import ProtocolError, UnitsError
 from ephystool.units import parse_quantity
+
+if TYPE_CHECKING:  # the protocol schema imports these Params: not the fEPSP measures (scipy.ndimage)
+    from ephystool.analysis.ltp._fepsp import ResponseWindows
 
 __all__ = ["LtpParams", "SLOPE_METHODS", "POLARITIES", "EXPERIMENTS"]
 
@@ -170,6 +172,8 @@ class LtpParams:
 
     def response_windows(self) -> ResponseWindows:
         """The per-sweep windows in ms."""
+        from ephystool.analysis.ltp._fepsp import ResponseWindows
+
         def ms(q: pq.Quantity) -> float:
             return float(q.rescale("ms").magnitude)
 

@@ -1,6 +1,7 @@
 """Evoked NMDA/AMPA EPSCs in voltage clamp: peaks, NMDA/AMPA ratio, kinetics, rectification index (analysis ``nmda``; its registry entry: ``SPEC``)."""
 
-from ephystool.analysis.nmda import _analyzer
-from ephystool.analysis.nmda._analyzer import *  # noqa: F403  (what the module exports, SPEC included)
+# lazy (PEP 562): importing a submodule (its Params for the protocol schema) does not import the analyzer;
+# the first attribute read (``SPEC``, ``analyze``, a class) imports ``_analyzer`` and re-exports its ``__all__``
+from ephystool.analysis._lazy import lazy_exports
 
-__all__ = list(_analyzer.__all__)
+__getattr__, __dir__ = lazy_exports(__name__)
