@@ -1,6 +1,6 @@
 """``python -m ephystool``: the same command line as ``ephystool``."""
 
-from ephystool.cli import main
+from ephystool.cli import console_main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console_main()

@@ -187,3 +187,37 @@ def test_analyze_given_something_else_than_a_manifest_says_so_in_one_line(
     expected = {"folder": "is a folder, not a manifest", "recording": "is a recording, not a manifest",
                 "binary_csv": "is not a text table", "binary_yaml": "is not a text table"}[given]
     assert expected in err and ("manifest init" in err or given == "binary_yaml")
+
+
+def test_console_exit_runs_atexit_flushes_and_keeps_the_status() -> None:
+    """The command's fast exit (no interpreter teardown) still joins threads, runs atexit handlers (temporary
+    folders, logging, pools) and flushes both streams, with the status it was given."""
+    code = ("import atexit, sys, threading, time\n"
+            "from ephystool.cli import _hard_exit\n"
+            "atexit.register(lambda: print('atexit ran'))\n"
+            "threading.Thread(target=lambda: (time.sleep(0.2), print('thread done', end=' '))).start()\n"
+            "print('out', end=' ')\n"
+            "sys.stderr.write('err')\n"
+            "_hard_exit(5)\n")
+    res = _run_python(code)
+    assert res.returncode == 5
+    assert res.stdout == "out thread done atexit ran\n" and res.stderr == "err"
+
+
+@pytest.mark.parametrize(("argv", "status"), [(["--version"], 0), (["info", "--json"], 0), (["info"], 2)])
+def test_python_dash_m_statuses_and_output(tmp_path: Path, argv, status) -> None:
+    """``python -m ephystool`` (the console entry point's code path) exits with the command's status and its
+    whole output: JSON complete on stdout, one error line on stderr."""
+    import subprocess
+    import sys
+
+    files = {"info": str(_abf(tmp_path)) if "--json" in argv else str(_bad(tmp_path))}
+    args = [*argv, files["info"]] if argv[0] == "info" else argv
+    res = subprocess.run([sys.executable, "-m", "ephystool", *args], capture_output=True, text=True, timeout=120)
+    assert res.returncode == status, res.stderr
+    if "--json" in argv:
+        assert json.loads(res.stdout)["n_sweeps"] == 3
+    elif status == 2:
+        assert res.stderr.count("\n") == 1 and res.stderr.startswith("ephystool: error:") and res.stdout == ""
+    else:
+        assert res.stdout.strip() == f"ephystool, version {__version__}"
