@@ -224,7 +224,7 @@ def _warm_imports(task: Task, after: Callable[[], object]) -> Callable[[], None]
         return lambda: None
     import importlib
 
-    names = ["pandas", "pyarrow.parquet"]
+    names = ["neo", "pandas", "pyarrow.parquet"]
     if task.figures_dir:
         names += ["matplotlib.figure", "matplotlib.backends.backend_agg"]
 

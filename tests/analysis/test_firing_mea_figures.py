@@ -97,3 +97,13 @@ def test_switch_at_one_spike_per_cell() -> None:
     assert figures._draws_as_image(fig, ax, [np.zeros(n // 2), np.zeros(n - n // 2)])
     assert not figures._draws_as_image(fig, ax, [np.zeros(n // 2), np.zeros(n - n // 2 - 1)])
     assert not figures._draws_as_image(fig, ax, [])
+
+
+def test_switch_at_ten_thousand_spikes_whatever_the_density() -> None:
+    """A long, sparse raster (far below one spike per cell) is an image from IMAGE_FROM_SPIKES spikes on."""
+    fig = figures._figure(figsize=(10, 6))
+    ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})[0]
+    n = figures.IMAGE_FROM_SPIKES
+    many = [np.zeros(n // 100) for _ in range(100)]  # 100 electrodes: 0.13 spikes per cell
+    assert figures._draws_as_image(fig, ax, many)
+    assert not figures._draws_as_image(fig, ax, [*many[:-1], np.zeros(n // 100 - 1)])
