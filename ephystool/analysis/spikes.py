@@ -314,12 +314,16 @@ def _range_chunks(source: MEASource, settings: DetectionSettings, start: int,
             counts, pre = read_stored(lo, hi, buffer)
             buffer = np.empty((step + 2 * margin, counts.shape[1]), counts.dtype) if buffer is None else buffer
             yield Chunk(counts, a, a - lo, hi - b, fs), pre
+            del counts
             continue
         data, scale = _read_channel_major(source, lo, hi, buffer)
         if buffer is None and scale is not None:  # integer counts: later chunks are read into one buffer
             buffer = np.empty(data.shape[0] * (step + 2 * margin), dtype=data.dtype)
         yield Chunk(data.T, a, a - lo, hi - b, fs), scale  # (n, ch) view, no copy
         del data
+    end = getattr(source, "end_stream", None)
+    if end is not None:  # a source holding the last range's pages (a mapped file) lets them go
+        end()
 
 
 def merge_detections(parts: list[Detection], dead_time_s: float) -> Detection:

@@ -97,12 +97,19 @@ class DirectRows:
         flag = getattr(mmap, "MADV_DONTNEED", None)
         if advise is None or flag is None:  # pragma: no cover - Windows
             return
-        page = mmap.PAGESIZE
+        page = max(mmap.PAGESIZE, 1 << 16)  # Linux maps up to 64 KiB around a faulting page (fault-around)
         for a, b in spans:
             a = a // page * page
             b = min(len(self._map), -(-b // page) * page)
             if b > a:
                 advise(flag, a, b - a)
+
+    def done(self) -> None:
+        """This thread's stream is over: its last range leaves the resident set too, with any page the kernel
+        mapped around the ranges it read (read-around: a few hundred kB). Another thread still reading finds its
+        pages again in the page cache."""
+        self._held.spans = []
+        self._release([(0, len(self._map))])
 
     def _view(self, chunk: int, a: int, b: int) -> np.ndarray:
         """Rows ``a:b`` counted from chunk ``chunk``'s first row (``b`` may pass its end where the next chunks

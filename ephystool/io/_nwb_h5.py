@@ -136,6 +136,11 @@ class NWBH5ElectricalSource:
         self._data.read_direct(out, np.s_[start:stop], np.s_[0:n])
         return out, pre
 
+    def end_stream(self) -> None:
+        """The calling thread has read its last range of :meth:`get_counts_time_major`: its pages are released."""
+        if self._direct:
+            self._direct.done()
+
     def get_traces_channel_major(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start:stop`` as a C-contiguous (channels, n) float32 µV array, equal to
         ``get_traces(start, stop).T`` (same float32 operations) with one copy fewer."""

@@ -35,7 +35,9 @@ def test_dense_raster_is_an_image_marking_each_spike_in_its_row_and_column(dense
     ax = fig.axes[0]
     assert len(ax.images) == 1 and not ax.collections  # no eventplot
     im = ax.images[0]
-    data = np.asarray(im.get_array())
+    rgba = np.asarray(im.get_array())
+    assert rgba.ndim == 3 and rgba.dtype == np.uint8 and (rgba[..., 3] == 255).all()
+    data = 255 - rgba[..., 0].astype(int)  # ink: 0 where no spike
     lo, hi, yb, yt = im.get_extent()
     assert im.origin == "lower" and (yb, yt) == (-0.5, len(dense) - 0.5)
     assert lo <= 0.0 and hi >= T_STOP
@@ -107,3 +109,19 @@ def test_switch_at_ten_thousand_spikes_whatever_the_density() -> None:
     many = [np.zeros(n // 100) for _ in range(100)]  # 100 electrodes: 0.13 spikes per cell
     assert figures._draws_as_image(fig, ax, many)
     assert not figures._draws_as_image(fig, ax, [*many[:-1], np.zeros(n // 100 - 1)])
+
+
+def test_image_ink_piles_up_with_spikes_per_pixel(dense: list[np.ndarray]) -> None:
+    """One spike in a pixel is grey, more are darker (as overlapping anti-aliased ticks), so bursts stand out."""
+    fig = figures._raster_figure(_result(dense), "ink")
+    im = fig.axes[0].images[0]
+    rgba = np.asarray(im.get_array())
+    lo, hi = im.get_extent()[:2]
+    per = rgba.shape[0] // len(dense)
+    counts = figures.raster_image(dense, lo, hi, rgba.shape[1])[0]  # electrode 0, one row per electrode
+    grey = rgba[per // 2, :, 0]  # a middle row of electrode 0
+    for k in (0, 1, 2):
+        assert (counts == k).any()
+        want = round(255 * (1 - figures.TICK_INK) ** k)
+        assert (grey[counts == k] == want).all(), k
+    assert grey[counts == 2].max() < grey[counts == 1].min() < 255

@@ -111,3 +111,17 @@ def test_a_stream_keeps_about_one_range_resident(tmp_path: Path) -> None:
         assert int(rows[:, 0].sum()) == int(data[a : a + 2000, 0].sum())  # touch every page of the range
         peak = max(peak, _mapped_rss_kb(path))
     assert 0 < peak < 6_000  # ~2 MB resident at a time, not the 20 MB read
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux /proc needed to see resident pages")
+def test_detection_leaves_no_page_of_the_file_resident(tmp_path: Path, mea_nwb_writer) -> None:
+    """Once the detector's stream has ended, the last range's pages leave the resident set too (peak memory of the
+    outputs that follow does not carry a chunk of the file)."""
+    from ephystool.analysis.spikes import DetectionSettings, detect_spikes
+    from ephystool.io import load
+
+    path, _ = mea_nwb_writer(tmp_path / "m.nwb", 3.0, 16, seed=3, snr=7.0, rate_hz=5.0)
+    src = load(path).mea
+    detect_spikes(src, DetectionSettings(chunk_s=1.0), workers=1)
+    assert isinstance(src._direct, DirectRows)
+    assert _mapped_rss_kb(path) == 0

@@ -139,7 +139,10 @@ def _draw_raster_image(fig: Any, ax: Any, trains: list[np.ndarray]) -> None:
     counts = raster_image(trains, lo, hi, n_cols, per_row, int(round(0.2 * per_row)))
     # ink as eventplot's anti-aliased ticks lay it down: a lone spike grey, spikes piling up in a pixel (a burst)
     # darker, so synchronous bursts stand out as they do among the ticks
-    im.set_data(1.0 - (1.0 - TICK_INK) ** counts)
+    grey = np.round(255.0 * (1.0 - TICK_INK) ** counts).astype(np.uint8)  # 255 white: no spike
+    # as RGBA bytes: matplotlib resamples them as they are (~20 MB less peak memory than a scalar image, whose
+    # normalisation and colour mapping run in float64 at the output size)
+    im.set_data(np.dstack([grey, grey, grey, np.full_like(grey, 255)]))
 
 
 def _blank_raster_image(ax: Any, trains: list[np.ndarray], t0: float, t1: float) -> None:
