@@ -103,12 +103,15 @@ def console_main() -> None:
     streams flushed), the process ends with ``os._exit`` instead of tearing the interpreter down object by
     object: freeing pandas', matplotlib's, SciPy's and neo's modules costs ~0.2 s of every command and
     changes nothing on disk (mypy's ``hard_exit`` does the same). :func:`main` itself, as called from Python
-    code or tests, exits normally.
+    code or tests, exits normally, and so does the command under a profiler, debugger or coverage
+    (``python -m cProfile -m ephystool ...`` writes its statistics).
     """
     try:
         code: Any = main()  # click's return value: None or an exit status, as for ``sys.exit(main())``
     except SystemExit as exc:
         code = exc.code
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)  # a profiler, debugger or coverage run writes its results at a normal exit
     if code is None:
         code = 0
     elif not isinstance(code, int):  # sys.exit("message"): printed to stderr, status 1 (as Python does)

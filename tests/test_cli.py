@@ -221,3 +221,15 @@ def test_python_dash_m_statuses_and_output(tmp_path: Path, argv, status) -> None
         assert res.stderr.count("\n") == 1 and res.stderr.startswith("ephystool: error:") and res.stdout == ""
     else:
         assert res.stdout.strip() == f"ephystool, version {__version__}"
+
+
+def test_command_under_a_profiler_exits_normally(tmp_path: Path) -> None:
+    """``python -m cProfile -m ephystool ...`` writes its statistics: no fast exit under a profiler or tracer."""
+    import subprocess
+    import sys
+
+    prof = tmp_path / "run.prof"
+    res = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "ephystool", "--version"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert prof.stat().st_size > 0 and __version__ in res.stdout
