@@ -186,3 +186,19 @@ def test_info_shows_one_set_of_sweep_times_and_the_span(capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "sweep starts: 0, 20, 40" in out and "pyabf_sweep_start_times_s" not in out
     assert "span 4860.2 s (sweeps total 48.8 s)" in out  # 244 sweeps of 0.2 s every 20 s
+
+
+@pytest.mark.parametrize("given", ["recording", "manifest", "data folder", "text file"])
+def test_compare_given_the_wrong_thing_says_what_it_got(tmp_path: Path, capsys, given: str) -> None:
+    """``compare`` given a recording, a manifest or the data folder instead of the analysis folder: one line that
+    says what it got and what to give, exit 2, and never a hint to write results into the raw data."""
+    _need_sample()
+    arg = {"recording": next((SAMPLE / "patch").rglob("*.abf")), "manifest": SAMPLE / "manifest.csv",
+           "data folder": SAMPLE, "text file": SAMPLE / "README.md"}[given]
+    assert _main("compare", str(arg), "--out", str(tmp_path / "cmp")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"ephystool: error: {arg}")
+    assert {"recording": "is not a results table", "manifest": "is a manifest, not results",
+            "data folder": "a data folder?", "text file": "is not a results table"}[given] in err
+    assert "--out OUT" in err and f"--out {SAMPLE}" not in err
+    assert not (tmp_path / "cmp").exists()

@@ -40,16 +40,29 @@ def read_results(results_dir: Path) -> pd.DataFrame:
 
     candidates = [results_dir] if results_dir.is_file() else [results_dir / "results.csv",
                                                                results_dir / "results.parquet"]
+    give = "give the folder 'ephystool analyze MANIFEST --out OUT' wrote (OUT), or its results.csv"
     for path in candidates:
-        if path.is_file():
-            try:
-                if path.suffix == ".parquet":
-                    return pd.read_parquet(path)
-                return pd.read_csv(path, low_memory=False)
-            except (OSError, ValueError, ImportError) as exc:
-                raise AnalysisError(f"cannot read the results table: {exc}", path=path) from exc
-    raise AnalysisError(f"no results.csv or results.parquet in {results_dir}; run 'ephystool analyze MANIFEST "
-                        f"--out {results_dir}' first", path=results_dir)
+        if not path.is_file():
+            continue
+        if path.suffix.lower() not in (".csv", ".tsv", ".txt", ".parquet"):
+            raise AnalysisError(f"is not a results table (a recording or another file?); {give}", path=path)
+        try:
+            table = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(
+                path, low_memory=False, sep="\t" if path.suffix.lower() == ".tsv" else ",")
+        except (OSError, ValueError, ImportError, UnicodeDecodeError) as exc:
+            raise AnalysisError(f"cannot read the results table ({_first_line(exc)}); {give}", path=path) from exc
+        if "metric" not in table.columns and "path" in table.columns:
+            raise AnalysisError(f"is a manifest, not results: run 'ephystool analyze {path.name} --out OUT' first, "
+                                "then compare OUT", path=path)
+        return table
+    data = " (it holds a manifest: a data folder?)" if any(results_dir.glob("manifest*")) else ""
+    raise AnalysisError(f"no results.csv or results.parquet in {results_dir}{data}; run 'ephystool analyze MANIFEST "
+                        "--out OUT' first (OUT outside the raw data), then compare OUT", path=results_dir)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:160] if text else type(exc).__name__
 
 
 def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim] | None = None,
