@@ -171,7 +171,7 @@ def read(path: Path, kind: str | None = None) -> Recording:
         "protocol": str(getattr(abf, "protocol", "") or ""),
         "recorded": _header_date(abf),
         "comment": str(getattr(abf, "abfFileComment", "") or ""),
-        "clamp_evidence": guess.evidence,
+        "clamp_evidence": guess.evidence, **({"file_kind": guess.file_kind} if guess.file_kind else {}),
         **proto.notes,
         "pyabf_sweep_start_times_s": ";".join(f"{x:g}" for x in abf.sweepTimesSec[: len(segs)]),
     }

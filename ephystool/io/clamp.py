@@ -28,6 +28,7 @@ class ClampGuess:
     primary: int
     evidence: str
     warnings: tuple[str, ...] = ()
+    file_kind: str = ""  # where a manifest or protocol forced ``kind``: what the file's own evidence says, if other
 
 
 def _first(indices: Sequence[int]) -> int | None:
@@ -64,7 +65,9 @@ def infer_clamp(
         if not pool:
             want = "current (pA)" if requested == "voltage_clamp" else "voltage (mV)"
             warns.append(f"requested {requested} but no channel is in {want} units; using channel 0")
-        return ClampGuess(requested, _first(pool) or 0, "requested by manifest/protocol", tuple(warns))
+        own = infer_clamp(names, units, telegraph_modes=telegraph_modes, dac_units=dac_units)
+        return ClampGuess(requested, _first(pool) or 0, "requested by manifest/protocol", tuple(warns),
+                          own.kind if own.kind != requested else "")
     modes = list(telegraph_modes or [])
     for i, m in enumerate(modes):
         if m == 1 and i < len(units):

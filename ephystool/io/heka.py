@@ -157,7 +157,7 @@ def read(path: Path, kind: str | None = None, stream: int | None = None) -> Reco
         sweep_start_times_s=t - t[0] if t.size else t, holding=(None,) * n, commands=(None,) * n, epochs=((),) * n,
         stim_times_s=((),) * n,
         metadata={"reader": "ephystool.io.heka (HEKA FileFormat)", "series": label, "stream": pick,
-                  "n_series": len(series), "clamp_evidence": guess.evidence,
+                  "n_series": len(series), "clamp_evidence": guess.evidence, **({"file_kind": guess.file_kind} if guess.file_kind else {}),
                   "sweep_times_source": "file (HEKA sweep time)",
                   "version": _text(buf[8:40])},
         warnings=(*warns, *guess.warnings),

@@ -138,7 +138,7 @@ def read(path: Path, fmt: str, kind: str | None = None) -> Recording:
         path=path, sha256=deferred_sha256(path), format=fmt, kind=guess.kind, block=block, channels=chans,
         primary=guess.primary, sweep_start_times_s=starts, holding=tuple(None for _ in segs),
         commands=tuple(None for _ in segs), epochs=tuple(() for _ in segs), stim_times_s=tuple(() for _ in segs),
-        metadata={"clamp_evidence": guess.evidence,
+        metadata={"clamp_evidence": guess.evidence, **({"file_kind": guess.file_kind} if guess.file_kind else {}),
                   "reader": f"neo.rawio.{RAWIO[fmt]}" if fmt in RAWIO else f"neo.io.{FORMATS[fmt][0]}"},
         warnings=(*(w for _, w in mapped if w), *guess.warnings, *dict.fromkeys(reader_said)),
     )

@@ -277,7 +277,10 @@ def _analyse(task: Task, out: TaskOutput) -> None:
                                         "(remove the session column for these rows)", task.rows[0]["path"])
                 result = module.analyze_session(recs, params)
             else:
-                result = module.analyze(recs[0], params)
+                try:
+                    result = module.analyze(recs[0], params)
+                except AnalysisError as exc:
+                    raise _with_kind_hint(exc, recs[0], proto.name) from exc
             imported()
             files = _figures(proto.analysis, result, recs[0], task.figures_dir)
             files += _spikes(result, task.spikes_dir, label["recording"])
@@ -300,6 +303,19 @@ def _analyse(task: Task, out: TaskOutput) -> None:
     out.electrodes = [{"recording": label["recording"], **r} for r in elec]
     out.events = [{"recording": label["recording"], **r} for r in getattr(result, "event_rows", list)()]
     out.figures = list(files)
+
+
+def _with_kind_hint(exc: AnalysisError, rec: Any, protocol: str) -> AnalysisError:
+    """A failed analysis of a file read as another kind than its own header says (the protocol's or the manifest's
+    ``kind``): the failure names both, since the likelier fix is the row's protocol (a current-clamp step or ramp
+    file listed under a field protocol) rather than the setting the analyzer's message suggests."""
+    own = str(rec.metadata.get("file_kind") or "")
+    if not own or own == rec.kind:
+        return exc
+    source = rec.metadata.get("kind_source", "protocol")
+    return AnalysisError(f"{exc.message}; note: the file's header says {own}, "
+                         f"the {source} ('{protocol}') reads it as {rec.kind}: is this the right protocol for this "
+                         "file?", getattr(exc, "path", None))
 
 
 def _note_warnings(out: TaskOutput, caught: list[Any]) -> None:
