@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,7 @@ class NWBH5ElectricalSource:
         self._offset = float(attrs.get("offset", 0.0) or 0.0) * float(pq.Quantity(1.0, unit).rescale(pq.uV))
         self.electrodes = electrodes
         self._direct: DirectRows | bool | None = None  # :meth:`get_counts_time_major`'s reader, once known
+        self._direct_lock = threading.Lock()
 
     def get_traces(self, start: int, stop: int, channels: Sequence[int] | None = None) -> np.ndarray:
         """Samples ``start:stop`` as float32 µV, shape (n, channels)."""
@@ -125,8 +127,10 @@ class NWBH5ElectricalSource:
         returned: a stream of chunks reuses one allocation (no fresh pages per chunk).
         """
         pre = InputScale(self._scale, np.float32(self._offset))
-        if self._direct is None:  # looked up once, at the first stream read (not at load)
-            self._direct = DirectRows.from_dataset(self._data, self._h5.filename) or False
+        if self._direct is None:  # looked up once, at the first stream read (not at load), by one thread
+            with self._direct_lock:
+                if self._direct is None:
+                    self._direct = DirectRows.from_dataset(self._data, self._h5.filename) or False
         if self._direct:  # uncompressed: straight from the file's pages, no copy through HDF5
             return self._direct.rows(start, stop, buffer), pre
         n = max(0, stop - start)
