@@ -25,6 +25,9 @@ RESULT_COLUMNS = ["recording", "condition", "animal", "slice", "cell", "well", "
 SWEEP_COLUMNS = ["recording", "sweep", "sweep_time_s", "analysis", "metric", "value", "unit"]
 ELECTRODE_COLUMNS = ["recording", "well", "electrode", "metric", "value", "unit"]
 EVENT_COLUMNS = ["recording", "time_s", "amplitude", "rise_ms", "decay_ms", "charge"]
+#: recordings.csv: one row per recording file of each manifest row, where each inferred value came from
+RECORDING_COLUMNS = ["recording", "protocol", "analysis", "status", "sha256", "kind_source", "sweep_times_source",
+                     "stim_times_source", "holding_source", "command_source", "sweep_order_source"]
 
 
 @dataclass

@@ -106,7 +106,13 @@ def write_outputs(out: Path, manifest: Any, done: list[Any], started: str) -> di
         clear_compare_outputs(out)
         prune_stale(out, {f for o in done for f in o.figures})
 
-    from ephystool.pipeline import ELECTRODE_COLUMNS, EVENT_COLUMNS, RESULT_COLUMNS, SWEEP_COLUMNS
+    from ephystool.pipeline import (
+        ELECTRODE_COLUMNS,
+        EVENT_COLUMNS,
+        RECORDING_COLUMNS,
+        RESULT_COLUMNS,
+        SWEEP_COLUMNS,
+    )
 
     results = [r for o in done for r in o.results]
     results += _combined(results)
@@ -120,6 +126,7 @@ def write_outputs(out: Path, manifest: Any, done: list[Any], started: str) -> di
         "failures": write_table(out / "failures.csv", pd.DataFrame([o.failure for o in done if o.failure],
                                                                     columns=["recording", "stage", "error"])),
     }
+    paths["recordings"] = write_table(out / "recordings.csv", tidy(recording_rows(done), RECORDING_COLUMNS))
     events = [r for o in done for r in o.events]
     if events:  # one row per detected synaptic event (analysis 'events')
         paths["events"] = write_table(out / "events.csv", tidy(events, EVENT_COLUMNS))
@@ -133,3 +140,20 @@ def write_outputs(out: Path, manifest: Any, done: list[Any], started: str) -> di
     }
     paths["provenance"] = write_json(out / "provenance.json", prov)
     return {k: str(v) for k, v in paths.items()}
+
+
+def recording_rows(done: list[Any]) -> list[dict[str, Any]]:
+    """One row per recording file of each task: its protocol and analysis, whether it was analysed, reused from the
+    cache or failed, its SHA-256, and the source of each value the reader inferred (clamp mode, sweep and stimulus
+    times, holding potential, command, sweep order: ``file``, ``manifest``, ``protocol`` or ``detected ...``), as in
+    ``provenance.json`` but as a table to read beside results.csv (joined on ``recording``)."""
+    rows = []
+    for o in done:
+        sources = (o.params or {}).get("value_sources", {})
+        status = "failed" if o.failure else "reused from cache" if o.cached else "analysed"
+        for rec in dict.fromkeys([*sources, *o.sha256]) or [o.recording]:
+            rows.append({"recording": rec, "protocol": (o.params or {}).get("protocol", ""),
+                         "analysis": (o.params or {}).get("analysis", ""), "status": status,
+                         "sha256": o.sha256.get(rec, ""),
+                         **{f"{k}_source": v for k, v in sources.get(rec, {}).items()}})
+    return rows

@@ -32,7 +32,8 @@ CONTRACT = ["recording", "condition", "animal", "slice", "cell", "well", "protoc
 #: how many rows of each protocol of the tiny experiment the batch takes
 SUBSET = {"nmda_iv": 1, "nmda_epsc": 2, "protocols/nmda_tonic_short.yaml": 1, "cc_fi_steps": 1, "ltp_fepsp": 1,
           "protocols/mea_spontaneous_short.yaml": 2}
-OUTPUTS = ("results.csv", "results.parquet", "sweeps.csv", "electrodes.csv", "failures.csv", "provenance.json")
+OUTPUTS = ("results.csv", "results.parquet", "sweeps.csv", "electrodes.csv", "failures.csv", "recordings.csv",
+           "provenance.json")
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +117,28 @@ def test_all_outputs_written(reference) -> None:
     no_temporaries(out)
 
 
+def test_recordings_table_names_every_inferred_values_source(reference) -> None:
+    """recordings.csv: one row per recording, its SHA-256 and where each inferred value came from, equal to
+    provenance.json's, so a reader of the tables sees what was read from the file and what was given."""
+    import hashlib
+
+    manifest, out, _, _ = reference
+    rec = read_str(out / "recordings.csv")
+    prov = json.loads((out / "provenance.json").read_text())
+    res = read_str(out / "results.csv")
+    assert list(rec.columns[:5]) == ["recording", "protocol", "analysis", "status", "sha256"]
+    assert set(rec["recording"]) == set(res["recording"]) and (rec["status"] == "analysed").all()
+    for row in rec.to_dict("records"):
+        assert row["sha256"] == prov["inputs"][row["recording"]]
+        sources = next(p["value_sources"][row["recording"]] for p in prov["parameters"].values()
+                       if row["recording"] in p.get("value_sources", {}))
+        assert {k: row[f"{k}_source"] for k in sources} == sources and row["kind_source"]
+    first = rec.iloc[0]
+    path = Path(manifest).parent / first["recording"]
+    if path.is_file():
+        assert first["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def test_results_columns_and_units(reference) -> None:
     _, out, _, _ = reference
     df = read_str(out / "results.csv")
@@ -195,6 +218,9 @@ def test_missing_and_corrupt_rows_fail_alone(experiment: Path, tmp_path: Path) -
         assert "\n" not in err and Path(rec).name in err, err  # one line naming the file
     res = read_str(out / "results.csv")
     assert set(res["recording"]) == {r["path"] for r in _rows(data)[1]} - {"bad/missing.abf", "bad/truncated.abf"}
+    status = read_str(out / "recordings.csv").set_index("recording")["status"]
+    assert set(status[status == "failed"].index) == {"bad/missing.abf", "bad/truncated.abf"}
+    assert (status.drop(["bad/missing.abf", "bad/truncated.abf"]) == "analysed").all()
     for name in OUTPUTS:
         assert (out / name).is_file()
     no_temporaries(out)
@@ -271,6 +297,9 @@ def test_cache_reuses_everything(reference, tmp_path: Path) -> None:
     assert (out / "results.csv").read_bytes() == cold == (ref_out / "results.csv").read_bytes()
     assert (out / "electrodes.csv").read_bytes() == (ref_out / "electrodes.csv").read_bytes()
     assert json.loads((out / "provenance.json").read_text())["reused_from_cache"] == second.n_tasks
+    rec, ref_rec = read_str(out / "recordings.csv"), read_str(ref_out / "recordings.csv")
+    assert (rec["status"] == "reused from cache").all()  # what the run did with each file, sources unchanged
+    assert rec.drop(columns="status").equals(ref_rec.drop(columns="status"))
     no_temporaries(out)
 
 
