@@ -14,11 +14,14 @@ every chunk written (an unwritten chunk reads as the fill value, which is not in
 from __future__ import annotations
 
 import mmap
+import os
 import sys
 import threading
 from typing import Any
 
 import numpy as np
+
+from ephystool.errors import CorruptFileError
 
 __all__ = ["DirectRows"]
 
@@ -33,8 +36,9 @@ class DirectRows:
     """
 
     def __init__(self, mapped: mmap.mmap, dtype: np.dtype, shape: tuple[int, int], chunk_rows: int,
-                 offsets: np.ndarray) -> None:
+                 offsets: np.ndarray, path: str = "") -> None:
         self._map = mapped
+        self._path = path
         self.dtype = dtype
         self.n_rows, self.n_cols = shape
         self._k = chunk_rows
@@ -87,7 +91,7 @@ class DirectRows:
         if int(offsets.max()) + k * int(ds.shape[1]) * dtype.itemsize > len(mapped):
             mapped.close()
             return None  # a truncated file: h5py reports it
-        return cls(mapped, dtype.newbyteorder("="), (int(ds.shape[0]), int(ds.shape[1])), k, offsets)
+        return cls(mapped, dtype.newbyteorder("="), (int(ds.shape[0]), int(ds.shape[1])), k, offsets, path)
 
     def _release(self, spans: list[tuple[int, int]]) -> None:
         """Unmap ``spans`` from this process (``MADV_DONTNEED``): pages a stream has read leave the resident set
@@ -103,6 +107,19 @@ class DirectRows:
             b = min(len(self._map), -(-b // page) * page)
             if b > a:
                 advise(flag, a, b - a)
+
+    def _check_size(self) -> None:
+        """A file that shrank since it was mapped (another program rewriting it) is an error here: reading its
+        lost pages would end the process (SIGBUS) instead."""
+        if self._path:
+            try:
+                size = os.stat(self._path).st_size
+            except OSError as exc:
+                raise CorruptFileError(f"the file went away while it was read ({exc.strerror}); rerun once it is "
+                                       "complete", self._path) from exc
+            if size < len(self._map):
+                raise CorruptFileError(f"the file shrank from {len(self._map)} to {size} bytes while it was read "
+                                       "(is another program writing it?); rerun once it is complete", self._path)
 
     def done(self) -> None:
         """This thread's stream is over: its last range leaves the resident set too, with any page the kernel
@@ -122,6 +139,7 @@ class DirectRows:
         """Rows ``start:stop`` (clipped to the dataset) as a (n, columns) array: a read-only view where they lie
         in one run of chunks stored back to back, else a copy (into ``buffer``'s first rows if it fits)."""
         start, stop = max(0, start), min(self.n_rows, stop)
+        self._check_size()
         self._release(getattr(self._held, "spans", []))  # the thread's previous range: read by now
         self._held.spans = []
         if stop <= start:

@@ -125,3 +125,18 @@ def test_detection_leaves_no_page_of_the_file_resident(tmp_path: Path, mea_nwb_w
     detect_spikes(src, DetectionSettings(chunk_s=1.0), workers=1)
     assert isinstance(src._direct, DirectRows)
     assert _mapped_rss_kb(path) == 0
+
+
+def test_a_file_that_shrinks_while_read_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    """Another program truncating the file under the mapping: a CorruptFileError naming the file (reading the lost
+    pages would end the process with SIGBUS)."""
+    from ephystool.errors import CorruptFileError
+
+    path = tmp_path / "a.h5"
+    direct, ref = _direct(path, chunks=(100, 5))
+    np.testing.assert_array_equal(direct.rows(0, 200), ref[:200])
+    with open(path, "r+b") as fh:
+        fh.truncate(path.stat().st_size // 2)
+    with pytest.raises(CorruptFileError, match="shrank") as info:
+        direct.rows(500, 900)
+    assert str(path) in str(info.value)
