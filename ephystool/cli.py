@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the CLI, turning expected errors into one line and exit status 2."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    from ephystool.errors import EphysError
+    from ephystool.errors import EphysError, one_line
 
     try:
         return cli.main(args=args, prog_name="ephystool", standalone_mode=False)
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> Any:
         if debug:
             raise
         where = _origin(exc)
-        click.echo(f"ephystool: internal error ({type(exc).__name__}{where}: {_one_line(exc)}); this is a bug in "
+        click.echo(f"ephystool: internal error ({type(exc).__name__}{where}: {one_line(exc)}); this is a bug in "
                    "ephystool: rerun with --debug for the traceback and report it", err=True)
         sys.exit(3)
 
@@ -137,13 +137,6 @@ def _hard_exit(code: int) -> None:
         except (OSError, ValueError):  # a closed pipe (ephystool ... | head): nothing more to say
             pass
     os._exit(code)
-
-
-def _one_line(exc: BaseException, limit: int = 200) -> str:
-    """The exception's message on one line, shortened, with control characters escaped."""
-    text = " ".join(str(exc).split())
-    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-    return text[:limit] + ("..." if len(text) > limit else "")
 
 
 def _origin(exc: BaseException) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "AnalysisError",
     "UnitsError",
     "MissingDependencyError",
+    "one_line",
 ]
 
 
@@ -88,3 +89,11 @@ class UnitsError(EphysError, TypeError):
 
 class MissingDependencyError(EphysError, ImportError):
     """An optional dependency is needed; the message names the extra to install."""
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception's message on one line, shortened to ``limit`` characters, with control characters escaped
+    (for a message that quotes another library's error)."""
+    text = " ".join(str(exc).split())
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text[:limit] + ("..." if len(text) > limit else "")

@@ -149,11 +149,11 @@ def recording_rows(done: list[Any]) -> list[dict[str, Any]]:
     ``provenance.json`` but as a table to read beside results.csv (joined on ``recording``)."""
     rows = []
     for o in done:
-        sources = (o.params or {}).get("value_sources", {})
+        sources = o.params.get("value_sources", {})
         status = "failed" if o.failure else "reused from cache" if o.cached else "analysed"
         for rec in dict.fromkeys([*sources, *o.sha256]) or [o.recording]:
-            rows.append({"recording": rec, "protocol": (o.params or {}).get("protocol", ""),
-                         "analysis": (o.params or {}).get("analysis", ""), "status": status,
+            rows.append({"recording": rec, "protocol": o.params.get("protocol", ""),
+                         "analysis": o.params.get("analysis", ""), "status": status,
                          "sha256": o.sha256.get(rec, ""),
                          **{f"{k}_source": v for k, v in sources.get(rec, {}).items()}})
     return rows

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ephystool.core import vocabulary as voc
-from ephystool.errors import AnalysisError
+from ephystool.errors import AnalysisError, one_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +50,7 @@ def read_results(results_dir: Path) -> pd.DataFrame:
             table = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(
                 path, low_memory=False, sep="\t" if path.suffix.lower() == ".tsv" else ",")
         except (OSError, ValueError, ImportError, UnicodeDecodeError) as exc:
-            raise AnalysisError(f"cannot read the results table ({_first_line(exc)}); {give}", path=path) from exc
+            raise AnalysisError(f"cannot read the results table ({one_line(exc, 160)}); {give}", path=path) from exc
         if "metric" not in table.columns and "path" in table.columns:
             raise AnalysisError(f"is a manifest, not results: run 'ephystool analyze {path.name} --out OUT' first, "
                                 "then compare OUT", path=path)
@@ -59,10 +59,6 @@ def read_results(results_dir: Path) -> pd.DataFrame:
     raise AnalysisError(f"no results.csv or results.parquet in {results_dir}{data}; run 'ephystool analyze MANIFEST "
                         "--out OUT' first (OUT outside the raw data), then compare OUT", path=results_dir)
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:160] if text else type(exc).__name__
 
 
 def compare(results: pd.DataFrame, claims: ClaimsFile | str | Path | list[Claim] | None = None,
