@@ -1,6 +1,6 @@
 """How stored integer samples become µV: :class:`InputScale`, shared by the readers that describe a file's
 scaling (``ephystool.io._nwb_h5``) and the spike filter that applies it block by block
-(``ephystool.analysis._spike_filter``), so neither layer imports the other.
+(``ephystool.analysis._spike_filter``: the scale in its forward pass, the offset cancelling in the band-pass), so neither layer imports the other.
 """
 
 from __future__ import annotations
@@ -41,14 +41,3 @@ class InputScale:
             np.multiply(piece, scale, out=tmp, dtype=np.float32)  # int -> float32, then the product
             tmp += self.offset
             out[:, k : k + piece.shape[0]] = tmp.T
-
-    @staticmethod
-    def to_float(x: np.ndarray, out: np.ndarray) -> None:
-        """Write the counts of ``x`` (channels, n; a view whose transpose is C-contiguous) into ``out``
-        (channels, n) as float32, unscaled: the spike filter folds :attr:`scale` into its frequency response
-        and removes the offset with the block's first sample (a band-pass passes no constant), so the
-        conversion is one cast-and-transpose pass (about half the time of :meth:`to_uv`'s three)."""
-        t = x.T
-        for k in range(0, t.shape[0], PIECE):
-            piece = t[k : k + PIECE]
-            out[:, k : k + piece.shape[0]] = piece.T

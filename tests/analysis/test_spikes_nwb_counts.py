@@ -1,4 +1,4 @@
-"""NWB ElectricalSeries counts filtered as counts (the per-channel scale folded into the filter's response, the
+"""NWB ElectricalSeries counts filtered as counts (the per-channel scale applied in the filter's forward pass, the
 offset cancelled by the band-pass; no chunk-sized transposed copy) give exactly the spikes, noise and thresholds
 of the µV path, and its amplitudes to float32 rounding, whatever the phase, threads and offset."""
 
@@ -59,7 +59,8 @@ def test_counts_path_equals_microvolt_path(tmp_path: Path, mea_nwb_writer, phase
     for a, b in zip(fast.samples, ref.samples, strict=True):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(fast.amplitudes_uv, ref.amplitudes_uv, strict=True):
-        # scale applied after the FFT instead of before: float32 rounding apart (~1e-7), never more
-        np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6)
+        # the µV path's inputs carry float32 rounding (~1e-7) that the counts path's do not; the float32
+        # backward pass of the band-pass carries that into the output at a few 1e-6 (seen 3e-6), never more
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(fast.noise_uv, ref.noise_uv)
     assert fast.n_artifacts == ref.n_artifacts and fast.problems == ref.problems

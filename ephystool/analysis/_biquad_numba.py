@@ -1,0 +1,108 @@
+"""Compiled forward and backward passes of :mod:`._biquad` (numba; imported only when numba is installed).
+
+Each pass runs the cascade of second-order sections in transposed direct form II over the rows of a
+time-major buffer, all channels of a row at once: the channels are the vector lanes (no dependency
+between them), the recursion runs along the rows. The forward pass computes in float64 (it sees the raw
+signal with its drift and LFP) and stores float32; the backward pass, which sees only the band, computes
+in float32. The operations are those of ``scipy.signal.sosfilt`` (``y = b0*x + z0``, ``z0 = b1*x - a1*y + z1``,
+``z1 = b2*x - a2*y``) in the same order, and numba does not fuse multiply-adds without ``fastmath``, so
+the results are bit-identical to :mod:`._biquad`'s SciPy fallback (``tests/analysis/test_biquad.py``).
+
+Compiled on first use and cached on disk (``cache=True``: the package's ``__pycache__`` or numba's user
+cache); ``nogil`` lets the detector's threads filter in parallel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def forward(x, lo, hi, pad_lo, pad_hi, first, scale, sos, zi, buf):  # noqa: ANN001, ANN201 - numba signatures
+    """Convert rows ``lo:hi`` of ``x`` (time-major) to ``(x - first) * scale`` in float64, with ``pad_lo`` and
+    ``pad_hi`` rows of odd reflection around them, filter them forward from the steady state ``zi`` (per
+    section) times the first row, and store the result in float32 ``buf``."""
+    c = x.shape[1]
+    width = buf.shape[1]
+    n_sec = sos.shape[0]
+    m = hi - lo
+    z1 = np.zeros((n_sec, width))
+    z2 = np.zeros((n_sec, width))
+    v = np.zeros(width)
+    if pad_lo:  # the first row is the reflection's: -u[lo + pad_lo]
+        row = x[lo + pad_lo]
+        for j in range(c):
+            v0 = -((np.float64(row[j]) - first[j]) * scale[j])
+            for s in range(n_sec):
+                z1[s, j] = zi[s, 0] * v0
+                z2[s, j] = zi[s, 1] * v0
+    last = np.zeros(c)
+    for j in range(c):
+        last[j] = (np.float64(x[hi - 1, j]) - first[j]) * scale[j]
+    for r in range(pad_lo + m + pad_hi):
+        if r < pad_lo:  # odd reflection about row lo, whose value is 0 (first = x[lo]): -u[lo + pad_lo - r]
+            row = x[lo + pad_lo - r]
+            for j in range(c):
+                v[j] = -((np.float64(row[j]) - first[j]) * scale[j])
+        elif r < pad_lo + m:
+            row = x[lo + r - pad_lo]
+            for j in range(c):
+                v[j] = (np.float64(row[j]) - first[j]) * scale[j]
+        else:  # odd reflection about row hi - 1: 2 u[hi - 1] - u[hi - 2 - k]
+            row = x[hi - 2 - (r - pad_lo - m)]
+            for j in range(c):
+                v[j] = 2.0 * last[j] - (np.float64(row[j]) - first[j]) * scale[j]
+        for s in range(n_sec):
+            b0 = sos[s, 0]
+            b1 = sos[s, 1]
+            b2 = sos[s, 2]
+            a1 = sos[s, 4]
+            a2 = sos[s, 5]
+            za = z1[s]
+            zb = z2[s]
+            for j in range(width):
+                u = v[j]
+                y = b0 * u + za[j]
+                za[j] = b1 * u - a1 * y + zb[j]
+                zb[j] = b2 * u - a2 * y
+                v[j] = y
+        dst = buf[r]
+        for j in range(width):
+            dst[j] = np.float32(v[j])
+
+
+@njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def backward(buf, row0, sos, zi, out):  # noqa: ANN001, ANN201
+    """Filter float32 ``buf`` backward in place in float32 from its last row down to ``row0``, from the steady
+    state ``zi`` times the last row; rows ``row0 : row0 + out.shape[1]`` go to ``out`` (channels, samples)."""
+    rows, width = buf.shape
+    c, m = out.shape
+    n_sec = sos.shape[0]
+    z1 = np.zeros((n_sec, width), np.float32)
+    z2 = np.zeros((n_sec, width), np.float32)
+    v = buf[rows - 1]
+    for j in range(width):
+        for s in range(n_sec):
+            z1[s, j] = zi[s, 0] * v[j]
+            z2[s, j] = zi[s, 1] * v[j]
+    for r in range(rows - 1, row0 - 1, -1):
+        v = buf[r]
+        for s in range(n_sec):
+            b0 = sos[s, 0]
+            b1 = sos[s, 1]
+            b2 = sos[s, 2]
+            a1 = sos[s, 4]
+            a2 = sos[s, 5]
+            za = z1[s]
+            zb = z2[s]
+            for j in range(width):
+                u = v[j]
+                y = b0 * u + za[j]
+                za[j] = b1 * u - a1 * y + zb[j]
+                zb[j] = b2 * u - a2 * y
+                v[j] = y
+        i = r - row0
+        if i < m:
+            for j in range(c):
+                out[j, i] = v[j]
