@@ -39,7 +39,7 @@ LANES = 8
 def _numba_module() -> ModuleType | None:
     try:
         from ephystool.analysis import _biquad_numba
-    except ImportError:
+    except Exception:  # noqa: BLE001 - numba missing, or unusable here (e.g. no writable cache): same results by SciPy
         return None
     return _biquad_numba
 
