@@ -212,7 +212,7 @@ def _hashes(rows: tuple[dict[str, Any], ...], recs: list[Any], threads: int) -> 
 
 def _warm_imports(task: Task, after: Callable[[], object]) -> Callable[[], None]:
     """With spare cores (``--jobs`` above the number of tasks), import the output libraries (pandas, pyarrow, the
-    matplotlib figure and Agg canvas: ~1 s) in a thread while the analysis runs: the detection's FFTs release
+    matplotlib figure and Agg canvas: ~1 s) in a thread while the analysis runs: the detection's filter releases
     the GIL, so the imports no longer wait for the analysis to finish. Nothing changes in the results.
 
     The imports start once ``after`` returns (the provenance hash, which holds no GIL): imports hold the GIL, and
