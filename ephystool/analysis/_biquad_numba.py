@@ -73,11 +73,12 @@ def forward(x, lo, hi, pad_lo, pad_hi, first, scale, sos, zi, buf):  # noqa: ANN
 
 
 @njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
-def backward(buf, row0, sos, zi, out):  # noqa: ANN001, ANN201
+def backward(buf, row0, m, sos, zi, out):  # noqa: ANN001, ANN201
     """Filter float32 ``buf`` backward in place in float32 from its last row down to ``row0``, from the steady
-    state ``zi`` times the last row; rows ``row0 : row0 + out.shape[1]`` go to ``out`` (channels, samples)."""
+    state ``zi`` times the last row; rows ``row0 : row0 + m`` go to the first ``m`` columns of ``out``
+    (channels, samples; a whole C-contiguous buffer, so that one compiled version serves every block)."""
     rows, width = buf.shape
-    c, m = out.shape
+    c = out.shape[0]
     n_sec = sos.shape[0]
     z1 = np.zeros((n_sec, width), np.float32)
     z2 = np.zeros((n_sec, width), np.float32)
