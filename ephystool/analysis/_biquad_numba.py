@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+_TILE = 64  # rows of the backward pass's output gathered before they are written channel by channel
+
 
 @njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
 def forward(x, lo, hi, pad_lo, pad_hi, first, scale, sos, zi, buf):  # noqa: ANN001, ANN201 - numba signatures
@@ -82,6 +84,7 @@ def backward(buf, row0, m, sos, zi, out):  # noqa: ANN001, ANN201
     n_sec = sos.shape[0]
     z1 = np.zeros((n_sec, width), np.float32)
     z2 = np.zeros((n_sec, width), np.float32)
+    tile = np.empty((_TILE, width), np.float32)
     v = buf[rows - 1]
     for j in range(width):
         for s in range(n_sec):
@@ -104,6 +107,10 @@ def backward(buf, row0, m, sos, zi, out):  # noqa: ANN001, ANN201
                 zb[j] = b2 * u - a2 * y
                 v[j] = y
         i = r - row0
-        if i < m:
-            for j in range(c):
-                out[j, i] = v[j]
+        if i < m:  # through a small time-major tile: column stores a page apart cost a TLB miss each
+            tile[i % _TILE] = v
+            if i % _TILE == 0:
+                for j in range(c):
+                    dst = out[j]
+                    for t in range(min(_TILE, m - i)):
+                        dst[i + t] = tile[t, j]
