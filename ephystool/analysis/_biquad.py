@@ -1,23 +1,26 @@
 """Zero-phase filtering of one block by a cascade of second-order sections: forward, then backward.
 
-:func:`zero_phase_block` is ``scipy.signal.sosfiltfilt`` for one block of a recording, computed in float64
-and returned as float32: rows ``lo:hi`` of a time-major array become ``(x - x[lo]) * scale``, are extended at either end by odd
-reflection where asked (``sosfiltfilt``'s ``padtype='odd'``; used at the real edges of the data) and are
-filtered forward then backward, each pass starting from the steady state of its first row
-(``sosfilt_zi``, as ``sosfiltfilt``); the block's own rows are returned channels-first.
-Removing ``x[lo]`` first changes nothing a band-pass passes (it has no gain at 0 Hz) and keeps float32
-precise for data with a large offset. Inside a recording the caller overlaps blocks by a margin longer than
-the filter's transient, so the cores do not depend on the block boundaries.
+:func:`zero_phase_block` is ``scipy.signal.sosfiltfilt`` for one block of a recording: rows ``lo:hi`` of a
+time-major array become ``(x - x[lo]) * scale``, are extended at either end by odd reflection where asked
+(``sosfiltfilt``'s ``padtype='odd'``; used at the real edges of the data) and are filtered forward then
+backward, each pass starting from the steady state of its first row (``sosfilt_zi``, as ``sosfiltfilt``);
+the block's own rows are returned channels-first, float32. Removing ``x[lo]`` first changes nothing a
+band-pass passes (it has no gain at 0 Hz). Inside a recording the caller overlaps blocks by a margin longer
+than the filter's transient, so the cores do not depend on the block boundaries.
 
-Float64 matters: a recursion in float32 carries the rounding of a large slow component (drift, LFP: 100x
-the spike band) into the output at ~1e-4 of the noise; in float64 the result equals ``sosfiltfilt`` to the
-float32 rounding of the output (~3e-8). Two engines compute exactly the same float64 operations in the same order, so their outputs are
-bit-identical (``tests/analysis/test_biquad.py``):
+Precision: the forward pass computes in float64, because it sees the raw signal, whose slow components
+(offset drift, LFP) can be 100x the spike band: a float32 recursion carries their rounding into the output at
+~1e-4 of the noise. Its output holds only the band, so it is stored in float32 and the backward pass computes
+in float32 (half the memory traffic and twice the vector lanes). The result equals ``sosfiltfilt`` in
+float64 to ~1e-6 of the signal's peak (~1e-5 with a 100 Hz corner; one ADC step is ~4e-3 of a 50 µV band).
+
+Two engines compute exactly the same operations in the same order, so their outputs are bit-identical
+(``tests/analysis/test_biquad.py``):
 
 * ``numba`` (default where numba imports): :mod:`._biquad_numba`, channels as vector lanes, the int-to-float
-  conversion fused into the forward pass (~5x faster than the FFTs it replaces, ~15x than SciPy's loop);
-* ``scipy``: NumPy conversion and ``scipy.signal.sosfilt`` along the rows, the fallback where numba is
-  missing or ``EPHYSTOOL_FILTER_ENGINE=scipy``.
+  conversion fused into the forward pass;
+* ``scipy``: NumPy conversion and ``scipy.signal.sosfilt`` along the rows (~10x slower), the fallback
+  where numba is missing or unusable, or with ``EPHYSTOOL_FILTER_ENGINE=scipy``.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, 
     sos32 : numpy.ndarray
         float32 second-order sections, shape (n_sections, 6), ``a0 == 1``.
     buf : numpy.ndarray, optional
-        float64 work buffer of at least ``(pad_lo + hi - lo + pad_hi, padded_width(channels))``, reused
+        float32 work buffer of at least ``(pad_lo + hi - lo + pad_hi, padded_width(channels))``, reused
         between blocks.
     which : str, optional
         Engine (default :func:`engine`).
