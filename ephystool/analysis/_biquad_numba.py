@@ -8,6 +8,10 @@ in float32. The operations are those of ``scipy.signal.sosfilt`` (``y = b0*x + z
 ``z1 = b2*x - a2*y``) in the same order, and numba does not fuse multiply-adds without ``fastmath``, so
 the results are bit-identical to :mod:`._biquad`'s SciPy fallback (``tests/analysis/test_biquad.py``).
 
+The section loop is written out in each pass on purpose: factored into an inlined function, the forward pass
+ran 1.6x slower (1.8 -> 2.9 ms per 25 000-row block of 64 lanes, measured with numba 0.68; the backward pass
+was unchanged).
+
 Compiled on first use and cached on disk (``cache=True``: the package's ``__pycache__`` or numba's user
 cache); ``nogil`` lets the detector's threads filter in parallel.
 """
