@@ -1,6 +1,6 @@
 """The exception tree of ephystool.
 
-Every error a user can cause (a bad file, manifest, protocol or parameter) is an
+Every error a user can cause (a bad file, manifest, protocol, parameter or setting) is an
 :class:`EphysError`. The command line catches ``EphysError`` only, prints its one-line
 message and exits with status 2; any other exception is a bug and shows a traceback.
 
@@ -22,6 +22,7 @@ __all__ = [
     "AnalysisError",
     "UnitsError",
     "MissingDependencyError",
+    "SettingError",
     "one_line",
 ]
 
@@ -89,6 +90,10 @@ class UnitsError(EphysError, TypeError):
 
 class MissingDependencyError(EphysError, ImportError):
     """An optional dependency is needed; the message names the extra to install."""
+
+
+class SettingError(EphysError, ValueError):
+    """An environment variable ephystool reads holds a value it does not know; the message names the choices."""
 
 
 def one_line(exc: BaseException, limit: int = 200) -> str:

@@ -31,9 +31,13 @@ from types import ModuleType
 
 import numpy as np
 
-__all__ = ["ENGINES", "engine", "zero_phase_block", "padded_width"]
+from ephystool.errors import MissingDependencyError, SettingError
+
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "engine", "zero_phase_block", "padded_width"]
 
 ENGINES = ("numba", "scipy")
+#: The environment variable that chooses the engine (unset: numba where it imports).
+ENGINE_VARIABLE = "EPHYSTOOL_FILTER_ENGINE"
 #: Channels are padded to a multiple of this in the work buffer (whole vector lanes, no scalar remainder).
 LANES = 8
 
@@ -49,16 +53,26 @@ def _numba_module() -> ModuleType | None:
 
 def engine() -> str:
     """The engine in use: ``EPHYSTOOL_FILTER_ENGINE`` (``numba`` or ``scipy``) where set, else numba if it
-    imports, else SciPy."""
-    asked = os.environ.get("EPHYSTOOL_FILTER_ENGINE", "").strip().lower()
+    imports, else SciPy.
+
+    Raises
+    ------
+    SettingError
+        If the variable holds another value.
+    MissingDependencyError
+        If it asks for numba and numba does not import.
+    """
+    asked = os.environ.get(ENGINE_VARIABLE, "").strip().lower()
     if asked == "scipy":
         return "scipy"
     if asked not in ("", "numba"):
-        raise ValueError(f"EPHYSTOOL_FILTER_ENGINE={asked!r}: expected one of {', '.join(ENGINES)}")
+        raise SettingError(f"{ENGINE_VARIABLE}={asked!r} is not a filter engine: use one of {', '.join(ENGINES)} "
+                           "(or unset it)")
     if _numba_module() is not None:
         return "numba"
     if asked == "numba":
-        raise ImportError("EPHYSTOOL_FILTER_ENGINE=numba but numba does not import: pip install numba")
+        raise MissingDependencyError(f"{ENGINE_VARIABLE}=numba, but numba does not import here: pip install numba, "
+                                     "or unset the variable to use the SciPy engine (same results, slower)")
     return "scipy"
 
 
@@ -125,7 +139,7 @@ def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, 
     if (which or engine()) == "numba":
         kernels = _numba_module()
         if kernels is None:
-            raise ImportError("the numba filter engine needs numba: pip install numba")
+            raise MissingDependencyError("the numba filter engine needs numba: pip install numba")
         kernels.forward(x, lo, hi, pad_lo, pad_hi, first, sc, sos, zi, buf)
         kernels.backward(buf, pad_lo, m, np.ascontiguousarray(sos32, dtype=np.float32), zi32, out)
         return out[:, :m]

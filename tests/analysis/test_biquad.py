@@ -11,6 +11,7 @@ from scipy import signal
 from ephystool.analysis import _biquad
 from ephystool.analysis._biquad import _steady_state, engine, zero_phase_block
 from ephystool.analysis._spike_filter import design_bandpass
+from ephystool.errors import MissingDependencyError, SettingError
 
 _BLOCKS = [(0, 5000, 600, 600), (100, 4000, 0, 0), (0, 50, 49, 49), (0, 1, 0, 0), (10, 3000, 0, 700), (0, 2, 1, 1),
            (2500, 5000, 0, 300)]
@@ -75,14 +76,28 @@ def test_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EPHYSTOOL_FILTER_ENGINE", "scipy")
     assert engine() == "scipy"
     monkeypatch.setenv("EPHYSTOOL_FILTER_ENGINE", "fftw")
-    with pytest.raises(ValueError, match="EPHYSTOOL_FILTER_ENGINE"):
+    with pytest.raises(SettingError, match="EPHYSTOOL_FILTER_ENGINE='fftw' is not a filter engine"):
         engine()
     monkeypatch.delenv("EPHYSTOOL_FILTER_ENGINE")
     monkeypatch.setattr(_biquad, "_numba_module", lambda: None)  # numba missing: the SciPy fallback
     assert engine() == "scipy"
     monkeypatch.setenv("EPHYSTOOL_FILTER_ENGINE", "numba")
-    with pytest.raises(ImportError, match="pip install numba"):
+    with pytest.raises(MissingDependencyError, match="pip install numba"):
         engine()
+
+
+def test_cli_refuses_an_unknown_engine_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "EPHYSTOOL_FILTER_ENGINE": "fftw"}
+    proc = subprocess.run([sys.executable, "-m", "ephystool", "analyze", str(tmp_path / "manifest.csv"), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "EPHYSTOOL_FILTER_ENGINE='fftw' is not a filter engine" in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
 
 
 def test_detection_identical_with_either_engine(tmp_path: Path, mea_nwb_writer,
