@@ -4,8 +4,8 @@ Writes a synthetic 60-electrode, 25 kHz MCS HDF5 recording (ephystool's simulato
 bursts, band-limited noise, int16 counts) to a temporary folder, then times, each in a fresh process:
 
 - ephystool: ``ephystool.io.load`` (content detection, lazy chunks) + ``analysis.spikes.detect_spikes``
-  (zero-phase 2nd-order 300-3000 Hz float32 band-pass on 10 s chunks with 50 ms margins, 5 x MAD, 1 ms
-  dead time); with ``--jobs N`` the recording is cut into N sample ranges (at chunk multiples) detected
+  (zero-phase 2nd-order 300-3000 Hz band-pass, numba-compiled sections, on 10 s chunks with 50 ms margins,
+  5 x MAD, 1 ms dead time); with ``--jobs N`` the recording is cut into N sample ranges (at chunk multiples) detected
   in N threads after one shared noise estimate (what ``ephystool analyze --jobs N`` does for one file);
 - SpikeInterface: ``read_mcsh5`` + ``bandpass_filter(300-3000 Hz)`` + ``detect_peaks(method="by_channel",
   5 x MAD, negative)`` with ``n_jobs`` = ``--jobs``.
