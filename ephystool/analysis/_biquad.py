@@ -156,7 +156,8 @@ def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, 
         u[end:, :c] = 2.0 * u[end - 1, :c] - u[end - 2 - np.arange(pad_hi), :c]
     fwd, _ = signal.sosfilt(sos, u, axis=0, zi=zi[:, :, None] * u[0])
     fwd = fwd.astype(np.float32)
-    back, _ = signal.sosfilt(np.asarray(sos32, dtype=np.float32), fwd[pad_lo:][::-1], axis=0, zi=zi32[:, :, None] * fwd[-1])
+    back, _ = signal.sosfilt(np.asarray(sos32, dtype=np.float32), fwd[pad_lo:][::-1], axis=0,
+                             zi=zi32[:, :, None] * fwd[-1])
     back = back[::-1]
     out[:, :m] = back[:m, :c].T
     return out[:, :m]

@@ -3,7 +3,7 @@
 An analysis package's ``__init__`` exports what its ``_analyzer`` module exports (``SPEC``, ``analyze``, its
 Params and Result classes); with :func:`lazy_exports` the package itself imports nothing, so that importing
 a light submodule (``ephystool.analysis.ltp.params``, what the protocol schema needs) does not import the
-analyzer and its libraries (scipy.ndimage, the detection's compiled filter). The first read of an attribute that is not
+analyzer and its libraries (scipy.ndimage, the detection's numba). The first read of an attribute that is not
 a submodule imports ``_analyzer`` and keeps the value in the package (a later ``setattr``, e.g. a test's patch,
 wins); a submodule (``from <package> import _ap``) is imported alone.
 """

@@ -6,14 +6,14 @@ where it is installed, else SciPy's ``sosfilt``: bit-identical results). The mar
 the filter's slowest pole, so a block's core does not depend on where the block starts or ends (the
 truncated history's transient has died out to < 1e-9); at the real edges of the data the block is
 extended by odd reflection over the same length, as ``sosfiltfilt(padtype='odd', padlen=margin)`` does.
-The result equals ``scipy.signal.sosfiltfilt`` of the whole signal to float32 rounding (~1e-5 of the
-signal, ``tests/analysis/test_spike_filter.py``).
+The result equals ``scipy.signal.sosfiltfilt`` (float64) of the whole signal to ~1e-6 of its peak, edges
+included (``tests/analysis/test_spike_filter.py``, ``tests/analysis/test_biquad.py``).
 
 The filtered signal is handed out block by block (:func:`filtered_blocks`): the detector searches each
 block while it is hot in cache instead of assembling the whole chunk. Integer counts (time-major NWB rows,
 channel-major Multi Channel Systems arrays) are converted in the forward pass itself: minus the block's
 first sample (a band-pass passes no constant, so the stored offset cancels), times the per-channel scale
-(µV per count), in float32 -- no separate conversion pass and no transposed copy.
+(µV per count), in the forward pass's float64 -- no separate conversion pass and no transposed copy.
 
 Causal: one forward ``sosfilt`` pass (steady-state initial conditions); the detector corrects its latency
 with :func:`causal_latency_s`.
@@ -94,10 +94,11 @@ def filtered_blocks(x: np.ndarray, sos: np.ndarray, phase: str,
     """Filter channels-by-samples data block by block: yields ``(a, b, lo, y)``.
 
     ``y`` holds the filtered samples ``lo : lo + y.shape[1]`` of ``x`` (channel ``c`` multiplied by
-    ``scale[c]``; zero phase: a view of one buffer, overwritten by the next block), of which ``a : b`` is the block's core; the cores tile ``0 : n`` in order, and the
-    samples around a core (the block's margins, where there are any) are as accurate as the core's,
-    so a search may look a little beyond the core. ``phase`` is ``'zero'`` or ``'causal'``. With an
-    :class:`InputScale`, ``x`` holds integer counts (any layout) converted to µV by it.
+    ``scale[c]``; zero phase: a view of one buffer, overwritten by the next block), of which ``a : b`` is the
+    block's core; the cores tile ``0 : n`` in order, and the samples around a core (the block's margins,
+    where there are any) are as accurate as the core's, so a search may look a little beyond the core.
+    ``phase`` is ``'zero'`` or ``'causal'``. With an :class:`InputScale`, ``x`` holds integer counts (any
+    layout) converted to µV by it.
     """
     n = x.shape[1]
     if isinstance(scale, InputScale) and phase == "causal":  # one pass over the whole array: convert it first

@@ -24,7 +24,7 @@ __all__ = ["ANALYSES", "ANALYZERS", "PARAMS", "OUTPUT_ANALYSIS", "get_spec", "ge
 
 #: Every analysis, in the order the schema and ``protocol list`` show them: (name, module of its one Params
 #: class, class name). The class is its ``SPEC.params`` (tests/analysis/test_metric_catalogue.py checks it),
-#: in a module of its own: the protocol schema imports no analyzer (nor the detector's numba filter, scipy.ndimage).
+#: in a module of its own: the protocol schema imports no analyzer (nor the detector's numba, scipy.ndimage).
 _PARAMS_AT: tuple[tuple[str, str, str], ...] = (
     ("nmda", "ephystool.analysis.nmda.params", "NmdaParams"),
     ("nmda_iv", "ephystool.analysis.nmda_iv.params", "NmdaIvParams"),

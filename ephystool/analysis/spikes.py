@@ -251,7 +251,7 @@ def detect_spikes(source: MEASource, settings: DetectionSettings, *, start: int 
                     max(1, int(round(settings.chunk_s * fs))), threads() if workers is None else workers)
     if len(ranges) == 1:
         states = [scan(state(), *ranges[0])]
-    else:  # the compiled filter and the array passes release the GIL: threads share the file handle and the memory budget
+    else:  # the compiled filter and array passes release the GIL: threads share the file handle and memory budget
         with ThreadPoolExecutor(len(ranges), thread_name_prefix="ephystool-detect") as pool:
             states = list(pool.map(lambda r: scan(state(), *r), ranges))
     samples, amps = _apply_dead_time(states, n_ch, dead)

@@ -1,6 +1,7 @@
 """How stored integer samples become µV: :class:`InputScale`, shared by the readers that describe a file's
 scaling (``ephystool.io._nwb_h5``) and the spike filter that applies it block by block
-(``ephystool.analysis._spike_filter``: the scale in its forward pass, the offset cancelling in the band-pass), so neither layer imports the other.
+(``ephystool.analysis._spike_filter``: the scale in its forward pass, the offset cancelling in the band-pass),
+so neither layer imports the other.
 """
 
 from __future__ import annotations
