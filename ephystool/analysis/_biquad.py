@@ -91,6 +91,11 @@ def _steady_state(sos_bytes: bytes, n_sections: int) -> np.ndarray:
     return zi
 
 
+def _compiled_dtype(dtype: np.dtype) -> bool:
+    """Whether the kernels read this dtype directly: native-order integers, float32 and float64."""
+    return dtype.isnative and (dtype.kind in "iu" or (dtype.kind == "f" and dtype.itemsize in (4, 8)))
+
+
 def padded_width(n_channels: int) -> int:
     """Columns of the work buffer for ``n_channels`` channels."""
     return -(-int(n_channels) // LANES) * LANES
@@ -125,6 +130,8 @@ def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, 
     m, c = hi - lo, x.shape[1]
     if m < 1 or not 0 <= pad_lo < max(m, 1) or not 0 <= pad_hi < max(m, 1):
         raise ValueError(f"block of {m} rows cannot take {pad_lo} + {pad_hi} rows of reflection")
+    if not _compiled_dtype(x.dtype):  # float16, bool, non-native byte order: a float64 copy of the block (exact)
+        x, lo, hi = np.asarray(x[lo:hi], dtype=np.float64), 0, m
     rows, width = pad_lo + m + pad_hi, padded_width(c)
     if buf is None or buf.shape[0] < rows or buf.shape[1] != width or buf.dtype != np.float32:
         buf = np.zeros((rows, width), dtype=np.float32)
