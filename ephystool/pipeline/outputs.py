@@ -15,8 +15,8 @@ __all__ = ["COMPARE_OUTPUTS", "clear_compare_outputs", "is_output_folder", "prun
 #: What ``compare`` (and ``validate``/``demo``) write into an output folder; a new analysis makes them stale.
 COMPARE_OUTPUTS = ("verdicts.json", "verdicts.csv", "summary.csv", "design.json", "report.html")
 
-_PKGS = ("neo", "elephant", "quantities", "numpy", "scipy", "pandas", "pyabf", "pynwb", "h5py", "matplotlib",
-         "statsmodels", "pydantic")
+_PKGS = ("neo", "elephant", "quantities", "numpy", "scipy", "numba", "pandas", "pyabf", "pynwb", "h5py",
+         "matplotlib", "statsmodels", "pydantic")
 
 
 def versions() -> dict[str, str]:

@@ -181,7 +181,7 @@ def test_sweeps_electrodes_failures_provenance(reference) -> None:
     assert list(fail.columns) == ["recording", "stage", "error"] and len(fail) == 0
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["versions"]["ephystool"] == prov["ephystool"]
-    assert {"numpy", "neo", "pandas"} <= set(prov["versions"])
+    assert {"numpy", "neo", "pandas", "numba"} <= set(prov["versions"])
     assert prov["started"] <= prov["finished"]
     rows = _rows(manifest.parent)[1]
     assert set(prov["inputs"]) == {r["path"] for r in rows}
