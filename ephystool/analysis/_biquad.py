@@ -138,17 +138,18 @@ def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, 
     buf = buf[:rows]
     first = np.asarray(x[lo], dtype=np.float64)
     sc = np.ones(c) if scale is None else np.asarray(scale, dtype=np.float32).astype(np.float64)
-    sos = np.asarray(sos32, dtype=np.float32).astype(np.float64)  # the float32 design, computed in float64
+    sos32 = np.ascontiguousarray(sos32, dtype=np.float32)
+    sos = sos32.astype(np.float64)  # the float32 design, computed in float64 by the forward pass
     if out is None or out.shape[0] != c or out.shape[1] < m or out.dtype != np.float32 or not out.flags.c_contiguous:
         out = np.empty((c, m), dtype=np.float32)
-    zi = _steady_state(np.ascontiguousarray(sos32, dtype=np.float32).tobytes(), sos32.shape[0])
+    zi = _steady_state(sos32.tobytes(), sos32.shape[0])
     zi32 = zi.astype(np.float32)
     if (which or engine()) == "numba":
         kernels = _numba_module()
         if kernels is None:
             raise MissingDependencyError("the numba filter engine needs numba: pip install numba")
         kernels.forward(x, lo, hi, pad_lo, pad_hi, first, sc, sos, zi, buf)
-        kernels.backward(buf, pad_lo, m, np.ascontiguousarray(sos32, dtype=np.float32), zi32, out)
+        kernels.backward(buf, pad_lo, m, sos32, zi32, out)
         return out[:, :m]
     from scipy import signal  # the fallback only: scipy.signal costs ~0.6 s to import
 
@@ -163,8 +164,7 @@ def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, 
         u[end:, :c] = 2.0 * u[end - 1, :c] - u[end - 2 - np.arange(pad_hi), :c]
     fwd, _ = signal.sosfilt(sos, u, axis=0, zi=zi[:, :, None] * u[0])
     fwd = fwd.astype(np.float32)
-    back, _ = signal.sosfilt(np.asarray(sos32, dtype=np.float32), fwd[pad_lo:][::-1], axis=0,
-                             zi=zi32[:, :, None] * fwd[-1])
+    back, _ = signal.sosfilt(sos32, fwd[pad_lo:][::-1], axis=0, zi=zi32[:, :, None] * fwd[-1])
     back = back[::-1]
     out[:, :m] = back[:m, :c].T
     return out[:, :m]
