@@ -85,13 +85,13 @@ def _windows(n_samples: int, fs: float, settings: DetectionSettings) -> list[tup
 
 def _read_channel_major(source: MEASource, lo: int, hi: int,
                         buffer: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Samples ``lo:hi`` as a C-contiguous (channels, samples) float32 array, and a per-channel scale.
+    """Samples ``lo:hi`` as a C-contiguous (channels, samples) array, and a per-channel scale.
 
     Sources that store channels contiguously (Multi Channel Systems HDF5) provide
-    ``get_counts_channel_major``: raw counts plus µV per count, so the two transposes and the
-    offset/scale passes are skipped; the filter applies the scale to its output (the band-pass removes
-    the constant offset). Other sources give µV and no scale. A flat ``buffer`` from an earlier read's
-    dtype is reused for the counts (one chunk of memory for the whole stream).
+    ``get_counts_channel_major``: raw integer counts plus µV per count, so the two transposes and the
+    offset/scale passes are skipped; the filter applies the scale in its forward pass (the band-pass
+    removes the constant offset). Other sources give float32 µV and no scale. A flat ``buffer`` from an
+    earlier read's dtype is reused for the counts (one chunk of memory for the whole stream).
     """
     read_counts = getattr(source, "get_counts_channel_major", None)
     if read_counts is not None:
