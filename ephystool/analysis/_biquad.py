@@ -21,6 +21,11 @@ Two engines compute exactly the same operations in the same order, so their outp
   conversion fused into the forward pass;
 * ``scipy``: NumPy conversion and ``scipy.signal.sosfilt`` along the rows (~10x slower), the fallback
   where numba is missing or unusable, or with ``EPHYSTOOL_FILTER_ENGINE=scipy``.
+
+:func:`zero_phase_crossings` (numba only) filters every block of a chunk and searches each for threshold
+crossings in one compiled call: the spike detector's thread leaves the GIL once per chunk instead of a dozen
+times per block (a thread coming back from compiled code waits up to a 5 ms switch interval while another
+thread runs Python: beside a busy Python thread the block loop ran ~10x slower, the one call ~2x).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import numpy as np
 
 from ephystool.errors import MissingDependencyError, SettingError
 
-__all__ = ["ENGINES", "ENGINE_VARIABLE", "engine", "zero_phase_block", "padded_width"]
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "engine", "zero_phase_block", "zero_phase_crossings", "padded_width"]
 
 ENGINES = ("numba", "scipy")
 #: The environment variable that chooses the engine (unset: numba where it imports).
@@ -168,3 +173,64 @@ def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, 
     back = back[::-1]
     out[:, :m] = back[:m, :c].T
     return out[:, :m]
+
+
+_MODES = {"negative": 0, "positive": 1, "both": 2}
+
+
+def zero_phase_crossings(x: np.ndarray, blocks: np.ndarray, scale: np.ndarray | None, sos32: np.ndarray,
+                         thr: np.ndarray, polarity: str, window: int,
+                         capacity: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Filter the ``blocks`` of time-major ``x`` as :func:`zero_phase_block` does and search each for threshold
+    crossings as ``._spike_events.crossings`` does, in one compiled call (numba engine only).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (samples, channels), native-order integers, float32 or float64, any layout.
+    blocks : numpy.ndarray
+        int64 rows ``(a, b, lo, hi, pad_lo, pad_hi)``: core ``a:b``, filtered rows ``lo:hi``, reflection.
+    scale : numpy.ndarray or None
+        float32 µV per count per channel.
+    sos32 : numpy.ndarray
+        float32 second-order sections.
+    thr : numpy.ndarray
+        float32 threshold per channel (µV, positive; ``inf`` skips a channel).
+    polarity : str
+        ``'negative'``, ``'positive'`` or ``'both'``.
+    window : int
+        Samples searched for the peak from each onset.
+    capacity : int, optional
+        Crossings to make room for (default: one per 256 samples per channel, ~100/s at 25 kHz; more are
+        found by a second call with four times the room).
+
+    Returns
+    -------
+    (channel, peak sample, signed peak) or None
+        int64, int64 (rows of ``x``), float32, block by block in channel-then-time order: the arrays the
+        block loop over :func:`zero_phase_block` and ``crossings`` gives, bit for bit
+        (``tests/analysis/test_biquad.py``). None where the numba engine is not in use or ``x``'s dtype is
+        not one the kernels read: the caller runs that loop.
+    """
+    if engine() != "numba" or not _compiled_dtype(x.dtype) or polarity not in _MODES or blocks.shape[0] == 0:
+        return None
+    kernels = _numba_module()
+    c = x.shape[1]
+    rows = int((blocks[:, 3] - blocks[:, 2] + blocks[:, 4] + blocks[:, 5]).max())
+    widest = int((blocks[:, 3] - blocks[:, 2]).max())
+    buf = np.zeros((rows, padded_width(c)), dtype=np.float32)
+    out = np.empty((c, widest), dtype=np.float32)
+    sc = np.ones(c) if scale is None else np.asarray(scale, dtype=np.float32).astype(np.float64)
+    sos32 = np.ascontiguousarray(sos32, dtype=np.float32)
+    zi = _steady_state(sos32.tobytes(), sos32.shape[0])
+    thr32 = np.ascontiguousarray(thr, dtype=np.float32)
+    blocks = np.ascontiguousarray(blocks, dtype=np.int64)
+    if capacity is None:
+        capacity = max(1024, c * int(blocks[-1, 1] - blocks[0, 0]) // 256)
+    while True:
+        res = (np.empty(capacity, np.int64), np.empty(capacity, np.int64), np.empty(capacity, np.float32))
+        n = kernels.crossings_blocks(x, blocks, sc, sos32.astype(np.float64), zi, sos32, zi.astype(np.float32),
+                                     buf, out, thr32, _MODES[polarity], int(window), *res)
+        if n >= 0:
+            return res[0][:n], res[1][:n], res[2][:n]
+        capacity *= 4  # more crossings than room: the chunk again with room for them (rare: a noisy chunk)

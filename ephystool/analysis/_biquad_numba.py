@@ -111,3 +111,107 @@ def backward(buf, row0, m, sos, zi, out):  # noqa: ANN001, ANN201
                     dst = out[j]
                     for t in range(min(_TILE, m - i)):
                         dst[i + t] = tile[t, j]
+
+
+_GROUP = 64  # samples tested at once for a threshold crossing before any is looked at one by one
+
+
+@njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def _above(v, t, nt, mode):  # noqa: ANN001, ANN202
+    """Whether sample ``v`` is beyond the threshold: below ``nt = -t`` (mode 0), above ``t`` (1), either (2)."""
+    if mode == 0:
+        return v < nt
+    if mode == 1:
+        return v > t
+    return v > t or v < nt
+
+
+@njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def _beyond_in_group(row, i, t, nt, mode):  # noqa: ANN001, ANN202
+    """How many of the :data:`_GROUP` samples from ``row[i]`` are beyond the threshold: a loop of constant
+    length per mode, an integer sum that LLVM unrolls and vectorises (a NaN sample is never beyond)."""
+    n = 0
+    if mode == 0:
+        for j in range(_GROUP):
+            n += row[i + j] < nt
+    elif mode == 1:
+        for j in range(_GROUP):
+            n += row[i + j] > t
+    else:
+        for j in range(_GROUP):
+            n += (row[i + j] > t) | (row[i + j] < nt)
+    return n
+
+
+@njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def _peak(row, i, end, mode):  # noqa: ANN001, ANN202
+    """Index of ``row[i:end]``'s extremum as NumPy's ``argmin`` (mode 0), ``argmax`` (1) or ``argmax`` of the
+    absolute value (2) finds it: the first extreme sample, or the first NaN where there is one."""
+    best = i
+    bv = row[i] if mode != 2 else abs(row[i])
+    if np.isnan(bv):
+        return i
+    for j in range(i + 1, end):
+        v = row[j] if mode != 2 else abs(row[j])
+        if np.isnan(v):
+            return j
+        if (mode == 0 and v < bv) or (mode != 0 and v > bv):
+            bv = v
+            best = j
+    return best
+
+
+@njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def crossings_blocks(x, blocks, scale, sos, zi, sos32, zi32, buf, out, thr, mode, window, res_ch, res_idx,  # noqa: ANN001, ANN201, PLR0913
+                     res_val):
+    """Filter every block of ``blocks`` (rows ``a, b, lo, hi, pad_lo, pad_hi``) as :func:`forward` then
+    :func:`backward` do, and search each block's output while it is in cache for threshold crossings with
+    onset in its core ``a:b``, exactly as ``._spike_events.crossings`` does (mode 0 negative, 1 positive, 2
+    both): channel, peak sample (in ``x``'s rows) and signed peak go to ``res_*`` in channel-then-time order
+    per block. One call per chunk: the caller's thread takes the GIL back once, not a dozen times per block.
+
+    Returns the number of crossings, or -1 if they do not fit in ``res_*`` (the caller grows them and calls
+    again)."""
+    c = x.shape[1]
+    first = np.empty(c)
+    count = 0
+    cap = res_ch.shape[0]
+    for k in range(blocks.shape[0]):
+        a, b, lo, hi, pad_lo, pad_hi = blocks[k]
+        m = hi - lo
+        for j in range(c):
+            first[j] = np.float64(x[lo, j])
+        part = buf[: pad_lo + m + pad_hi]
+        forward(x, lo, hi, pad_lo, pad_hi, first, scale, sos, zi, part)
+        backward(part, pad_lo, m, sos32, zi32, out)
+        core_lo = a - lo
+        core_hi = b - lo
+        for ch in range(c):
+            t = thr[ch]
+            if not t < np.inf:  # a skipped channel (inf) or no threshold (NaN): nothing can cross
+                continue
+            row = out[ch]
+            nt = -t
+            prev = _above(row[0], t, nt, mode)
+            i = 1
+            while i < m:
+                e = m
+                if i + _GROUP <= m:
+                    e = i + _GROUP
+                    if _beyond_in_group(row, i, t, nt, mode) == 0:  # the usual group: nothing to look at
+                        prev = False
+                        i = e
+                        continue
+                for j in range(i, e):
+                    cur = _above(row[j], t, nt, mode)
+                    if cur and not prev and j >= core_lo and j < core_hi:
+                        if count == cap:
+                            return -1
+                        p = _peak(row, j, min(j + window, m), mode)
+                        res_ch[count] = ch
+                        res_idx[count] = p + lo
+                        res_val[count] = row[p]
+                        count += 1
+                    prev = cur
+                i = e
+    return count

@@ -26,12 +26,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ephystool.analysis._biquad import padded_width, zero_phase_block
+from ephystool.analysis._biquad import padded_width, zero_phase_block, zero_phase_crossings
 from ephystool.analysis._butter import butter_bandpass_sos, sos_poles
 from ephystool.core.scale import PIECE, InputScale
 from ephystool.errors import AnalysisError
 
-__all__ = ["BLOCK", "InputScale", "design_bandpass", "causal_latency_s", "filtered_blocks", "filter_channels"]
+__all__ = ["BLOCK", "InputScale", "design_bandpass", "causal_latency_s", "filtered_blocks", "block_plan",
+           "crossings_in_blocks", "filter_channels"]
 
 #: Zero-phase filtering runs on blocks of this many samples plus a margin on each side: a block's filtered
 #: samples (1.5 MB for 60 channels) are searched while they are in cache.
@@ -118,16 +119,45 @@ def filtered_blocks(x: np.ndarray, sos: np.ndarray, phase: str,
     sos32 = np.ascontiguousarray(sos, dtype=np.float32)
     per_channel = scale.scale if isinstance(scale, InputScale) else scale  # an offset cancels in the band-pass
     rows = x.T  # time-major view: NWB rows as stored; channel-major arrays are read across their rows
-    margin = block_margin(sos32)
+    plan = block_plan(n, block_margin(sos32))
+    width = int((plan[:, 3] - plan[:, 2]).max())
+    buf = np.zeros((width + 2 * int(plan[:, 4:].max()), padded_width(x.shape[0])), dtype=np.float32)
+    out = np.empty((x.shape[0], width), dtype=np.float32)  # y is valid until the next block
+    for a, b, lo, hi, pad_lo, pad_hi in plan.tolist():
+        yield a, b, lo, zero_phase_block(rows, lo, hi, pad_lo, pad_hi, per_channel, sos32, buf, out=out)
+
+
+def block_plan(n: int, margin: int) -> np.ndarray:
+    """The zero-phase blocks of ``n`` samples: int64 rows ``(a, b, lo, hi, pad_lo, pad_hi)``, core ``a:b``
+    (the cores tile ``0:n``), filtered samples ``lo:hi`` (the core and up to ``margin`` on each side), and the
+    odd reflection added at the real edges of the data (``sosfiltfilt``'s padding, at most ``hi - lo - 1``)."""
     step = n if n <= 2 * BLOCK else BLOCK
-    buf = np.zeros((min(n, step + 2 * margin) + 2 * margin, padded_width(x.shape[0])), dtype=np.float32)
-    out = np.empty((x.shape[0], min(n, step + 2 * margin)), dtype=np.float32)  # y is valid until the next block
+    plan = []
     for a in range(0, n, step):
         b = min(n, a + step)
         lo, hi = max(0, a - margin), min(n, b + margin)
-        pad = min(margin, hi - lo - 1)  # odd reflection at the real edges of the data, as sosfiltfilt's padding
-        yield a, b, lo, zero_phase_block(rows, lo, hi, pad if lo == 0 else 0, pad if hi == n else 0,
-                                         per_channel, sos32, buf, out=out)
+        pad = min(margin, hi - lo - 1)
+        plan.append((a, b, lo, hi, pad if lo == 0 else 0, pad if hi == n else 0))
+    return np.array(plan, dtype=np.int64).reshape(-1, 6)
+
+
+def crossings_in_blocks(x: np.ndarray, sos: np.ndarray, phase: str, scale: np.ndarray | InputScale | None,
+                        thr: np.ndarray, polarity: str, window: int) -> tuple[np.ndarray, ...] | None:
+    """:func:`filtered_blocks` (zero phase) searched by ``._spike_events.crossings`` block by block, in one
+    compiled call per chunk: ``(channel, peak sample, signed peak)`` over ``x``'s samples, the arrays the loop
+    gives. None where only the loop can do it (the SciPy engine, causal phase, a dtype the kernels do not read).
+
+    One call per chunk matters where the detector shares the process with other Python threads: a thread
+    coming back from compiled code waits for the GIL up to a switch interval (5 ms), and the loop comes back a
+    dozen times per block (each NumPy call) -- beside a busy Python thread (imports, figures) that made
+    detection up to 10x slower; here it comes back once per chunk.
+    """
+    if phase != "zero" or 0 in x.shape:
+        return None
+    sos32 = np.ascontiguousarray(sos, dtype=np.float32)
+    per_channel = scale.scale if isinstance(scale, InputScale) else scale
+    return zero_phase_crossings(x.T, block_plan(x.shape[1], block_margin(sos32)), per_channel, sos32, thr,
+                                polarity, window)
 
 
 def filter_channels(x: np.ndarray, sos: np.ndarray, phase: str, scale: np.ndarray | None = None) -> np.ndarray:

@@ -9,9 +9,11 @@ one chunk whatever the recording length) and, per chunk:
    SciPy's ``sosfilt``, bit-identical) or, with ``phase="causal"``, a single forward
    ``sosfilt`` pass whose latency is corrected by the lag of a spike-like trough through the filter
    (documented in :func:`causal_latency_s`);
-2. finds threshold crossings ``k * sigma`` (negative, positive or both) with a vectorised comparison in
-   each filtered block while it is in cache, and takes the extremum within the dead time after each
-   crossing as the spike time and amplitude;
+2. finds threshold crossings ``k * sigma`` (negative, positive or both) in each filtered block while it is
+   in cache, and takes the extremum within the dead time after each crossing as the spike time and
+   amplitude -- with numba, filter and search of a whole chunk are one compiled call
+   (:func:`._spike_filter.crossings_in_blocks`), so a detecting thread takes the GIL back once per chunk and
+   keeps its speed beside busy Python threads; else block by block with NumPy (the same spikes);
 3. rejects artefacts: events on more than ``artifact_fraction`` of the good electrodes within
    ``artifact_window`` (only where at least :data:`MIN_CHANNELS_FOR_ARTIFACTS` electrodes are good: on a
    tetrode one spike is legitimately seen on every contact), and events within a blanking window after
@@ -43,6 +45,7 @@ from ephystool.analysis._spike_events import artifact_mask, blank_mask, crossing
 from ephystool.analysis._spike_filter import (
     InputScale,
     causal_latency_s,
+    crossings_in_blocks,
     design_bandpass,
     filter_channels,
     filtered_blocks,
@@ -148,12 +151,16 @@ def estimate_noise(source: MEASource, settings: DetectionSettings) -> tuple[np.n
 def _detect_chunk(chunk: Chunk, scale: np.ndarray | InputScale | None, sos: np.ndarray, thr: np.ndarray,
                   st: _State) -> None:
     """Detect in one chunk; append the spikes whose peak lies in the chunk's core to ``st``."""
-    found = []
     x = chunk.data.T  # a view: the filter reads time-major and channel-major samples alike
-    for a, b, lo, y in filtered_blocks(x, sos, st.settings.phase, scale):
-        c, i, v = crossings(y, thr, st.settings.polarity, st.window, (a - lo, b - lo))
-        found.append((c, i + lo, v))  # searched while the block is hot in cache: no chunk-sized copy
-    ch, idx, amp = (np.concatenate(f) for f in zip(*found))
+    fused = crossings_in_blocks(x, sos, st.settings.phase, scale, thr, st.settings.polarity, st.window)
+    if fused is not None:  # filtered and searched in one compiled call
+        ch, idx, amp = fused
+    else:
+        found = []
+        for a, b, lo, y in filtered_blocks(x, sos, st.settings.phase, scale):
+            c, i, v = crossings(y, thr, st.settings.polarity, st.window, (a - lo, b - lo))
+            found.append((c, i + lo, v))  # searched while the block is hot in cache: no chunk-sized copy
+        ch, idx, amp = (np.concatenate(f) for f in zip(*found))
     raw = idx + (chunk.start_sample - chunk.margin_before)  # peak sample in the recording
     t = raw - st.shift  # causal mode: latency-corrected
     bad = np.zeros(t.size, dtype=bool)
