@@ -87,3 +87,36 @@ def test_batch_starts_the_hash_only_with_a_spare_core(tmp_path: Path, mea_nwb_wr
     prov = json.loads((tmp_path / "out" / "provenance.json").read_text())
     assert prov["inputs"]["m.nwb"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert prehash._STARTED == {}  # nothing left behind
+
+
+def test_background_hash_of_a_mapped_file(tmp_path: Path, monkeypatch) -> None:
+    """A background hash (``stop`` given) of a file of two slices or more hashes it mapped, slice by slice (one
+    GIL return per slice): the same digest, and a stop between slices ends it."""
+    import mmap
+    import threading
+
+    monkeypatch.setattr(base, "MAP_SLICE", 1 << 16)
+    f = tmp_path / "a.bin"
+    f.write_bytes(os.urandom((5 << 16) + 123))  # 5 slices and a partial one
+    want = hashlib.sha256(f.read_bytes()).hexdigest()
+    mapped: list[int] = []
+    real_map = base._mapped
+    monkeypatch.setattr(base, "_mapped", lambda fh: mapped.append(1) or real_map(fh))
+    released: list[tuple[int, int]] = []
+    real_release = base._release_pages
+    monkeypatch.setattr(base, "_release_pages", lambda m, a, b: released.append((a, b)) or real_release(m, a, b))
+    stop = threading.Event()
+    assert base.sha256_file(f, stop=stop) == want and mapped == [1]
+    assert released[0] == (0, 1 << 16) and released[-1][1] == f.stat().st_size and len(released) == 6
+    assert base.sha256_file(f) == want and mapped == [1]  # asked in the foreground: read block by block
+
+    class StopAfterFirst(threading.Event):
+        def is_set(self) -> bool:
+            return bool(released)
+
+    released.clear()
+    assert base.sha256_file(f, stop=StopAfterFirst()) is None and len(released) == 1
+    small = tmp_path / "b.bin"
+    small.write_bytes(b"x" * 1000)
+    assert base._mapped(open(small, "rb")) is None  # under two slices: read, not mapped
+    assert isinstance(real_map(open(f, "rb")), mmap.mmap)
