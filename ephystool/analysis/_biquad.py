@@ -209,7 +209,7 @@ def zero_phase_crossings(x: np.ndarray, blocks: np.ndarray, scale: np.ndarray | 
     (channel, peak sample, signed peak) or None
         int64, int64 (rows of ``x``), float32, block by block in channel-then-time order: the arrays the
         block loop over :func:`zero_phase_block` and ``crossings`` gives, bit for bit
-        (``tests/analysis/test_biquad.py``). None where the numba engine is not in use or ``x``'s dtype is
+        (``tests/analysis/test_fused_crossings.py``). None where the numba engine is not in use or ``x``'s dtype is
         not one the kernels read: the caller runs that loop.
     """
     if engine() != "numba" or not _compiled_dtype(x.dtype) or polarity not in _MODES or blocks.shape[0] == 0:

@@ -92,7 +92,8 @@ def _mapped(fh: Any) -> Any:
     and a read-and-update loop asks twice per block (1 MiB, ~0.7 ms of work): beside the main thread's imports
     a background hash ran at ~40 % of its core. Hashing a mapped file slice by slice asks once per 32 MiB
     (~20 ms of work), for ~15 % more CPU (page faults instead of copies into a cached buffer), so it is used
-    only off the main thread (``stop`` given)."""
+    only off the main thread (``stop`` given). A file truncated by another program while it is mapped ends the
+    process (SIGBUS), as it does for the detector's mapped reads of the same file (``io._h5_direct``)."""
     import mmap
 
     try:
