@@ -201,8 +201,8 @@ def zero_phase_crossings(x: np.ndarray, blocks: np.ndarray, scale: np.ndarray | 
     window : int
         Samples searched for the peak from each onset.
     capacity : int, optional
-        Crossings to make room for (default: one per 256 samples per channel, ~100/s at 25 kHz; more are
-        found by a second call with four times the room).
+        Crossings to make room for (default: one per 256 samples per channel, ~100/s at 25 kHz; where there
+        are more, the kernel counts them and a second call has room for all).
 
     Returns
     -------
@@ -233,4 +233,4 @@ def zero_phase_crossings(x: np.ndarray, blocks: np.ndarray, scale: np.ndarray | 
                                      buf, out, thr32, _MODES[polarity], int(window), *res)
         if n >= 0:
             return res[0][:n], res[1][:n], res[2][:n]
-        capacity *= 4  # more crossings than room: the chunk again with room for them (rare: a noisy chunk)
+        capacity = -n  # more crossings than room (rare: a noisy chunk): the chunk again, with room for all

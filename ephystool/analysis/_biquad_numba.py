@@ -170,8 +170,8 @@ def crossings_blocks(x, blocks, scale, sos, zi, sos32, zi32, buf, out, thr, mode
     both): channel, peak sample (in ``x``'s rows) and signed peak go to ``res_*`` in channel-then-time order
     per block. One call per chunk: the caller's thread takes the GIL back once, not a dozen times per block.
 
-    Returns the number of crossings, or -1 if they do not fit in ``res_*`` (the caller grows them and calls
-    again)."""
+    Returns the number of crossings, or minus their number if they do not fit in ``res_*`` (the caller makes
+    that much room and calls again)."""
     c = x.shape[1]
     first = np.empty(c)
     count = 0
@@ -205,13 +205,12 @@ def crossings_blocks(x, blocks, scale, sos, zi, sos32, zi32, buf, out, thr, mode
                 for j in range(i, e):
                     cur = _above(row[j], t, nt, mode)
                     if cur and not prev and j >= core_lo and j < core_hi:
-                        if count == cap:
-                            return -1
-                        p = _peak(row, j, min(j + window, m), mode)
-                        res_ch[count] = ch
-                        res_idx[count] = p + lo
-                        res_val[count] = row[p]
-                        count += 1
+                        if count < cap:
+                            p = _peak(row, j, min(j + window, m), mode)
+                            res_ch[count] = ch
+                            res_idx[count] = p + lo
+                            res_val[count] = row[p]
+                        count += 1  # counted on beyond the room, so that one more call is enough
                     prev = cur
                 i = e
-    return count
+    return count if count <= cap else -count

@@ -60,7 +60,7 @@ def test_same_crossings_as_the_block_loop(polarity: str, n: int, dtype: type, fo
             assert want[0].size > 50 and 3 not in want[0]
 
 
-def test_more_crossings_than_room_and_nan() -> None:
+def test_more_crossings_than_room_and_nan(monkeypatch: pytest.MonkeyPatch) -> None:
     """A chunk with more crossings than the first room holds is searched again with more; NaN samples never
     cross and a peak window reaching one takes it (NumPy's argmin)."""
     x = np.array(_chunk(60000, 5, np.float32, False, seed=3))
@@ -68,8 +68,13 @@ def test_more_crossings_than_room_and_nan() -> None:
     thr = np.full(5, 30.0, np.float32)
     want = _loop(x, None, thr, "both", 25)
     blocks = _biquad_plan(x)
+    kernels = _biquad._numba_module()
+    calls: list[int] = []
+    real = kernels.crossings_blocks
+    monkeypatch.setattr(kernels, "crossings_blocks", lambda *a: calls.append(a[-1].size) or real(*a))
     got = _biquad.zero_phase_crossings(x.T, blocks, None, SOS, thr, "both", 25, capacity=1)
     assert got is not None and want[0].size > 100
+    assert calls == [1, want[0].size]  # counted in the first call: the second has exactly the room
     for w, g in zip(want, got, strict=True):
         np.testing.assert_array_equal(g, w)
 
