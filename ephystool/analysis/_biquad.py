@@ -38,7 +38,8 @@ import numpy as np
 
 from ephystool.errors import MissingDependencyError, SettingError
 
-__all__ = ["ENGINES", "ENGINE_VARIABLE", "engine", "zero_phase_block", "zero_phase_crossings", "padded_width"]
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "engine", "zero_phase_block", "zero_phase_crossings", "padded_width",
+           "work_buffers"]
 
 ENGINES = ("numba", "scipy")
 #: The environment variable that chooses the engine (unset: numba where it imports).
@@ -106,6 +107,25 @@ def padded_width(n_channels: int) -> int:
     return -(-int(n_channels) // LANES) * LANES
 
 
+def work_buffers(blocks: np.ndarray, n_channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """The float32 work buffer (rows, :func:`padded_width` columns) and output buffer (channels, samples) that
+    every block of ``blocks`` (int64 rows ``a, b, lo, hi, pad_lo, pad_hi``) fits in, reused block by block."""
+    rows = int((blocks[:, 3] - blocks[:, 2] + blocks[:, 4] + blocks[:, 5]).max())
+    widest = int((blocks[:, 3] - blocks[:, 2]).max())
+    return (np.zeros((rows, padded_width(n_channels)), dtype=np.float32),
+            np.empty((n_channels, widest), dtype=np.float32))
+
+
+def _coefficients(sos32: np.ndarray, scale: np.ndarray | None,
+                  n_channels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the two passes take: the per-channel scale (float64, from float32), the float32 design in float64 (the
+    forward pass) and as given (the backward pass), and its steady state in each precision."""
+    sos32 = np.ascontiguousarray(sos32, dtype=np.float32)
+    zi = _steady_state(sos32.tobytes(), sos32.shape[0])
+    sc = np.ones(n_channels) if scale is None else np.asarray(scale, dtype=np.float32).astype(np.float64)
+    return sc, sos32.astype(np.float64), sos32, zi, zi.astype(np.float32)
+
+
 def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, scale: np.ndarray | None,
                      sos32: np.ndarray, buf: np.ndarray | None = None, which: str | None = None,
                      out: np.ndarray | None = None) -> np.ndarray:
@@ -142,13 +162,9 @@ def zero_phase_block(x: np.ndarray, lo: int, hi: int, pad_lo: int, pad_hi: int, 
         buf = np.zeros((rows, width), dtype=np.float32)
     buf = buf[:rows]
     first = np.asarray(x[lo], dtype=np.float64)
-    sc = np.ones(c) if scale is None else np.asarray(scale, dtype=np.float32).astype(np.float64)
-    sos32 = np.ascontiguousarray(sos32, dtype=np.float32)
-    sos = sos32.astype(np.float64)  # the float32 design, computed in float64 by the forward pass
+    sc, sos, sos32, zi, zi32 = _coefficients(sos32, scale, c)
     if out is None or out.shape[0] != c or out.shape[1] < m or out.dtype != np.float32 or not out.flags.c_contiguous:
         out = np.empty((c, m), dtype=np.float32)
-    zi = _steady_state(sos32.tobytes(), sos32.shape[0])
-    zi32 = zi.astype(np.float32)
     if (which or engine()) == "numba":
         kernels = _numba_module()
         if kernels is None:
@@ -216,21 +232,16 @@ def zero_phase_crossings(x: np.ndarray, blocks: np.ndarray, scale: np.ndarray | 
         return None
     kernels = _numba_module()
     c = x.shape[1]
-    rows = int((blocks[:, 3] - blocks[:, 2] + blocks[:, 4] + blocks[:, 5]).max())
-    widest = int((blocks[:, 3] - blocks[:, 2]).max())
-    buf = np.zeros((rows, padded_width(c)), dtype=np.float32)
-    out = np.empty((c, widest), dtype=np.float32)
-    sc = np.ones(c) if scale is None else np.asarray(scale, dtype=np.float32).astype(np.float64)
-    sos32 = np.ascontiguousarray(sos32, dtype=np.float32)
-    zi = _steady_state(sos32.tobytes(), sos32.shape[0])
-    thr32 = np.ascontiguousarray(thr, dtype=np.float32)
     blocks = np.ascontiguousarray(blocks, dtype=np.int64)
+    buf, out = work_buffers(blocks, c)
+    sc, sos, sos32, zi, zi32 = _coefficients(sos32, scale, c)
+    thr32 = np.ascontiguousarray(thr, dtype=np.float32)
     if capacity is None:
         capacity = max(1024, c * int(blocks[-1, 1] - blocks[0, 0]) // 256)
     while True:
         res = (np.empty(capacity, np.int64), np.empty(capacity, np.int64), np.empty(capacity, np.float32))
-        n = kernels.crossings_blocks(x, blocks, sc, sos32.astype(np.float64), zi, sos32, zi.astype(np.float32),
-                                     buf, out, thr32, _MODES[polarity], int(window), *res)
+        n = kernels.crossings_blocks(x, blocks, sc, sos, zi, sos32, zi32, buf, out, thr32, _MODES[polarity],
+                                     int(window), *res)
         if n >= 0:
             return res[0][:n], res[1][:n], res[2][:n]
         capacity = -n  # more crossings than room (rare: a noisy chunk): the chunk again, with room for all

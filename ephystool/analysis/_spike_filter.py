@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ephystool.analysis._biquad import padded_width, zero_phase_block, zero_phase_crossings
+from ephystool.analysis._biquad import work_buffers, zero_phase_block, zero_phase_crossings
 from ephystool.analysis._butter import butter_bandpass_sos, sos_poles
 from ephystool.core.scale import PIECE, InputScale
 from ephystool.errors import AnalysisError
@@ -120,9 +120,7 @@ def filtered_blocks(x: np.ndarray, sos: np.ndarray, phase: str,
     per_channel = scale.scale if isinstance(scale, InputScale) else scale  # an offset cancels in the band-pass
     rows = x.T  # time-major view: NWB rows as stored; channel-major arrays are read across their rows
     plan = block_plan(n, block_margin(sos32))
-    width = int((plan[:, 3] - plan[:, 2]).max())
-    buf = np.zeros((width + 2 * int(plan[:, 4:].max()), padded_width(x.shape[0])), dtype=np.float32)
-    out = np.empty((x.shape[0], width), dtype=np.float32)  # y is valid until the next block
+    buf, out = work_buffers(plan, x.shape[0])  # y is a view of out: valid until the next block
     for a, b, lo, hi, pad_lo, pad_hi in plan.tolist():
         yield a, b, lo, zero_phase_block(rows, lo, hi, pad_lo, pad_hi, per_channel, sos32, buf, out=out)
 
